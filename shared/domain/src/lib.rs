@@ -1,0 +1,16 @@
+//! The Conduit domain: what an account, a profile or an article *is*, the rules they obey, the ports
+//! through which use cases reach storage and crypto, and the use cases themselves.
+//!
+//! Nothing in here knows about AWS, HTTP or Lambda; adapters implement [`ports`] and the interface
+//! layer turns events into use-case calls.
+
+pub mod error;
+pub mod ports;
+pub mod usecases;
+pub mod user;
+pub mod validation;
+pub mod values;
+
+pub use error::DomainError;
+pub use user::User;
+pub use validation::ValidationErrors;

@@ -1,0 +1,8 @@
+//! Ports: what the use cases need from the outside world, split by capability so a function links and
+//! builds only what it uses (a read-only function never constructs a writer).
+
+mod credentials;
+mod users;
+
+pub use credentials::{PasswordHasher, TokenIssuer};
+pub use users::{StoreError, UniqueField, UserReader, UserWriter};

@@ -1,0 +1,64 @@
+use std::future::Future;
+
+use crate::error::InfrastructureError;
+use crate::user::User;
+use crate::values::{Email, UserId, Username};
+
+/// A value that must be unique across accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueField {
+    Email,
+    Username,
+}
+
+impl UniqueField {
+    /// The request field the API reports the clash under.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Username => "username",
+        }
+    }
+}
+
+/// Why a store call failed, as far as a use case needs to tell the causes apart.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness constraint refused the write; nothing was written.
+    #[error("already taken: {0:?}")]
+    AlreadyTaken(Vec<UniqueField>),
+    /// The item changed since it was read (optimistic concurrency); nothing was written.
+    #[error("the item changed since it was read")]
+    Conflict,
+    #[error(transparent)]
+    Infrastructure(#[from] InfrastructureError),
+}
+
+pub trait UserReader: Send + Sync {
+    fn find_by_id(
+        &self,
+        id: UserId,
+    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    /// Case-insensitive: looks the address up by its canonical form.
+    fn find_by_email(
+        &self,
+        email: &Email,
+    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    /// Case-insensitive: looks the handle up by its canonical form.
+    fn find_by_username(
+        &self,
+        username: &Username,
+    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+}
+
+pub trait UserWriter: Send + Sync {
+    /// Stores a new account, atomically claiming its e-mail and username.
+    fn insert(&self, user: &User) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Replaces `previous` (as read, with its version) by `updated`; claims a changed e-mail or
+    /// username and releases the old one in the same atomic write.
+    fn update(
+        &self,
+        previous: &User,
+        updated: &User,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}

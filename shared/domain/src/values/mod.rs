@@ -1,0 +1,38 @@
+//! Value objects: each can only hold a valid value, so the rest of the code never re-checks them.
+
+mod bio;
+mod email;
+mod image_url;
+mod password;
+mod timestamp;
+mod user_id;
+mod username;
+
+pub use bio::Bio;
+pub use email::Email;
+pub use image_url::ImageUrl;
+pub use password::{Password, PasswordHash};
+pub use timestamp::Timestamp;
+pub use user_id::UserId;
+pub use username::Username;
+
+use crate::validation::InvalidValue;
+
+/// Trims `raw` and refuses it when nothing is left, the first rule of every text field.
+fn non_blank(raw: &str) -> Result<&str, InvalidValue> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        Err(InvalidValue::blank())
+    } else {
+        Ok(trimmed)
+    }
+}
+
+/// Refuses text longer than `maximum` characters (not bytes: limits are stated to users in characters).
+fn at_most(text: &str, maximum: usize) -> Result<&str, InvalidValue> {
+    if text.chars().count() > maximum {
+        Err(InvalidValue::too_long(maximum))
+    } else {
+        Ok(text)
+    }
+}

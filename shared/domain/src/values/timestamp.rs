@@ -1,0 +1,63 @@
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+use crate::validation::InvalidValue;
+
+/// A UTC instant with millisecond precision: the precision the API shows (`2016-02-18T03:22:56.637Z`),
+/// kept internally too so what is stored, compared and rendered is the same value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(OffsetDateTime);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Self::from_datetime(OffsetDateTime::now_utc())
+    }
+
+    fn from_datetime(datetime: OffsetDateTime) -> Self {
+        let millis = datetime.millisecond();
+        let truncated = datetime.replace_millisecond(millis).unwrap_or(datetime);
+        Self(truncated.to_offset(time::UtcOffset::UTC))
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, always with the three fraction digits.
+    pub fn to_iso8601(&self) -> String {
+        let d = self.0;
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            d.year(),
+            u8::from(d.month()),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second(),
+            d.millisecond()
+        )
+    }
+
+    pub fn parse_iso8601(raw: &str) -> Result<Self, InvalidValue> {
+        OffsetDateTime::parse(raw, &Rfc3339)
+            .map(Self::from_datetime)
+            .map_err(|_| InvalidValue::invalid())
+    }
+
+    pub fn unix_seconds(&self) -> i64 {
+        self.0.unix_timestamp()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_with_milliseconds_even_when_they_are_zero() {
+        let stamp = Timestamp::parse_iso8601("2016-02-18T03:22:56Z").expect("valid");
+        assert_eq!(stamp.to_iso8601(), "2016-02-18T03:22:56.000Z");
+    }
+
+    #[test]
+    fn drops_sub_millisecond_precision_and_round_trips() {
+        let stamp = Timestamp::parse_iso8601("2016-02-18T03:22:56.637891+00:00").expect("valid");
+        assert_eq!(stamp.to_iso8601(), "2016-02-18T03:22:56.637Z");
+        assert_eq!(Timestamp::parse_iso8601(&stamp.to_iso8601()), Ok(stamp));
+    }
+}

@@ -1,0 +1,16 @@
+//! DynamoDB adapters for the domain's storage ports.
+//!
+//! Everything lives in one table (single-table design); the key layout and every access pattern are
+//! documented in `docs/dynamodb.md`. A repository never makes a business decision: it stores, loads,
+//! and turns storage constraint failures into the domain's [`StoreError`](conduit_domain::ports::StoreError).
+
+mod capacity;
+mod error;
+mod keys;
+mod table;
+mod users;
+
+pub use capacity::{CapacityUsage, ConsumedCapacityMeter};
+pub use error::RepositoryError;
+pub use table::Table;
+pub use users::DynamoUsers;
