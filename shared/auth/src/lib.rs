@@ -1,1 +1,10 @@
+//! Credential adapters: argon2id password hashing, JWT issuing and verifying, and the signing keys
+//! behind them (from Secrets Manager, cached with a TTL so rotation needs no redeploy).
 
+mod jwt;
+mod password;
+mod signing_keys;
+
+pub use jwt::{JwtService, TokenError, VerifiedToken};
+pub use password::Argon2Hasher;
+pub use signing_keys::{KeyError, KeyRing, SecretsManagerKeys, SigningKey, SigningKeySource};
