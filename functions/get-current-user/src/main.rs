@@ -1,1 +1,6 @@
-fn main() {}
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    conduit_telemetry::init();
+    let adapters = conduit_bootstrap::Adapters::from_env().await?;
+    conduit_http::run(get_current_user::GetCurrentUserEndpoint::new(&adapters)?).await
+}

@@ -1,1 +1,15 @@
+//! The interface layer: turns API Gateway (HTTP API, payload 2.0) events into use-case calls and
+//! their results into responses. Errors of every layer are rendered in exactly one place
+//! ([`ApiError`]), in the API's `{"errors":{field:[message]}}` shape.
 
+pub mod auth;
+pub mod dto;
+mod endpoint;
+mod error;
+pub mod request;
+pub mod response;
+pub mod routes;
+
+pub use endpoint::{DynHandler, Endpoint, erase, respond, run};
+pub use error::ApiError;
+pub use lambda_http::{Body, Request, Response};

@@ -1,0 +1,99 @@
+//! Who is calling. Protected routes sit behind the Lambda authorizer, which passes the verified
+//! user id in its context, or the reason the token was refused; the function answers 401 itself so
+//! the body keeps the API's error shape. See docs/authentication.md.
+
+use conduit_domain::values::UserId;
+use lambda_http::http::header;
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+
+use crate::ApiError;
+
+/// Context keys shared by the authorizer (which writes them) and the functions (which read them).
+pub const CONTEXT_USER_ID: &str = "userId";
+pub const CONTEXT_REFUSAL: &str = "refusal";
+/// Unix seconds at which the token expires: API Gateway may serve a cached "allowed" answer for a
+/// while, so the function re-checks expiry itself.
+pub const CONTEXT_EXPIRES_AT: &str = "expiresAt";
+
+/// A caller the authorizer vouched for, with the token it presented (echoed back in User bodies).
+#[derive(Debug, Clone)]
+pub struct AuthenticatedCaller {
+    pub user_id: UserId,
+    pub token: String,
+}
+
+/// Extracts the token from `Token <jwt>` (the RealWorld scheme) or `Bearer <jwt>`.
+pub fn token_from_header(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    let known = scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer");
+    (known && !token.is_empty()).then_some(token)
+}
+
+/// The caller of a route that requires authentication.
+pub fn require_caller(request: &Request) -> Result<AuthenticatedCaller, ApiError> {
+    let token = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .ok_or(ApiError::Unauthorized("missing"))?;
+    let token = token_from_header(token)
+        .ok_or(ApiError::Unauthorized("invalid"))?
+        .to_owned();
+    let context = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => {
+            context.authorizer.as_ref().map(|a| &a.fields)
+        }
+        _ => None,
+    };
+    let Some(fields) = context else {
+        // No authorizer ran: the route is misconfigured, not the client's fault.
+        return Err(ApiError::Internal(
+            "protected route invoked without an authorizer context".into(),
+        ));
+    };
+    if let Some(user_id) = fields.get(CONTEXT_USER_ID).and_then(|value| value.as_str()) {
+        let user_id = UserId::parse(user_id).map_err(|_| ApiError::Unauthorized("invalid"))?;
+        let expires_at = fields
+            .get(CONTEXT_EXPIRES_AT)
+            .and_then(|value| value.as_u64())
+            .unwrap_or(0);
+        if expires_at <= unix_now() {
+            return Err(ApiError::Unauthorized("expired"));
+        }
+        return Ok(AuthenticatedCaller { user_id, token });
+    }
+    let refusal = fields.get(CONTEXT_REFUSAL).and_then(|value| value.as_str());
+    Err(ApiError::Unauthorized(refusal_reason(refusal)))
+}
+
+/// The refusal reasons the authorizer may pass, as they read after "token is ...".
+pub fn refusal_reason(refusal: Option<&str>) -> &'static str {
+    match refusal {
+        Some("expired") => "expired",
+        Some("missing") => "missing",
+        _ => "invalid",
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_token_schemes_are_accepted_in_any_case() {
+        assert_eq!(token_from_header("Token abc.def.ghi"), Some("abc.def.ghi"));
+        assert_eq!(token_from_header("bearer abc.def.ghi"), Some("abc.def.ghi"));
+        assert_eq!(token_from_header("Basic dXNlcjpwYXNz"), None);
+        assert_eq!(token_from_header("Token "), None);
+        assert_eq!(token_from_header("abc.def.ghi"), None);
+    }
+}

@@ -1,0 +1,132 @@
+use conduit_domain::User;
+use conduit_domain::usecases::{FieldUpdate, LoginInput, Registration, UserChanges};
+use serde::{Deserialize, Serialize};
+
+use super::field_update;
+use crate::ApiError;
+
+/// `{"user": {...}}`: every user request wraps its fields this way.
+#[derive(Debug, Deserialize)]
+pub struct UserEnvelope<T> {
+    user: Option<T>,
+}
+
+impl<T> UserEnvelope<T> {
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.user
+            .ok_or_else(|| ApiError::invalid_field("user", "can't be blank"))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RegistrationFields {
+    username: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+}
+
+impl From<RegistrationFields> for Registration {
+    fn from(fields: RegistrationFields) -> Self {
+        Registration {
+            username: fields.username,
+            email: fields.email,
+            password: fields.password,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginFields {
+    email: Option<String>,
+    password: Option<String>,
+}
+
+impl From<LoginFields> for LoginInput {
+    fn from(fields: LoginFields) -> Self {
+        LoginInput {
+            email: fields.email,
+            password: fields.password,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UpdateFields {
+    #[serde(default, deserialize_with = "field_update")]
+    email: FieldUpdate,
+    #[serde(default, deserialize_with = "field_update")]
+    username: FieldUpdate,
+    #[serde(default, deserialize_with = "field_update")]
+    password: FieldUpdate,
+    #[serde(default, deserialize_with = "field_update")]
+    bio: FieldUpdate,
+    #[serde(default, deserialize_with = "field_update")]
+    image: FieldUpdate,
+}
+
+impl From<UpdateFields> for UserChanges {
+    fn from(fields: UpdateFields) -> Self {
+        UserChanges {
+            email: fields.email,
+            username: fields.username,
+            password: fields.password,
+            bio: fields.bio,
+            image: fields.image,
+        }
+    }
+}
+
+/// `{"user":{"email","token","username","bio","image"}}`; `bio` and `image` are `null`, never absent.
+#[derive(Debug, Serialize)]
+pub struct UserResponse {
+    user: UserBody,
+}
+
+#[derive(Debug, Serialize)]
+struct UserBody {
+    email: String,
+    token: String,
+    username: String,
+    bio: Option<String>,
+    image: Option<String>,
+}
+
+impl UserResponse {
+    pub fn new(user: &User, token: String) -> Self {
+        Self {
+            user: UserBody {
+                email: user.email.as_str().to_owned(),
+                token,
+                username: user.username.as_str().to_owned(),
+                bio: user.bio.as_ref().map(|bio| bio.as_str().to_owned()),
+                image: user.image.as_ref().map(|image| image.as_str().to_owned()),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_tells_absent_null_and_text_apart() {
+        let parsed: UserEnvelope<UpdateFields> =
+            serde_json::from_str(r#"{"user":{"bio":null,"image":"https://x.io/a.png"}}"#)
+                .expect("parsed");
+        let changes = UserChanges::from(parsed.into_inner().expect("present"));
+
+        assert_eq!(changes.email, FieldUpdate::Keep);
+        assert_eq!(changes.bio, FieldUpdate::Clear);
+        assert_eq!(changes.image, FieldUpdate::Set("https://x.io/a.png".into()));
+    }
+
+    #[test]
+    fn a_missing_envelope_is_a_field_error() {
+        let parsed: UserEnvelope<LoginFields> = serde_json::from_str("{}").expect("parsed");
+        assert_eq!(
+            parsed.into_inner().expect_err("refused").status().as_u16(),
+            422
+        );
+    }
+}

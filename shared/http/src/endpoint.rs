@@ -1,0 +1,70 @@
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use lambda_http::{Body, BoxFuture, Request, Response, service_fn};
+
+use crate::ApiError;
+use crate::request::request_id;
+
+/// One API operation. A handler reads like the spec line it implements and returns `Err` freely:
+/// [`respond`] renders every error, so nothing but a response ever reaches the Lambda runtime
+/// (an `Err` there would make API Gateway answer 502).
+pub trait Endpoint: Send + Sync + 'static {
+    fn handle(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<Response<Body>, ApiError>> + Send;
+}
+
+/// Runs the endpoint and turns any error into its response, logging it with the request id.
+pub async fn respond<E: Endpoint>(endpoint: &E, request: Request) -> Response<Body> {
+    let request_id = request_id(&request);
+    match endpoint.handle(request).await {
+        Ok(response) => response,
+        Err(error) => {
+            if let ApiError::Internal(cause) = &error {
+                tracing::error!(request_id, error = %ErrorChain(cause.as_ref()), "request failed");
+            } else {
+                tracing::info!(request_id, status = error.status().as_u16(), error = %error, "request refused");
+            }
+            error.into_response(&request_id)
+        }
+    }
+}
+
+/// Serves the endpoint on the Lambda runtime until the container is shut down.
+pub async fn run<E: Endpoint>(endpoint: E) -> Result<(), lambda_http::Error> {
+    let endpoint = Arc::new(endpoint);
+    lambda_http::run(service_fn(move |request: Request| {
+        let endpoint = Arc::clone(&endpoint);
+        async move { Ok::<_, Infallible>(respond(endpoint.as_ref(), request).await) }
+    }))
+    .await
+}
+
+/// An endpoint behind a uniform type, for hosts that serve many of them (the local gateway).
+pub type DynHandler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
+
+pub fn erase<E: Endpoint>(endpoint: E) -> DynHandler {
+    let endpoint = Arc::new(endpoint);
+    Arc::new(move |request| {
+        let endpoint = Arc::clone(&endpoint);
+        Box::pin(async move { respond(endpoint.as_ref(), request).await })
+    })
+}
+
+/// Displays an error with all its sources: "DynamoDB GetItem failed: dispatch failure: ...".
+struct ErrorChain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}

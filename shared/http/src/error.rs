@@ -1,0 +1,168 @@
+use std::collections::BTreeMap;
+
+use conduit_domain::{DomainError, ValidationErrors};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+/// Every way a request can fail, each documented by the status it becomes. Rendering happens only
+/// in [`ApiError::into_response`]; handlers just return `Err`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 422: field errors, from parsing the body or from the domain's rules.
+    #[error("{0}")]
+    Validation(ValidationErrors),
+    /// 401: no usable credentials (the message says why: missing, invalid, expired).
+    #[error("unauthorized: token {0}")]
+    Unauthorized(&'static str),
+    /// 401: login with an unknown e-mail or a wrong password.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// 403: authenticated, but not allowed to do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// 404: the named thing (a route, a user, an article) does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 409: the resource kept changing while we tried to write it.
+    #[error("conflict")]
+    Conflict,
+    /// 413: the body is larger than this endpoint accepts.
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    /// 415: the body is not JSON.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// 500: our fault. The cause is logged with the request id and never shown to the client.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    errors: BTreeMap<&'a str, Vec<String>>,
+}
+
+impl ApiError {
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(ValidationErrors::single(
+            field,
+            conduit_domain::validation::InvalidValue(message.into()),
+        ))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn into_response(self, request_id: &str) -> Response<Body> {
+        let one = |field: &'static str, message: String| BTreeMap::from([(field, vec![message])]);
+        let errors = match &self {
+            Self::Validation(errors) => errors
+                .fields()
+                .iter()
+                .map(|(field, messages)| (field.as_str(), messages.clone()))
+                .collect(),
+            Self::Unauthorized(reason) => one("token", format!("is {reason}")),
+            Self::InvalidCredentials => one("credentials", "invalid".into()),
+            Self::Forbidden => one("authorization", "you are not allowed to do this".into()),
+            Self::NotFound(what) => one(what, "not found".into()),
+            Self::Conflict => one(
+                "request",
+                "conflicted with a concurrent change, please retry".into(),
+            ),
+            Self::PayloadTooLarge { limit } => {
+                one("body", format!("is too large (maximum is {limit} bytes)"))
+            }
+            Self::UnsupportedMediaType => one(
+                "body",
+                "must be JSON (Content-Type: application/json)".into(),
+            ),
+            Self::Internal(_) => one(
+                "server",
+                format!("unexpected error, request id {request_id}"),
+            ),
+        };
+        crate::response::json(self.status(), &ErrorBody { errors })
+    }
+}
+
+/// The single mapping from domain outcomes to API errors.
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Validation(errors) => Self::Validation(errors),
+            DomainError::InvalidCredentials => Self::InvalidCredentials,
+            DomainError::NotFound(what) => Self::NotFound(what),
+            DomainError::Forbidden => Self::Forbidden,
+            DomainError::Conflict => Self::Conflict,
+            DomainError::Infrastructure(cause) => Self::Internal(Box::new(cause)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_of(error: ApiError) -> (u16, serde_json::Value) {
+        let response = error.into_response("req-1");
+        let status = response.status().as_u16();
+        let body = serde_json::from_slice(response.body().as_ref()).expect("JSON body");
+        (status, body)
+    }
+
+    #[test]
+    fn every_error_uses_the_errors_shape() {
+        let cases = [
+            (
+                ApiError::invalid_field("email", "has already been taken"),
+                422,
+                r#"{"errors":{"email":["has already been taken"]}}"#,
+            ),
+            (
+                ApiError::Unauthorized("missing"),
+                401,
+                r#"{"errors":{"token":["is missing"]}}"#,
+            ),
+            (
+                ApiError::InvalidCredentials,
+                401,
+                r#"{"errors":{"credentials":["invalid"]}}"#,
+            ),
+            (
+                ApiError::NotFound("user"),
+                404,
+                r#"{"errors":{"user":["not found"]}}"#,
+            ),
+            (
+                ApiError::PayloadTooLarge { limit: 10 },
+                413,
+                r#"{"errors":{"body":["is too large (maximum is 10 bytes)"]}}"#,
+            ),
+        ];
+        for (error, status, expected) in cases {
+            let expected: serde_json::Value = serde_json::from_str(expected).expect("valid");
+            assert_eq!(body_of(error), (status, expected));
+        }
+    }
+
+    #[test]
+    fn an_internal_error_names_the_request_but_not_the_cause() {
+        let (status, body) = body_of(ApiError::Internal("connection to 10.0.0.1 refused".into()));
+
+        assert_eq!(status, 500);
+        let text = body.to_string();
+        assert!(text.contains("req-1"));
+        assert!(!text.contains("10.0.0.1"));
+    }
+}

@@ -1,0 +1,32 @@
+use lambda_http::http::{StatusCode, header};
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// A JSON response. Serialising our own response types cannot fail; if it ever did, the client
+/// gets a plain 500 in the errors shape rather than a panic.
+pub fn json(status: StatusCode, body: &impl Serialize) -> Response<Body> {
+    let (status, text) = match serde_json::to_string(body) {
+        Ok(text) => (status, text),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            r#"{"errors":{"server":["unexpected error"]}}"#.to_owned(),
+        ),
+    };
+    let mut response = Response::new(Body::Text(text));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
+    response
+}
+
+pub fn ok(body: &impl Serialize) -> Response<Body> {
+    json(StatusCode::OK, body)
+}
+
+pub fn created(body: &impl Serialize) -> Response<Body> {
+    json(StatusCode::CREATED, body)
+}

@@ -1,0 +1,170 @@
+//! The route table: the one list of (method, path, function, authentication) in the project.
+//! `template.yaml`, the local gateway, the OpenAPI document and the sample events are checked
+//! against it by tests.
+
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// Anyone may call.
+    None,
+    /// A token personalises the answer; a bad token is still refused (401).
+    Optional,
+    /// The Lambda authorizer runs first; a missing header never reaches the function.
+    Required,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    /// API Gateway route syntax: `/api/profiles/{username}`.
+    pub path: &'static str,
+    /// The function (crate and binary name) that serves it.
+    pub function: &'static str,
+    pub auth: Auth,
+}
+
+/// The function behind the Lambda REQUEST authorizer.
+pub const AUTHORIZER_FUNCTION: &str = "authorizer";
+/// The function behind API Gateway's `$default` route: whatever matches no route.
+pub const FALLBACK_FUNCTION: &str = "route-not-found";
+
+pub const ROUTES: &[Route] = &[
+    Route {
+        method: "POST",
+        path: "/api/users",
+        function: "register-user",
+        auth: Auth::None,
+    },
+    Route {
+        method: "POST",
+        path: "/api/users/login",
+        function: "login-user",
+        auth: Auth::None,
+    },
+    Route {
+        method: "GET",
+        path: "/api/user",
+        function: "get-current-user",
+        auth: Auth::Required,
+    },
+    Route {
+        method: "PUT",
+        path: "/api/user",
+        function: "update-current-user",
+        auth: Auth::Required,
+    },
+];
+
+impl Route {
+    /// API Gateway's route key, e.g. `GET /api/user`.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    /// The path parameters when `path` matches this route's template. Segments are compared
+    /// case-sensitively, like API Gateway does.
+    pub fn match_path(&self, path: &str) -> Option<HashMap<String, String>> {
+        let template: Vec<&str> = self.path.trim_matches('/').split('/').collect();
+        let actual: Vec<&str> = path.trim_matches('/').split('/').collect();
+        if template.len() != actual.len() {
+            return None;
+        }
+        let mut parameters = HashMap::new();
+        for (expected, segment) in template.iter().zip(&actual) {
+            match expected
+                .strip_prefix('{')
+                .and_then(|name| name.strip_suffix('}'))
+            {
+                Some(_) if segment.is_empty() => return None,
+                Some(name) => {
+                    parameters.insert(name.to_owned(), percent_decode(segment));
+                }
+                None if expected != segment => return None,
+                None => {}
+            }
+        }
+        Some(parameters)
+    }
+
+    fn literal_segments(&self) -> usize {
+        self.path
+            .split('/')
+            .filter(|segment| !segment.starts_with('{'))
+            .count()
+    }
+}
+
+/// Finds the route for a request as API Gateway does: the most specific match wins, so
+/// `/api/articles/feed` beats `/api/articles/{slug}`.
+pub fn find(method: &str, path: &str) -> Option<(&'static Route, HashMap<String, String>)> {
+    ROUTES
+        .iter()
+        .filter(|route| route.method.eq_ignore_ascii_case(method))
+        .filter_map(|route| route.match_path(path).map(|parameters| (route, parameters)))
+        .max_by_key(|(route, _)| route.literal_segments())
+}
+
+/// Decodes `%XX` escapes in a path segment (API Gateway hands functions decoded parameters).
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escaped = (bytes[index] == b'%')
+            .then(|| bytes.get(index + 1..index + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                decoded.push(byte);
+                index += 3;
+            }
+            None => {
+                decoded.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_unique_by_method_and_path() {
+        let mut keys: Vec<String> = ROUTES.iter().map(Route::key).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), ROUTES.len());
+    }
+
+    #[test]
+    fn matching_extracts_decoded_parameters_and_prefers_literals() {
+        let route = Route {
+            method: "GET",
+            path: "/api/profiles/{username}",
+            function: "f",
+            auth: Auth::None,
+        };
+        let parameters = route
+            .match_path("/api/profiles/jake%20doe")
+            .expect("matches");
+        assert_eq!(parameters["username"], "jake doe");
+        assert!(route.match_path("/api/profiles/").is_none());
+        assert!(route.match_path("/api/profiles/jake/follow").is_none());
+    }
+
+    #[test]
+    fn an_unknown_path_or_method_finds_nothing() {
+        assert!(find("GET", "/api/users").is_none());
+        assert!(find("DELETE", "/api/user").is_none());
+        assert_eq!(
+            find("get", "/api/user").map(|(route, _)| route.function),
+            Some("get-current-user")
+        );
+    }
+}
