@@ -1,1 +1,14 @@
+//! A local stand-in for API Gateway (HTTP API, payload 2.0): it serves every route of the route
+//! table by calling the same handler code the lambdas run, with the events API Gateway would send,
+//! and applies the Lambda authorizer, CORS and the `$default` route the way the deployed API does.
 
+mod authorizer_cache;
+mod events;
+mod functions;
+mod gateway;
+mod server;
+
+pub use events::IncomingRequest as GatewayRequest;
+pub use functions::{FunctionRegistry, build_functions, missing_functions};
+pub use gateway::{Gateway, GatewayResponse};
+pub use server::serve;

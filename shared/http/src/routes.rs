@@ -168,3 +168,14 @@ mod tests {
         );
     }
 }
+
+/// API-level settings that `template.yaml` declares and the local gateway applies.
+pub mod api_settings {
+    /// How long API Gateway reuses an authorizer answer for the same `Authorization` header.
+    pub const AUTHORIZER_CACHE_TTL_SECONDS: u64 = 300;
+    /// CORS: browsers on any origin may call; credentials travel in a header, not in cookies.
+    pub const CORS_ALLOW_ORIGINS: &[&str] = &["*"];
+    pub const CORS_ALLOW_HEADERS: &[&str] = &["authorization", "content-type"];
+    pub const CORS_ALLOW_METHODS: &[&str] = &["DELETE", "GET", "OPTIONS", "POST", "PUT"];
+    pub const CORS_MAX_AGE_SECONDS: u64 = 600;
+}
