@@ -1,1 +1,169 @@
+//! A test harness for the whole API: each test gets its own DynamoDB table and its own local
+//! gateway on a free port, so tests run in parallel and see only their own data.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use conduit_bootstrap::{Adapters, JwtService, KeyRing, SigningKey};
+use conduit_local_gateway::{Gateway, serve};
+use serde_json::{Value, json};
+
+pub use serde_json;
+
+pub struct TestApi {
+    pub base_url: String,
+    pub adapters: Adapters,
+    client: reqwest::Client,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// A response, reduced to what the tests look at.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+impl Drop for TestApi {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl TestApi {
+    pub async fn start() -> Self {
+        let table = conduit_dynamodb_local::test_table().await;
+        let keys = KeyRing {
+            current: SigningKey::generate("test-key"),
+            previous: None,
+        };
+        let adapters = Adapters::local(table.sdk_config, table.name, keys);
+        let gateway = Arc::new(Gateway::new(&adapters).expect("gateway built"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("free port");
+        let base_url = format!("http://{}/api", listener.local_addr().expect("bound"));
+        let server = tokio::spawn(serve(listener, gateway));
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        Self {
+            base_url,
+            adapters,
+            client,
+            server,
+        }
+    }
+
+    /// Sends a request; `body` is sent as JSON when given, `token` as `Authorization: Token ...`.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base_url));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Token {token}"));
+        }
+        Self::reply(request.send().await.expect("request sent")).await
+    }
+
+    /// Sends a request exactly as given (raw body, any headers).
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<reqwest::Body>,
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base_url))
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::reply(request.send().await.expect("request sent")).await
+    }
+
+    async fn reply(response: reqwest::Response) -> Reply {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("body read");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).expect("JSON body")
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call("GET", path, None, token).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Reply {
+        self.call("POST", path, Some(body), token).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value, token: Option<&str>) -> Reply {
+        self.call("PUT", path, Some(body), token).await
+    }
+
+    /// Registers `username` (e-mail `<username>@example.com`, password `password-<username>`)
+    /// and returns its token.
+    pub async fn register(&self, username: &str) -> String {
+        let reply = self.post("/users", registration(username), None).await;
+        assert_eq!(
+            reply.status, 201,
+            "registering {username}: {:?}",
+            reply.body
+        );
+        reply.body["user"]["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// Token issuing with this API's key but another lifetime (e.g. zero, for expired tokens).
+    pub fn jwt_with_lifetime(&self, lifetime: Duration) -> JwtService {
+        self.adapters
+            .clone()
+            .with_token_lifetime(lifetime)
+            .jwt()
+            .expect("jwt")
+    }
+}
+
+pub fn registration(username: &str) -> Value {
+    json!({"user": {"username": username, "email": format!("{username}@example.com"), "password": format!("password-{username}")}})
+}
+
+/// The error body's messages for one field, e.g. `errors(&reply, "email") == ["has already been taken"]`.
+pub fn errors<'a>(reply: &'a Reply, field: &str) -> Vec<&'a str> {
+    reply.body["errors"][field]
+        .as_array()
+        .map(|messages| messages.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
