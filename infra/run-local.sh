@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs the whole Conduit API on this machine at http://127.0.0.1:3000/api, backed by DynamoDB
+# Local. Installs what is missing first (Java, DynamoDB Local). Ctrl-C stops everything.
+# Options are passed on to conduit-local: --port N, --dynamodb-endpoint URL, --table NAME.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/scripts/tools.sh"
+
+ensure_dynamodb_local
+cd "$ROOT"
+log "building the local gateway"
+cargo build --quiet --package conduit-local-gateway --bin conduit-local
+exec "$ROOT/target/debug/conduit-local" "$@"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project: formatting, lints, unit tests, repository tests on
+# DynamoDB Local, Secrets Manager tests on moto_server, and the API tests through the local
+# gateway. Installs and starts what it needs, and stops it afterwards.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/scripts/tools.sh"
+
+ensure_dynamodb_local
+ensure_python_tool moto_server "moto[server]>=5,<6"
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy rustfmt
+
+SERVICES=()
+stop_services() { for pid in "${SERVICES[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap stop_services EXIT
+
+DYNAMODB_PORT="$(free_port)"
+java -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" -jar "$DYNAMODB_LOCAL_DIR/DynamoDBLocal.jar" \
+  -inMemory -sharedDb -port "$DYNAMODB_PORT" >"$TOOLS/dynamodb-local.log" 2>&1 &
+SERVICES+=("$!")
+SECRETS_PORT="$(free_port)"
+"$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$SECRETS_PORT" >"$TOOLS/moto.log" 2>&1 &
+SERVICES+=("$!")
+wait_for_port "$DYNAMODB_PORT" "DynamoDB Local"
+wait_for_port "$SECRETS_PORT" "moto_server"
+export CONDUIT_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
+export CONDUIT_TEST_SECRETSMANAGER_ENDPOINT="http://127.0.0.1:$SECRETS_PORT"
+
+cd "$ROOT"
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+log "cargo test"
+cargo test --workspace --quiet 2>&1 | tee "$TOOLS/test.log"
+
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$TOOLS/test.log"
