@@ -1,0 +1,192 @@
+//! One route contract: the route table in code, the functions and routes of `template.yaml`, the
+//! function crates and the local gateway must all agree.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use conduit_http::routes::{AUTHORIZER_FUNCTION, Auth, FALLBACK_FUNCTION, ROUTES, api_settings};
+use serde_norway::Value;
+
+const TEMPLATE: &str = include_str!("../../template.yaml");
+const AUTHORIZER_NAME: &str = "TokenAuthorizer";
+
+fn template() -> Value {
+    serde_norway::from_str(TEMPLATE).expect("template.yaml parses")
+}
+
+/// (resource name, properties, binary) of every function in the template.
+fn template_functions(template: &Value) -> Vec<(String, Value, String)> {
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    resources
+        .iter()
+        .filter(|(_, resource)| resource["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|(name, resource)| {
+            let name = name.as_str().expect("name").to_owned();
+            let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+                .as_str()
+                .unwrap_or_else(|| {
+                    panic!("{name} names no binary under Metadata.BuildProperties.Binary")
+                })
+                .to_owned();
+            assert_eq!(
+                resource["Metadata"]["BuildMethod"].as_str(),
+                Some("rust-cargolambda"),
+                "{name}"
+            );
+            (name, resource["Properties"].clone(), binary)
+        })
+        .collect()
+}
+
+/// "METHOD PATH -> function (authorizer?)" for every HttpApi event; `$default` for the catch-all.
+fn template_routes(template: &Value) -> BTreeSet<String> {
+    let mut routes = BTreeSet::new();
+    for (name, properties, binary) in template_functions(template) {
+        let Some(events) = properties["Events"].as_mapping() else {
+            continue;
+        };
+        for event in events
+            .values()
+            .filter(|event| event["Type"].as_str() == Some("HttpApi"))
+        {
+            let event = &event["Properties"];
+            assert!(
+                event["ApiId"].is_tagged_ref("HttpApi"),
+                "{name}: every route belongs to HttpApi"
+            );
+            let key = match (event["Method"].as_str(), event["Path"].as_str()) {
+                (Some(method), Some(path)) => format!("{method} {path}"),
+                (None, None) => "$default".to_owned(),
+                _ => panic!("{name}: a route needs both Method and Path, or neither ($default)"),
+            };
+            let authorizer = event["Auth"]["Authorizer"].as_str().unwrap_or("NONE");
+            routes.insert(format!("{key} -> {binary} ({authorizer})"));
+        }
+    }
+    routes
+}
+
+trait TaggedRef {
+    fn is_tagged_ref(&self, target: &str) -> bool;
+}
+
+impl TaggedRef for Value {
+    fn is_tagged_ref(&self, target: &str) -> bool {
+        match self {
+            Value::Tagged(tagged) => tagged.tag == "Ref" && tagged.value.as_str() == Some(target),
+            _ => false,
+        }
+    }
+}
+
+fn code_routes() -> BTreeSet<String> {
+    let mut routes: BTreeSet<String> = ROUTES
+        .iter()
+        .map(|route| {
+            let authorizer = if route.auth == Auth::Required {
+                AUTHORIZER_NAME
+            } else {
+                "NONE"
+            };
+            format!("{} -> {} ({authorizer})", route.key(), route.function)
+        })
+        .collect();
+    routes.insert(format!("$default -> {FALLBACK_FUNCTION} (NONE)"));
+    routes
+}
+
+#[test]
+fn the_template_declares_exactly_the_routes_in_code_with_the_same_authentication() {
+    assert_eq!(template_routes(&template()), code_routes());
+}
+
+#[test]
+fn every_template_function_has_a_crate_and_every_crate_a_function() {
+    let functions_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions");
+    let crates: BTreeSet<String> = std::fs::read_dir(&functions_dir)
+        .expect("functions/ exists")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().join("Cargo.toml").is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+
+    let binaries: BTreeSet<String> = template_functions(&template())
+        .into_iter()
+        .map(|(_, _, binary)| binary)
+        .collect();
+
+    assert_eq!(binaries, crates);
+    assert!(binaries.contains(AUTHORIZER_FUNCTION));
+}
+
+#[test]
+fn the_authorizer_is_the_one_the_code_expects_with_the_same_cache_ttl() {
+    let template = template();
+    let authorizer =
+        &template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"][AUTHORIZER_NAME];
+    let function = match &authorizer["FunctionArn"] {
+        Value::Tagged(tagged) if tagged.tag == "GetAtt" => {
+            tagged.value.as_str().expect("target").to_owned()
+        }
+        other => panic!("FunctionArn should be !GetAtt <Function>.Arn, is {other:?}"),
+    };
+    let (_, _, binary) = template_functions(&template)
+        .into_iter()
+        .find(|(name, _, _)| format!("{name}.Arn") == function)
+        .expect("the authorizer function exists");
+
+    assert_eq!(binary, AUTHORIZER_FUNCTION);
+    assert_eq!(
+        authorizer["AuthorizerPayloadFormatVersion"].as_str(),
+        Some("2.0")
+    );
+    assert_eq!(authorizer["EnableSimpleResponses"].as_bool(), Some(true));
+    assert_eq!(
+        authorizer["Identity"]["Headers"][0].as_str(),
+        Some("Authorization")
+    );
+    assert_eq!(
+        authorizer["Identity"]["ReauthorizeEvery"].as_u64(),
+        Some(api_settings::AUTHORIZER_CACHE_TTL_SECONDS)
+    );
+}
+
+#[test]
+fn cors_settings_match_what_the_local_gateway_applies() {
+    let template = template();
+    let cors = &template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"];
+    let strings = |key: &str| -> Vec<String> {
+        cors[key]
+            .as_sequence()
+            .expect(key)
+            .iter()
+            .map(|v| v.as_str().expect("string").to_owned())
+            .collect()
+    };
+
+    assert_eq!(strings("AllowOrigins"), api_settings::CORS_ALLOW_ORIGINS);
+    assert_eq!(strings("AllowHeaders"), api_settings::CORS_ALLOW_HEADERS);
+    assert_eq!(strings("AllowMethods"), api_settings::CORS_ALLOW_METHODS);
+    assert_eq!(
+        cors["MaxAge"].as_u64(),
+        Some(api_settings::CORS_MAX_AGE_SECONDS)
+    );
+}
+
+#[test]
+fn the_local_gateway_serves_every_route_function() {
+    let sdk = conduit_dynamodb_local::local_sdk_config("http://127.0.0.1:1");
+    let keys = conduit_bootstrap::KeyRing {
+        current: conduit_bootstrap::SigningKey::generate("k"),
+        previous: None,
+    };
+    let adapters = conduit_bootstrap::Adapters::local(sdk, "unused", keys);
+
+    let functions = conduit_local_gateway::build_functions(&adapters).expect("built");
+
+    assert_eq!(
+        conduit_local_gateway::missing_functions(&functions),
+        Vec::<&str>::new()
+    );
+    assert!(functions.contains_key(FALLBACK_FUNCTION));
+}
