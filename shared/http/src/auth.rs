@@ -1,6 +1,6 @@
 //! Who is calling. Protected routes sit behind the Lambda authorizer, which passes the verified
 //! user id in its context, or the reason the token was refused; the function answers 401 itself so
-//! the body keeps the API's error shape. See docs/authentication.md.
+//! the body keeps the API's error shape. See "Authentication" in README.md.
 
 use conduit_domain::values::UserId;
 use lambda_http::http::header;

@@ -1,5 +1,5 @@
 //! Key layout of the single table. Every key string is built here and nowhere else, so the layout
-//! documented in `docs/dynamodb.md` can be checked against one file.
+//! documented in `shared/repository/README.md` can be checked against one file.
 
 pub const PARTITION_KEY: &str = "PK";
 pub const SORT_KEY: &str = "SK";

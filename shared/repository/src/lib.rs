@@ -1,7 +1,7 @@
 //! DynamoDB adapters for the domain's storage ports.
 //!
 //! Everything lives in one table (single-table design); the key layout and every access pattern are
-//! documented in `docs/dynamodb.md`. A repository never makes a business decision: it stores, loads,
+//! documented in `shared/repository/README.md`. A repository never makes a business decision: it stores, loads,
 //! and turns storage constraint failures into the domain's [`StoreError`](conduit_domain::ports::StoreError).
 
 mod capacity;
