@@ -71,6 +71,7 @@ impl From<StoreError> for DomainError {
                 Self::Validation(errors)
             }
             StoreError::Conflict => Self::Conflict,
+            StoreError::Missing => Self::NotFound("article"),
             StoreError::Infrastructure(error) => Self::Infrastructure(error),
         }
     }

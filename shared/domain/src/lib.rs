@@ -4,12 +4,14 @@
 //! Nothing in here knows about AWS, HTTP or Lambda; adapters implement [`ports`] and the interface
 //! layer turns events into use-case calls.
 
+pub mod article;
 pub mod error;
 pub mod ports;
 pub mod usecases;
 pub mod user;
 pub mod validation;
 pub mod values;
+pub mod views;
 
 pub use error::DomainError;
 pub use user::User;

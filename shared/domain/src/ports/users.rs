@@ -9,6 +9,7 @@ use crate::values::{Email, UserId, Username};
 pub enum UniqueField {
     Email,
     Username,
+    Slug,
 }
 
 impl UniqueField {
@@ -17,6 +18,7 @@ impl UniqueField {
         match self {
             Self::Email => "email",
             Self::Username => "username",
+            Self::Slug => "slug",
         }
     }
 }
@@ -30,6 +32,9 @@ pub enum StoreError {
     /// The item changed since it was read (optimistic concurrency); nothing was written.
     #[error("the item changed since it was read")]
     Conflict,
+    /// Something the write depends on (the article of a favorite or comment) no longer exists.
+    #[error("a referenced item does not exist")]
+    Missing,
     #[error(transparent)]
     Infrastructure(#[from] InfrastructureError),
 }

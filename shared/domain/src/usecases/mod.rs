@@ -1,14 +1,26 @@
 //! Use cases: one file per thing a client can ask for. Each takes raw input, parses it into value
 //! objects (collecting every field error), decides, and talks to the outside only through ports.
 
+mod articles;
+mod comments;
 mod get_current_user;
 mod login;
+mod personalize;
+mod profiles;
 mod register;
+mod tags;
 mod update_user;
 
+pub use articles::{
+    ArticleChanges, ArticleDraft, ArticleQuery, ChangeFavorite, CreateArticle, DeleteArticle, FeedArticles, GetArticle,
+    ListArticles, UpdateArticle,
+};
+pub use comments::{AddComment, DeleteComment, ListComments};
 pub use get_current_user::GetCurrentUser;
 pub use login::{Login, LoginInput};
+pub use profiles::{ChangeFollow, GetProfile};
 pub use register::{RegisterUser, Registration};
+pub use tags::ListTags;
 pub use update_user::{FieldUpdate, UpdateUser, UserChanges};
 
 use crate::User;

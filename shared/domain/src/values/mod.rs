@@ -1,17 +1,29 @@
 //! Value objects: each can only hold a valid value, so the rest of the code never re-checks them.
 
+mod article_id;
+mod article_text;
 mod bio;
+mod comment_id;
 mod email;
 mod image_url;
+mod paging;
 mod password;
+mod slug;
+mod tags;
 mod timestamp;
 mod user_id;
 mod username;
 
+pub use article_id::ArticleId;
+pub use article_text::{ArticleBody, CommentBody, Description, Title};
 pub use bio::Bio;
+pub use comment_id::CommentId;
 pub use email::Email;
 pub use image_url::ImageUrl;
+pub use paging::Page;
 pub use password::{Password, PasswordHash};
+pub use slug::Slug;
+pub use tags::{Tag, TagList};
 pub use timestamp::Timestamp;
 pub use user_id::UserId;
 pub use username::Username;

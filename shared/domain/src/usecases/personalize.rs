@@ -1,0 +1,83 @@
+//! Turning stored articles and comments into what one viewer sees: authors as profiles with
+//! `following`, articles with `favorited`. One relations read per response, whatever its size.
+
+use std::collections::HashSet;
+
+use crate::DomainError;
+use crate::article::{Article, ArticleSummary, Comment};
+use crate::ports::{Relations, RelationsReader};
+use crate::values::UserId;
+use crate::views::{ArticleSummaryView, ArticleView, CommentView, Profile};
+
+fn distinct<T: Copy + Eq + std::hash::Hash>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut seen = HashSet::new();
+    items.filter(|item| seen.insert(*item)).collect()
+}
+
+fn profile(relations: &Relations, user: UserId) -> Option<Profile> {
+    let user = relations.users.get(&user)?.clone();
+    let following = relations.following.contains(&user.id);
+    Some(Profile { user, following })
+}
+
+/// Authors are never deleted, so a missing one means the store is inconsistent.
+fn missing_author() -> DomainError {
+    DomainError::Infrastructure(crate::error::InfrastructureError::new(
+        "loading an author",
+        "an author referenced by an article or comment does not exist",
+    ))
+}
+
+pub(crate) async fn summary_views<R: RelationsReader>(
+    reader: &R,
+    viewer: Option<UserId>,
+    summaries: Vec<ArticleSummary>,
+) -> Result<Vec<ArticleSummaryView>, DomainError> {
+    let authors = distinct(summaries.iter().map(|summary| summary.author_id));
+    let articles: Vec<_> = summaries.iter().map(|summary| summary.id).collect();
+    let relations = reader.relations(viewer, &authors, &articles).await?;
+    summaries
+        .into_iter()
+        .map(|summary| {
+            let author = profile(&relations, summary.author_id).ok_or_else(missing_author)?;
+            let favorited = relations.favorited.contains(&summary.id);
+            Ok(ArticleSummaryView { summary, author, favorited })
+        })
+        .collect()
+}
+
+pub(crate) async fn article_view<R: RelationsReader>(
+    reader: &R,
+    viewer: Option<UserId>,
+    article: Article,
+) -> Result<ArticleView, DomainError> {
+    let relations = reader.relations(viewer, &[article.summary.author_id], &[article.summary.id]).await?;
+    let author = profile(&relations, article.summary.author_id).ok_or_else(missing_author)?;
+    let favorited = relations.favorited.contains(&article.summary.id);
+    Ok(ArticleView { article, author, favorited })
+}
+
+pub(crate) async fn comment_views<R: RelationsReader>(
+    reader: &R,
+    viewer: Option<UserId>,
+    comments: Vec<Comment>,
+) -> Result<Vec<CommentView>, DomainError> {
+    let authors = distinct(comments.iter().map(|comment| comment.author_id));
+    let relations = reader.relations(viewer, &authors, &[]).await?;
+    comments
+        .into_iter()
+        .map(|comment| {
+            let author = profile(&relations, comment.author_id).ok_or_else(missing_author)?;
+            Ok(CommentView { comment, author })
+        })
+        .collect()
+}
+
+pub(crate) async fn profile_view<R: RelationsReader>(
+    reader: &R,
+    viewer: Option<UserId>,
+    user: UserId,
+) -> Result<Profile, DomainError> {
+    let relations = reader.relations(viewer, &[user], &[]).await?;
+    profile(&relations, user).ok_or(DomainError::NotFound("profile"))
+}
