@@ -17,6 +17,8 @@ pub enum RepositoryError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    #[error("DynamoDB {operation} left {unprocessed} items unprocessed after every retry")]
+    Throttled { operation: &'static str, unprocessed: usize },
     #[error("item cannot be encoded")]
     Encoding(#[from] serde_dynamo::Error),
 }

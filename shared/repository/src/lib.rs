@@ -14,3 +14,9 @@ pub use capacity::{CapacityUsage, ConsumedCapacityMeter};
 pub use error::RepositoryError;
 pub use table::Table;
 pub use users::DynamoUsers;
+
+/// Reads a stored item into its typed shape; a mismatch means the stored data is corrupt.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(item: table::Item) -> Result<T, RepositoryError> {
+    let key = item.get(keys::PARTITION_KEY).and_then(|value| value.as_s().ok()).cloned().unwrap_or_default();
+    serde_dynamo::from_item(item).map_err(|error| RepositoryError::CorruptItem { key, source: Box::new(error) })
+}

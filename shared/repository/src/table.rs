@@ -1,11 +1,31 @@
+//! The table and the DynamoDB mechanics every repository shares: batching at the API's item caps
+//! with retries of unprocessed items, paginated queries, and transactions retried when they lose
+//! a conflict with a concurrent transaction.
+
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, DeleteRequest, KeysAndAttributes, ReturnConsumedCapacity, TransactWriteItem, WriteRequest,
+};
+use futures::future::try_join_all;
 
 use crate::capacity::ConsumedCapacityMeter;
+use crate::error::RepositoryError;
 use crate::keys::{PARTITION_KEY, SORT_KEY};
+
+pub(crate) type Item = HashMap<String, AttributeValue>;
+pub(crate) type Key = (String, String);
+
+/// DynamoDB's caps: 100 keys per BatchGetItem, 25 requests per BatchWriteItem.
+const BATCH_GET_LIMIT: usize = 100;
+const BATCH_WRITE_LIMIT: usize = 25;
+/// Unprocessed items and transaction conflicts are retried with exponential backoff this often.
+const RETRIES: u32 = 8;
 
 /// The table every repository works on: a client (cheap to clone, built once per container), the
 /// table's name, and the meter that adds up what the calls of the current request consumed.
@@ -16,13 +36,35 @@ pub struct Table {
     pub(crate) meter: ConsumedCapacityMeter,
 }
 
+/// Why a transaction was refused: one cancellation code per item, in order
+/// (`"None"`, `"ConditionalCheckFailed"`, ...).
+#[derive(Debug)]
+pub(crate) enum TransactError {
+    Cancelled(Vec<String>),
+    Failed(RepositoryError),
+}
+
+impl From<RepositoryError> for TransactError {
+    fn from(error: RepositoryError) -> Self {
+        Self::Failed(error)
+    }
+}
+
+/// A Query over the table or one of its indexes.
+pub(crate) struct KeyQuery<'a> {
+    pub index: Option<&'a str>,
+    /// e.g. `PK = :pk AND begins_with(SK, :prefix)`
+    pub condition: &'a str,
+    pub values: Vec<(&'a str, AttributeValue)>,
+    pub newest_first: bool,
+    /// Stop after this many items (all of them when `None`).
+    pub limit: Option<usize>,
+    pub consistent: bool,
+}
+
 impl Table {
     pub fn new(client: Client, name: impl Into<Arc<str>>) -> Self {
-        Self {
-            client,
-            name: name.into(),
-            meter: ConsumedCapacityMeter::default(),
-        }
+        Self { client, name: name.into(), meter: ConsumedCapacityMeter::default() }
     }
 
     pub fn name(&self) -> &str {
@@ -33,10 +75,202 @@ impl Table {
         &self.meter
     }
 
-    pub(crate) fn key((partition, sort): (String, String)) -> HashMap<String, AttributeValue> {
+    pub(crate) fn key((partition, sort): Key) -> Item {
         HashMap::from([
             (PARTITION_KEY.to_owned(), AttributeValue::S(partition)),
             (SORT_KEY.to_owned(), AttributeValue::S(sort)),
         ])
     }
+
+    pub(crate) async fn get(&self, key: Key, consistent: bool) -> Result<Option<Item>, RepositoryError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(self.name())
+            .set_key(Some(Self::key(key)))
+            .consistent_read(consistent)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|error| RepositoryError::request("GetItem", error))?;
+        self.meter.record("GetItem", output.consumed_capacity());
+        Ok(output.item)
+    }
+
+    /// Reads any number of items, 100 keys per call, the calls in parallel. Missing items are
+    /// simply absent from the result.
+    pub(crate) async fn batch_get(&self, keys: Vec<Key>, consistent: bool) -> Result<Vec<Item>, RepositoryError> {
+        let mut unique = keys;
+        unique.sort();
+        unique.dedup();
+        let chunks = unique.chunks(BATCH_GET_LIMIT).map(|chunk| self.batch_get_chunk(chunk.to_vec(), consistent));
+        Ok(try_join_all(chunks).await?.into_iter().flatten().collect())
+    }
+
+    async fn batch_get_chunk(&self, keys: Vec<Key>, consistent: bool) -> Result<Vec<Item>, RepositoryError> {
+        let mut pending: Vec<Item> = keys.into_iter().map(Self::key).collect();
+        let mut found = Vec::new();
+        for attempt in 0..=RETRIES {
+            if pending.is_empty() {
+                break;
+            }
+            if attempt > 0 {
+                backoff(attempt).await;
+            }
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(consistent)
+                .build()
+                .map_err(|error| RepositoryError::request("BatchGetItem", error))?;
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(self.name(), request)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|error| RepositoryError::request("BatchGetItem", error))?;
+            self.meter.record("BatchGetItem", output.consumed_capacity());
+            if let Some(mut responses) = output.responses {
+                found.extend(responses.remove(self.name()).unwrap_or_default());
+            }
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut unprocessed| unprocessed.remove(self.name()))
+                .map(|keys| keys.keys)
+                .unwrap_or_default();
+        }
+        if pending.is_empty() {
+            Ok(found)
+        } else {
+            Err(RepositoryError::Throttled { operation: "BatchGetItem", unprocessed: pending.len() })
+        }
+    }
+
+    /// Deletes any number of items, 25 per call, retrying what DynamoDB leaves unprocessed.
+    pub(crate) async fn batch_delete(&self, keys: Vec<Key>) -> Result<(), RepositoryError> {
+        for chunk in keys.chunks(BATCH_WRITE_LIMIT) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|key| {
+                    let delete = DeleteRequest::builder()
+                        .set_key(Some(Self::key(key.clone())))
+                        .build()
+                        .map_err(|error| RepositoryError::request("BatchWriteItem", error))?;
+                    Ok(WriteRequest::builder().delete_request(delete).build())
+                })
+                .collect::<Result<_, RepositoryError>>()?;
+            for attempt in 0..=RETRIES {
+                if pending.is_empty() {
+                    break;
+                }
+                if attempt > 0 {
+                    backoff(attempt).await;
+                }
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(self.name(), std::mem::take(&mut pending))
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .send()
+                    .await
+                    .map_err(|error| RepositoryError::request("BatchWriteItem", error))?;
+                self.meter.record("BatchWriteItem", output.consumed_capacity());
+                pending = output
+                    .unprocessed_items
+                    .and_then(|mut unprocessed| unprocessed.remove(self.name()))
+                    .unwrap_or_default();
+            }
+            if !pending.is_empty() {
+                return Err(RepositoryError::Throttled { operation: "BatchWriteItem", unprocessed: pending.len() });
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a query, following pages until `limit` items are read or the result ends.
+    pub(crate) async fn query(&self, query: KeyQuery<'_>) -> Result<Vec<Item>, RepositoryError> {
+        let mut items = Vec::new();
+        let mut start_key = None;
+        loop {
+            let wanted = query.limit.map(|limit| limit - items.len());
+            let mut request = self
+                .client
+                .query()
+                .table_name(self.name())
+                .set_index_name(query.index.map(str::to_owned))
+                .key_condition_expression(query.condition)
+                .scan_index_forward(!query.newest_first)
+                .consistent_read(query.consistent && query.index.is_none())
+                .set_exclusive_start_key(start_key.take())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total);
+            if let Some(wanted) = wanted {
+                request = request.limit(i32::try_from(wanted).unwrap_or(i32::MAX));
+            }
+            for (name, value) in &query.values {
+                request = request.expression_attribute_values(*name, value.clone());
+            }
+            let output = request.send().await.map_err(|error| RepositoryError::request("Query", error))?;
+            self.meter.record("Query", output.consumed_capacity());
+            items.extend(output.items.unwrap_or_default());
+            start_key = output.last_evaluated_key;
+            let satisfied = query.limit.is_some_and(|limit| items.len() >= limit);
+            if satisfied || start_key.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// Runs one transaction. A transaction that lost to a concurrent one on the same items
+    /// (`TransactionConflict`) is retried with backoff; a failed condition is returned with the
+    /// per-item cancellation codes for the caller to interpret.
+    pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactError> {
+        for attempt in 0..=RETRIES {
+            if attempt > 0 {
+                backoff(attempt).await;
+            }
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await;
+            let service = match result {
+                Ok(output) => {
+                    self.meter.record("TransactWriteItems", output.consumed_capacity());
+                    return Ok(());
+                }
+                Err(SdkError::ServiceError(service)) => service,
+                Err(other) => return Err(RepositoryError::request("TransactWriteItems", other).into()),
+            };
+            match service.err() {
+                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                    let codes: Vec<String> = cancelled
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|reason| reason.code().unwrap_or("None").to_owned())
+                        .collect();
+                    if codes.iter().any(|code| code == "ConditionalCheckFailed") {
+                        return Err(TransactError::Cancelled(codes));
+                    }
+                    if !codes.iter().any(|code| code == "TransactionConflict" || code == "ThrottlingError") {
+                        return Err(RepositoryError::request("TransactWriteItems", service.into_err()).into());
+                    }
+                }
+                TransactWriteItemsError::TransactionInProgressException(_)
+                | TransactWriteItemsError::ProvisionedThroughputExceededException(_)
+                | TransactWriteItemsError::ThrottlingException(_) => {}
+                _ => return Err(RepositoryError::request("TransactWriteItems", service.into_err()).into()),
+            }
+        }
+        Err(RepositoryError::Throttled { operation: "TransactWriteItems", unprocessed: items.len() }.into())
+    }
+}
+
+/// 10 ms, 20 ms, 40 ms ... capped at 1 s, with jitter so racing writers spread out.
+async fn backoff(attempt: u32) {
+    let base = 10u64.saturating_mul(1 << attempt.min(7)).min(1_000);
+    let jitter = u64::from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos()) % base.max(1);
+    tokio::time::sleep(Duration::from_millis(base / 2 + jitter / 2)).await;
 }

@@ -2,11 +2,7 @@
 //! written in the same transaction as the user, with `attribute_not_exists`, so uniqueness holds
 //! under any concurrency without a read first.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, Delete, Put, ReturnConsumedCapacity, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use conduit_domain::User;
 use conduit_domain::ports::{StoreError, UniqueField, UserReader, UserWriter};
 use conduit_domain::values::{Bio, Email, ImageUrl, PasswordHash, Timestamp, UserId, Username};
@@ -14,16 +10,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::RepositoryError;
 use crate::keys;
-use crate::table::Table;
+use crate::table::{Item, Key, Table, TransactError};
 
 #[derive(Clone, Debug)]
 pub struct DynamoUsers {
     table: Table,
 }
 
-/// The stored shape of an account.
+/// The stored shape of an account. The counters are maintained by the article and favorite
+/// transactions with `ADD`, so account updates never overwrite the whole item.
 #[derive(Serialize, Deserialize)]
-struct UserItem {
+pub(crate) struct UserItem {
     #[serde(rename = "PK")]
     partition: String,
     #[serde(rename = "SK")]
@@ -39,6 +36,12 @@ struct UserItem {
     created_at: String,
     updated_at: String,
     version: u64,
+    /// Articles this user has published.
+    #[serde(default)]
+    pub(crate) articles_count: u64,
+    /// Articles this user has favorited.
+    #[serde(default)]
+    pub(crate) favorites_count: u64,
 }
 
 /// The stored shape of a uniqueness claim: which account holds the value.
@@ -66,10 +69,16 @@ impl UserItem {
             created_at: user.created_at.to_iso8601(),
             updated_at: user.updated_at.to_iso8601(),
             version: user.version,
+            articles_count: 0,
+            favorites_count: 0,
         }
     }
 
-    fn into_user(self) -> Result<User, RepositoryError> {
+    pub(crate) fn decode(item: Item) -> Result<Self, RepositoryError> {
+        crate::decode(item)
+    }
+
+    pub(crate) fn into_user(self) -> Result<User, RepositoryError> {
         let corrupt = |field: &'static str| {
             let key = self.partition.clone();
             move |problem: conduit_domain::validation::InvalidValue| RepositoryError::CorruptItem {
@@ -82,27 +91,17 @@ impl UserItem {
             username: Username::parse(&self.username).map_err(corrupt("username"))?,
             email: Email::parse(&self.email).map_err(corrupt("email"))?,
             password_hash: PasswordHash::from_phc(self.password_hash.clone()),
-            bio: self
-                .bio
-                .as_deref()
-                .map(Bio::parse)
-                .transpose()
-                .map_err(corrupt("bio"))?
-                .flatten(),
-            image: self
-                .image
-                .as_deref()
-                .map(ImageUrl::parse)
-                .transpose()
-                .map_err(corrupt("image"))?
-                .flatten(),
-            created_at: Timestamp::parse_iso8601(&self.created_at)
-                .map_err(corrupt("created_at"))?,
-            updated_at: Timestamp::parse_iso8601(&self.updated_at)
-                .map_err(corrupt("updated_at"))?,
+            bio: self.bio.as_deref().map(Bio::parse).transpose().map_err(corrupt("bio"))?.flatten(),
+            image: self.image.as_deref().map(ImageUrl::parse).transpose().map_err(corrupt("image"))?.flatten(),
+            created_at: Timestamp::parse_iso8601(&self.created_at).map_err(corrupt("created_at"))?,
+            updated_at: Timestamp::parse_iso8601(&self.updated_at).map_err(corrupt("updated_at"))?,
             version: self.version,
         })
     }
+}
+
+fn request_error(error: impl std::error::Error + Send + Sync + 'static) -> RepositoryError {
+    RepositoryError::request("TransactWriteItems", error)
 }
 
 impl DynamoUsers {
@@ -110,227 +109,148 @@ impl DynamoUsers {
         Self { table }
     }
 
-    async fn get_item<T: for<'de> Deserialize<'de>>(
-        &self,
-        key: (String, String),
-    ) -> Result<Option<T>, RepositoryError> {
-        let key_text = key.0.clone();
-        let output = self
-            .table
-            .client
-            .get_item()
-            .table_name(self.table.name())
-            .set_key(Some(Table::key(key)))
-            // Read-your-writes: a client logging in right after signing up must find its account.
-            .consistent_read(true)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|error| RepositoryError::request("GetItem", error))?;
-        self.table
-            .meter
-            .record("GetItem", output.consumed_capacity());
-        output
-            .item
-            .map(|item| {
-                serde_dynamo::from_item(item).map_err(|error| RepositoryError::CorruptItem {
-                    key: key_text,
-                    source: Box::new(error),
-                })
-            })
-            .transpose()
-    }
-
-    async fn find_by_claim(
-        &self,
-        claim_key: (String, String),
-    ) -> Result<Option<User>, RepositoryError> {
-        let Some(claim) = self.get_item::<ClaimItem>(claim_key).await? else {
+    async fn find_by_claim(&self, claim_key: Key) -> Result<Option<User>, RepositoryError> {
+        // Read-your-writes: a client logging in right after signing up must find its account.
+        let Some(claim) = self.table.get(claim_key, true).await? else {
             return Ok(None);
         };
-        let user = self
-            .get_item::<UserItem>(keys::user(&claim.user_id))
-            .await?;
-        user.map(UserItem::into_user).transpose()
+        let claim: ClaimItem = crate::decode(claim)?;
+        let user = self.table.get(keys::user(&claim.user_id), true).await?;
+        user.map(|item| UserItem::decode(item)?.into_user()).transpose()
     }
 
-    fn claim_put(
-        &self,
-        (partition, sort): (String, String),
-        user: &User,
-    ) -> Result<TransactWriteItem, RepositoryError> {
-        let item = ClaimItem {
-            partition,
-            sort,
-            user_id: user.id.to_string(),
-        };
+    fn claim_put(&self, (partition, sort): Key, user: &User) -> Result<TransactWriteItem, RepositoryError> {
+        let item = ClaimItem { partition, sort, user_id: user.id.to_string() };
         let put = Put::builder()
             .table_name(self.table.name())
             .set_item(Some(serde_dynamo::to_item(item)?))
             .condition_expression("attribute_not_exists(PK)")
             .build()
-            .map_err(|error| RepositoryError::request("TransactWriteItems", error))?;
+            .map_err(request_error)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// Releases a claim, but only if it is still ours: never delete a value someone else now holds.
-    fn claim_release(
-        &self,
-        key: (String, String),
-        user: &User,
-    ) -> Result<TransactWriteItem, RepositoryError> {
+    fn claim_release(&self, key: Key, user: &User) -> Result<TransactWriteItem, RepositoryError> {
         let delete = Delete::builder()
             .table_name(self.table.name())
             .set_key(Some(Table::key(key)))
             .condition_expression("user_id = :owner")
             .expression_attribute_values(":owner", AttributeValue::S(user.id.to_string()))
             .build()
-            .map_err(|error| RepositoryError::request("TransactWriteItems", error))?;
+            .map_err(request_error)?;
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
-    fn user_put(
-        &self,
-        user: &User,
-        expected_version: Option<u64>,
-    ) -> Result<TransactWriteItem, RepositoryError> {
-        let mut put = Put::builder()
+    /// Sets the account's own fields, leaving the counters alone, if the version is unchanged.
+    fn user_update(&self, previous: &User, updated: &User) -> Result<TransactWriteItem, RepositoryError> {
+        let string = |text: &str| AttributeValue::S(text.to_owned());
+        let mut set = vec![
+            "username = :username",
+            "email = :email",
+            "password_hash = :password_hash",
+            "updated_at = :updated_at",
+            "version = :version",
+        ];
+        let mut remove = Vec::new();
+        let mut update = Update::builder()
             .table_name(self.table.name())
-            .set_item(Some(serde_dynamo::to_item(UserItem::from_user(user))?));
-        put = match expected_version {
-            None => put.condition_expression("attribute_not_exists(PK)"),
-            Some(version) => put
-                .condition_expression("version = :expected")
-                .expression_attribute_values(":expected", AttributeValue::N(version.to_string())),
-        };
-        let put = put
-            .build()
-            .map_err(|error| RepositoryError::request("TransactWriteItems", error))?;
-        Ok(TransactWriteItem::builder().put(put).build())
+            .set_key(Some(Table::key(keys::user(&updated.id.to_string()))))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", AttributeValue::N(previous.version.to_string()))
+            .expression_attribute_values(":username", string(updated.username.as_str()))
+            .expression_attribute_values(":email", string(updated.email.as_str()))
+            .expression_attribute_values(":password_hash", string(updated.password_hash.as_phc()))
+            .expression_attribute_values(":updated_at", string(&updated.updated_at.to_iso8601()))
+            .expression_attribute_values(":version", AttributeValue::N(updated.version.to_string()));
+        match &updated.bio {
+            Some(bio) => {
+                set.push("bio = :bio");
+                update = update.expression_attribute_values(":bio", string(bio.as_str()));
+            }
+            None => remove.push("bio"),
+        }
+        match &updated.image {
+            Some(image) => {
+                set.push("image = :image");
+                update = update.expression_attribute_values(":image", string(image.as_str()));
+            }
+            None => remove.push("image"),
+        }
+        let mut expression = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        let update = update.update_expression(expression).build().map_err(request_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Runs one transaction. `meaning` names, per item in order, which unique field a failed
-    /// condition on that item stands for (`None`: the user item's own condition, a concurrent change).
-    async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-        meaning: &[Option<UniqueField>],
-    ) -> Result<(), StoreError> {
-        let result = self
-            .table
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await;
-        match result {
-            Ok(output) => {
-                self.table
-                    .meter
-                    .record("TransactWriteItems", output.consumed_capacity());
-                Ok(())
-            }
-            Err(SdkError::ServiceError(service))
-                if matches!(
-                    service.err(),
-                    TransactWriteItemsError::TransactionCanceledException(_)
-                ) =>
-            {
-                let TransactWriteItemsError::TransactionCanceledException(cancelled) =
-                    service.err()
-                else {
-                    unreachable!("matched above")
-                };
-                match interpret_cancellation(cancelled.cancellation_reasons(), meaning) {
-                    Some(error) => Err(error),
-                    None => Err(
-                        RepositoryError::request("TransactWriteItems", service.into_err()).into(),
-                    ),
+    /// Runs the transaction; `meaning` names, per item in order, which unique field a failed
+    /// condition on it stands for (`None`: the user item's own condition, a concurrent change).
+    async fn transact(&self, items: Vec<TransactWriteItem>, meaning: &[Option<UniqueField>]) -> Result<(), StoreError> {
+        match self.table.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactError::Failed(error)) => Err(error.into()),
+            Err(TransactError::Cancelled(codes)) => {
+                let failed: Vec<Option<UniqueField>> = codes
+                    .iter()
+                    .zip(meaning)
+                    .filter(|(code, _)| *code == "ConditionalCheckFailed")
+                    .map(|(_, meaning)| *meaning)
+                    .collect();
+                if failed.contains(&None) {
+                    Err(StoreError::Conflict)
+                } else {
+                    Err(StoreError::AlreadyTaken(failed.into_iter().flatten().collect()))
                 }
             }
-            Err(error) => Err(RepositoryError::request("TransactWriteItems", error).into()),
         }
     }
 }
 
-/// Turns failed conditions into the domain's outcome; `None` when the transaction failed for
-/// another reason (throttling, a conflicting transaction) that the caller should see as a failure.
-fn interpret_cancellation(
-    reasons: &[CancellationReason],
-    meaning: &[Option<UniqueField>],
-) -> Option<StoreError> {
-    let failed_conditions: Vec<Option<UniqueField>> = reasons
-        .iter()
-        .zip(meaning)
-        .filter(|(reason, _)| reason.code() == Some("ConditionalCheckFailed"))
-        .map(|(_, meaning)| *meaning)
-        .collect();
-    if failed_conditions.is_empty() {
-        return None;
-    }
-    if failed_conditions.contains(&None) {
-        return Some(StoreError::Conflict);
-    }
-    Some(StoreError::AlreadyTaken(
-        failed_conditions.into_iter().flatten().collect(),
-    ))
-}
-
 impl UserReader for DynamoUsers {
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        let item = self
-            .get_item::<UserItem>(keys::user(&id.to_string()))
-            .await?;
-        Ok(item.map(UserItem::into_user).transpose()?)
+        let item = self.table.get(keys::user(&id.to_string()), true).await?;
+        Ok(item.map(|item| UserItem::decode(item)?.into_user()).transpose()?)
     }
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
-        Ok(self
-            .find_by_claim(keys::email_claim(&email.canonical()))
-            .await?)
+        Ok(self.find_by_claim(keys::email_claim(&email.canonical())).await?)
     }
 
     async fn find_by_username(&self, username: &Username) -> Result<Option<User>, StoreError> {
-        Ok(self
-            .find_by_claim(keys::username_claim(&username.canonical()))
-            .await?)
+        Ok(self.find_by_claim(keys::username_claim(&username.canonical())).await?)
     }
 }
 
 impl UserWriter for DynamoUsers {
     async fn insert(&self, user: &User) -> Result<(), StoreError> {
+        let put = Put::builder()
+            .table_name(self.table.name())
+            .set_item(Some(serde_dynamo::to_item(UserItem::from_user(user)).map_err(RepositoryError::from)?))
+            .condition_expression("attribute_not_exists(PK)")
+            .build()
+            .map_err(request_error)?;
         let items = vec![
-            self.user_put(user, None)?,
+            TransactWriteItem::builder().put(put).build(),
             self.claim_put(keys::email_claim(&user.email.canonical()), user)?,
             self.claim_put(keys::username_claim(&user.username.canonical()), user)?,
         ];
-        self.transact(
-            items,
-            &[None, Some(UniqueField::Email), Some(UniqueField::Username)],
-        )
-        .await
+        self.transact(items, &[None, Some(UniqueField::Email), Some(UniqueField::Username)]).await
     }
 
     async fn update(&self, previous: &User, updated: &User) -> Result<(), StoreError> {
-        let mut items = vec![self.user_put(updated, Some(previous.version))?];
+        let mut items = vec![self.user_update(previous, updated)?];
         let mut meaning = vec![None];
         // A change of case only ("Jake" -> "jake") keeps the same claim.
         if previous.email.canonical() != updated.email.canonical() {
             items.push(self.claim_put(keys::email_claim(&updated.email.canonical()), updated)?);
-            items.push(
-                self.claim_release(keys::email_claim(&previous.email.canonical()), previous)?,
-            );
+            items.push(self.claim_release(keys::email_claim(&previous.email.canonical()), previous)?);
             meaning.extend([Some(UniqueField::Email), None]);
         }
         if previous.username.canonical() != updated.username.canonical() {
-            items.push(
-                self.claim_put(keys::username_claim(&updated.username.canonical()), updated)?,
-            );
-            items.push(self.claim_release(
-                keys::username_claim(&previous.username.canonical()),
-                previous,
-            )?);
+            items.push(self.claim_put(keys::username_claim(&updated.username.canonical()), updated)?);
+            items.push(self.claim_release(keys::username_claim(&previous.username.canonical()), previous)?);
             meaning.extend([Some(UniqueField::Username), None]);
         }
         self.transact(items, &meaning).await
