@@ -4,15 +4,29 @@
 //! documented in `shared/repository/README.md`. A repository never makes a business decision: it stores, loads,
 //! and turns storage constraint failures into the domain's [`StoreError`](conduit_domain::ports::StoreError).
 
+mod articles;
 mod capacity;
+mod comments;
 mod error;
+mod favorites;
+mod follows;
+mod items;
 mod keys;
+mod relations;
 mod table;
+mod tags;
 mod users;
+mod writes;
 
+pub use articles::DynamoArticles;
 pub use capacity::{CapacityUsage, ConsumedCapacityMeter};
+pub use comments::DynamoComments;
 pub use error::RepositoryError;
+pub use favorites::DynamoFavorites;
+pub use follows::DynamoFollows;
+pub use relations::DynamoRelations;
 pub use table::Table;
+pub use tags::DynamoTags;
 pub use users::DynamoUsers;
 
 /// Reads a stored item into its typed shape; a mismatch means the stored data is corrupt.

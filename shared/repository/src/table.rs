@@ -19,7 +19,7 @@ use crate::error::RepositoryError;
 use crate::keys::{PARTITION_KEY, SORT_KEY};
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
-pub(crate) type Key = (String, String);
+pub(crate) use crate::keys::Key;
 
 /// DynamoDB's caps: 100 keys per BatchGetItem, 25 requests per BatchWriteItem.
 const BATCH_GET_LIMIT: usize = 100;

@@ -1,0 +1,406 @@
+//! Articles: summary and body items, the slug claim, tag entries and counters. Lists read ids
+//! from keys-only indexes (or small entry items), then fetch only the page's summaries.
+
+use std::collections::{HashMap, HashSet};
+
+use conduit_domain::article::{Article, ArticleSummary};
+use conduit_domain::ports::{ArticleFilter, ArticleReader, ArticleWriter, StoreError, SummaryPage, UniqueField};
+use conduit_domain::values::{ArticleId, Page, Slug, Tag, UserId};
+use futures::StreamExt;
+use futures::stream;
+
+use crate::error::RepositoryError;
+use crate::items::{ArticleItem, BodyItem, CounterItem, ListEntryItem, SlugClaimItem, article_from, sort_key};
+use crate::keys;
+use crate::table::{KeyQuery, Table, TransactError};
+use crate::users::UserItem;
+use crate::writes::{self, condition_failed, number, text};
+
+/// How many per-author queries of the feed run at once.
+const FEED_QUERY_CONCURRENCY: usize = 8;
+/// How many favorites of a deleted article are removed at once.
+const CLEANUP_CONCURRENCY: usize = 8;
+
+#[derive(Clone, Debug)]
+pub struct DynamoArticles {
+    table: Table,
+}
+
+/// One candidate of a list: an article id and, when the list knows it, its author.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Candidate {
+    id: String,
+    author: Option<String>,
+}
+
+impl DynamoArticles {
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
+
+    async fn article_id_of(&self, slug: &Slug) -> Result<Option<String>, RepositoryError> {
+        let claim = self.table.get(keys::slug_claim(slug.as_str()), true).await?;
+        claim.map(|item| crate::decode::<SlugClaimItem>(item).map(|claim| claim.article_id)).transpose()
+    }
+
+    async fn article(&self, id: &str) -> Result<Option<Article>, RepositoryError> {
+        let items = self.table.batch_get(vec![keys::article(id), keys::article_body(id)], true).await?;
+        let (mut summary, mut body) = (None, None);
+        for item in items {
+            match sort_key(&item) {
+                Some("ARTICLE") => summary = Some(crate::decode::<ArticleItem>(item)?),
+                Some("BODY") => body = Some(crate::decode::<BodyItem>(item)?),
+                _ => {}
+            }
+        }
+        match (summary, body) {
+            (Some(summary), Some(body)) => Ok(Some(article_from(summary, body)?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The summaries of `ids`, in the order given; ids whose article vanished meanwhile are skipped.
+    async fn summaries(&self, ids: &[String]) -> Result<Vec<ArticleSummary>, RepositoryError> {
+        let keys = ids.iter().map(|id| keys::article(id)).collect();
+        let mut by_id: HashMap<String, ArticleItem> = HashMap::new();
+        for item in self.table.batch_get(keys, false).await? {
+            let article: ArticleItem = crate::decode(item)?;
+            by_id.insert(article.id.clone(), article);
+        }
+        ids.iter().filter_map(|id| by_id.remove(id)).map(ArticleItem::into_summary).collect()
+    }
+
+    async fn counter(&self, key: keys::Key) -> Result<u64, RepositoryError> {
+        let item = self.table.get(key, false).await?;
+        let count = item.map(crate::decode::<CounterItem>).transpose()?.map_or(0, |counter| counter.count);
+        Ok(u64::try_from(count).unwrap_or_default())
+    }
+
+    async fn user_counters(&self, user: &str) -> Result<(u64, u64), RepositoryError> {
+        let item = self.table.get(keys::user(user), false).await?;
+        Ok(item.map(UserItem::decode).transpose()?.map_or((0, 0), |user| (user.articles_count, user.favorites_count)))
+    }
+
+    /// The newest `limit` (or all) entries of a base-table partition (those whose sort key starts
+    /// with `prefix`, when it is not empty), as candidates.
+    async fn entries(&self, partition: String, prefix: &str, limit: Option<usize>) -> Result<Vec<Candidate>, RepositoryError> {
+        let (condition, mut values) = ("PK = :pk", vec![(":pk", text(partition))]);
+        let condition = if prefix.is_empty() {
+            condition
+        } else {
+            values.push((":prefix", text(prefix)));
+            "PK = :pk AND begins_with(SK, :prefix)"
+        };
+        let items = self
+            .table
+            .query(KeyQuery {
+                index: None,
+                condition,
+                values,
+                newest_first: true,
+                limit,
+                consistent: false,
+            })
+            .await?;
+        items
+            .into_iter()
+            .map(|item| {
+                let entry: ListEntryItem = crate::decode(item)?;
+                Ok(Candidate { id: entry.sort[prefix.len()..].to_owned(), author: Some(entry.author_id) })
+            })
+            .collect()
+    }
+
+    /// The newest `limit` (or all) article ids of a keys-only index partition.
+    async fn indexed(&self, index: &str, partition: String, limit: Option<usize>) -> Result<Vec<Candidate>, RepositoryError> {
+        let (partition_name, sort_name) = match index {
+            keys::ALL_ARTICLES_INDEX => ("GSI2PK", "GSI2SK"),
+            _ => ("GSI1PK", "GSI1SK"),
+        };
+        let condition = format!("{partition_name} = :pk");
+        let items = self
+            .table
+            .query(KeyQuery {
+                index: Some(index),
+                condition: &condition,
+                values: vec![(":pk", text(partition))],
+                newest_first: true,
+                limit,
+                consistent: false,
+            })
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| crate::items::string_attribute(item, sort_name))
+            .map(|id| Candidate { id: id.to_owned(), author: None })
+            .collect())
+    }
+
+    async fn page_of(&self, candidates: &[Candidate], page: Page, total: u64) -> Result<SummaryPage, RepositoryError> {
+        let ids: Vec<String> =
+            candidates.iter().skip(page.offset).take(page.limit).map(|candidate| candidate.id.clone()).collect();
+        Ok(SummaryPage { summaries: self.summaries(&ids).await?, total })
+    }
+
+    /// Two or three filters: walk the fan's favorites (or else the author's articles) completely,
+    /// since the total must be exact, and keep the entries that match the other filters: the
+    /// author from the entry itself, the tag by reading the (tag, article) entries in batches.
+    async fn combined(&self, filter: &ArticleFilter, page: Page) -> Result<SummaryPage, RepositoryError> {
+        let author = filter.author.map(|author| author.to_string());
+        let fan = filter.favorited_by.map(|fan| fan.to_string());
+        let tag = filter.tag.as_ref().map(Tag::as_str);
+        // A person's favorites or articles are usually far fewer than a tag's articles.
+        // Every combination includes an author or a fan, so one of them drives.
+        let mut candidates = if let Some(fan) = &fan {
+            self.entries(keys::user_partition(fan), keys::FAVORITE_PREFIX, None).await?
+        } else if let Some(author) = &author {
+            let mut ids = self
+                .indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::author_articles_partition(author), None)
+                .await?;
+            ids.iter_mut().for_each(|candidate| candidate.author = Some(author.clone()));
+            ids
+        } else {
+            return Ok(SummaryPage::default());
+        };
+        if let Some(author) = &author {
+            candidates.retain(|candidate| candidate.author.as_ref() == Some(author));
+        }
+        if let Some(tag) = tag {
+            let keys = candidates.iter().map(|candidate| keys::tag_entry(tag, &candidate.id)).collect();
+            let tagged = self.present_sort_keys(keys).await?;
+            candidates.retain(|candidate| tagged.contains(&candidate.id));
+        }
+        let total = candidates.len() as u64;
+        self.page_of(&candidates, page, total).await
+    }
+
+    async fn present_sort_keys(&self, keys: Vec<keys::Key>) -> Result<HashSet<String>, RepositoryError> {
+        let items = self.table.batch_get(keys, false).await?;
+        Ok(items.iter().filter_map(sort_key).map(str::to_owned).collect())
+    }
+
+    async fn insert_article(&self, article: &Article) -> Result<(), StoreError> {
+        let summary = &article.summary;
+        let id = summary.id.to_string();
+        let author = summary.author_id.to_string();
+        let (claim_partition, claim_sort) = keys::slug_claim(summary.slug.as_str());
+        let mut items = vec![
+            writes::put(&self.table, ArticleItem::from_summary(summary), true)?,
+            writes::put(&self.table, BodyItem::new(summary.id, &article.body), false)?,
+            writes::put(
+                &self.table,
+                SlugClaimItem { partition: claim_partition, sort: claim_sort, article_id: id.clone() },
+                true,
+            )?,
+            writes::add(&self.table, keys::user(&author), "articles_count", 1, true)?,
+            writes::add(&self.table, keys::article_counter(), "count", 1, false)?,
+        ];
+        for tag in summary.tags.iter() {
+            let (partition, sort) = keys::tag_entry(tag.as_str(), &id);
+            let entry = ListEntryItem { partition, sort, index_partition: None, index_sort: None, author_id: author.clone() };
+            items.push(writes::put(&self.table, entry, false)?);
+            items.push(writes::add(&self.table, keys::tag_counter(tag.as_str()), "count", 1, false)?);
+        }
+        match self.table.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 2) => {
+                Err(StoreError::AlreadyTaken(vec![UniqueField::Slug]))
+            }
+            Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 3) => Err(StoreError::Missing),
+            Err(TransactError::Cancelled(_)) => Err(StoreError::Conflict),
+            Err(TransactError::Failed(error)) => Err(error.into()),
+        }
+    }
+
+    /// Deletes what no one else can reach once the article is gone: its favorites (with each
+    /// fan's counter) and its comments. Runs after the article itself has been deleted, so no new
+    /// favorite or comment can appear meanwhile (their writes require the article to exist).
+    async fn delete_dependents(&self, id: &str) -> Result<(), RepositoryError> {
+        let fans = self
+            .indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::favorited_partition(id), None)
+            .await?;
+        let removals = stream::iter(fans)
+            .map(|fan| async move {
+                let items = vec![
+                    writes::delete(&self.table, keys::favorite(&fan.id, id), Some(("attribute_exists(PK)", vec![])))?,
+                    writes::add(&self.table, keys::user(&fan.id), "favorites_count", -1, true)?,
+                ];
+                match self.table.transact(items).await {
+                    // Already gone: the fan unfavorited concurrently.
+                    Ok(()) | Err(TransactError::Cancelled(_)) => Ok(()),
+                    Err(TransactError::Failed(error)) => Err(error),
+                }
+            })
+            .buffer_unordered(CLEANUP_CONCURRENCY)
+            .collect::<Vec<Result<(), RepositoryError>>>()
+            .await;
+        removals.into_iter().collect::<Result<(), _>>()?;
+
+        let leftovers: Vec<keys::Key> = self
+            .table
+            .query(KeyQuery {
+                index: None,
+                condition: "PK = :pk",
+                values: vec![(":pk", text(keys::article_partition(id)))],
+                newest_first: false,
+                limit: None,
+                consistent: true,
+            })
+            .await?
+            .iter()
+            .filter_map(|item| Some((crate::items::string_attribute(item, keys::PARTITION_KEY)?.to_owned(), sort_key(item)?.to_owned())))
+            .collect();
+        self.table.batch_delete(leftovers).await
+    }
+}
+
+impl ArticleReader for DynamoArticles {
+    async fn find_by_slug(&self, slug: &Slug) -> Result<Option<Article>, StoreError> {
+        let Some(id) = self.article_id_of(slug).await? else { return Ok(None) };
+        Ok(self.article(&id).await?)
+    }
+
+    async fn find_summary_by_slug(&self, slug: &Slug) -> Result<Option<ArticleSummary>, StoreError> {
+        let Some(id) = self.article_id_of(slug).await? else { return Ok(None) };
+        let item = self.table.get(keys::article(&id), true).await?;
+        Ok(item.map(|item| crate::decode::<ArticleItem>(item)?.into_summary()).transpose()?)
+    }
+
+    async fn find_by_id(&self, id: ArticleId) -> Result<Option<Article>, StoreError> {
+        Ok(self.article(&id.to_string()).await?)
+    }
+
+    async fn list(&self, filter: &ArticleFilter, page: Page) -> Result<SummaryPage, StoreError> {
+        let end = Some(page.end());
+        let found = match (&filter.tag, filter.author, filter.favorited_by) {
+            (None, None, None) => {
+                let (candidates, total) = futures::try_join!(
+                    self.indexed(keys::ALL_ARTICLES_INDEX, keys::ALL_ARTICLES_PARTITION.to_owned(), end),
+                    self.counter(keys::article_counter()),
+                )?;
+                self.page_of(&candidates, page, total).await?
+            }
+            (Some(tag), None, None) => {
+                let (candidates, total) = futures::try_join!(
+                    self.entries(keys::tag_partition(tag.as_str()), "", end),
+                    self.counter(keys::tag_counter(tag.as_str())),
+                )?;
+                self.page_of(&candidates, page, total).await?
+            }
+            (None, Some(author), None) => {
+                let author = author.to_string();
+                let (candidates, (total, _)) = futures::try_join!(
+                    self.indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::author_articles_partition(&author), end),
+                    self.user_counters(&author),
+                )?;
+                self.page_of(&candidates, page, total).await?
+            }
+            (None, None, Some(fan)) => {
+                let fan = fan.to_string();
+                let (candidates, (_, total)) = futures::try_join!(
+                    self.entries(keys::user_partition(&fan), keys::FAVORITE_PREFIX, end),
+                    self.user_counters(&fan),
+                )?;
+                self.page_of(&candidates, page, total).await?
+            }
+            _ => self.combined(filter, page).await?,
+        };
+        Ok(found)
+    }
+
+    async fn by_authors(&self, authors: &[UserId], page: Page) -> Result<SummaryPage, StoreError> {
+        let queries = stream::iter(authors.iter().map(UserId::to_string))
+            .map(|author| async move {
+                self.indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::author_articles_partition(&author), Some(page.end()))
+                    .await
+            })
+            .buffer_unordered(FEED_QUERY_CONCURRENCY)
+            .collect::<Vec<_>>()
+            .await;
+        let mut candidates = Vec::new();
+        for result in queries {
+            candidates.extend(result?);
+        }
+        // Ids are ULIDs: sorting them newest first merges the authors' lists by creation time.
+        candidates.sort_by(|a, b| b.id.cmp(&a.id));
+
+        let user_keys = authors.iter().map(|author| keys::user(&author.to_string())).collect();
+        let total = self
+            .table
+            .batch_get(user_keys, false)
+            .await?
+            .into_iter()
+            .map(|item| UserItem::decode(item).map(|user| user.articles_count))
+            .sum::<Result<u64, _>>()?;
+        Ok(self.page_of(&candidates, page, total).await?)
+    }
+}
+
+impl ArticleWriter for DynamoArticles {
+    async fn insert(&self, article: &Article) -> Result<(), StoreError> {
+        self.insert_article(article).await
+    }
+
+    async fn update(&self, previous: &Article, updated: &Article) -> Result<(), StoreError> {
+        let (old, new) = (&previous.summary, &updated.summary);
+        let id = new.id.to_string();
+        let mut items = vec![writes::update(
+            &self.table,
+            keys::article(&id),
+            "SET title = :title, description = :description, slug = :slug, updated_at = :updated_at, version = :version",
+            "version = :expected",
+            vec![
+                (":title", text(new.title.as_str())),
+                (":description", text(new.description.as_str())),
+                (":slug", text(new.slug.as_str())),
+                (":updated_at", text(new.updated_at.to_iso8601())),
+                (":version", number(new.version)),
+                (":expected", number(old.version)),
+            ],
+        )?];
+        if previous.body != updated.body {
+            items.push(writes::put(&self.table, BodyItem::new(new.id, &updated.body), false)?);
+        }
+        let claim_index = items.len();
+        if old.slug != new.slug {
+            let (partition, sort) = keys::slug_claim(new.slug.as_str());
+            items.push(writes::put(&self.table, SlugClaimItem { partition, sort, article_id: id.clone() }, true)?);
+            items.push(writes::delete(
+                &self.table,
+                keys::slug_claim(old.slug.as_str()),
+                Some(("article_id = :id", vec![(":id", text(id.clone()))])),
+            )?);
+        }
+        match self.table.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 0) => Err(StoreError::Conflict),
+            Err(TransactError::Cancelled(codes)) if condition_failed(&codes, claim_index) => {
+                Err(StoreError::AlreadyTaken(vec![UniqueField::Slug]))
+            }
+            Err(TransactError::Cancelled(_)) => Err(StoreError::Conflict),
+            Err(TransactError::Failed(error)) => Err(error.into()),
+        }
+    }
+
+    async fn delete(&self, article: &ArticleSummary) -> Result<(), StoreError> {
+        let id = article.id.to_string();
+        let mut items = vec![
+            writes::delete(&self.table, keys::article(&id), Some(("attribute_exists(PK)", vec![])))?,
+            writes::delete(&self.table, keys::article_body(&id), None)?,
+            writes::delete(&self.table, keys::slug_claim(article.slug.as_str()), None)?,
+            writes::add(&self.table, keys::user(&article.author_id.to_string()), "articles_count", -1, true)?,
+            writes::add(&self.table, keys::article_counter(), "count", -1, false)?,
+        ];
+        for tag in article.tags.iter() {
+            items.push(writes::delete(&self.table, keys::tag_entry(tag.as_str(), &id), None)?);
+            items.push(writes::add(&self.table, keys::tag_counter(tag.as_str()), "count", -1, false)?);
+        }
+        match self.table.transact(items).await {
+            // Deleted by a concurrent request: what is left to clean is the same.
+            Ok(()) | Err(TransactError::Cancelled(_)) => {}
+            Err(TransactError::Failed(error)) => return Err(error.into()),
+        }
+        Ok(self.delete_dependents(&id).await?)
+    }
+}
+

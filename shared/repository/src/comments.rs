@@ -1,0 +1,135 @@
+//! Comments live in their article's partition, numbered by a counter on the article item.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, ReturnValue};
+use conduit_domain::article::{Comment, NewComment};
+use conduit_domain::ports::{CommentReader, CommentWriter, StoreError};
+use conduit_domain::values::{ArticleId, CommentId};
+
+use crate::error::RepositoryError;
+use crate::items::CommentItem;
+use crate::keys;
+use crate::table::{KeyQuery, Table};
+use crate::writes::{number, text};
+
+#[derive(Clone, Debug)]
+pub struct DynamoComments {
+    table: Table,
+}
+
+impl DynamoComments {
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
+
+    /// Takes the article's next comment number (atomic `ADD`; fails if the article is gone).
+    async fn next_number(&self, article: ArticleId) -> Result<u64, StoreError> {
+        let result = self
+            .table
+            .client
+            .update_item()
+            .table_name(self.table.name())
+            .set_key(Some(Table::key(keys::article(&article.to_string()))))
+            .update_expression("ADD comments_seq :one")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":one", number(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(SdkError::ServiceError(service))
+                if matches!(service.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                return Err(StoreError::Missing);
+            }
+            Err(error) => return Err(RepositoryError::request("UpdateItem", error).into()),
+        };
+        self.table.meter.record("UpdateItem", output.consumed_capacity());
+        output
+            .attributes
+            .as_ref()
+            .and_then(|attributes| attributes.get("comments_seq"))
+            .and_then(|value| value.as_n().ok())
+            .and_then(|value| value.parse().ok())
+            .ok_or_else(|| {
+                RepositoryError::CorruptItem { key: article.to_string(), source: "comments_seq is not a number".into() }
+                    .into()
+            })
+    }
+}
+
+impl CommentReader for DynamoComments {
+    async fn comments_of(&self, article: ArticleId) -> Result<Vec<Comment>, StoreError> {
+        let items = self
+            .table
+            .query(KeyQuery {
+                index: None,
+                condition: "PK = :pk AND begins_with(SK, :prefix)",
+                values: vec![
+                    (":pk", text(keys::article_partition(&article.to_string()))),
+                    (":prefix", text(keys::COMMENT_PREFIX)),
+                ],
+                newest_first: false,
+                limit: None,
+                consistent: true,
+            })
+            .await?;
+        Ok(items
+            .into_iter()
+            .map(|item| crate::decode::<CommentItem>(item)?.into_comment())
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn find_comment(&self, article: ArticleId, id: CommentId) -> Result<Option<Comment>, StoreError> {
+        let item = self.table.get(keys::comment(&article.to_string(), id.value()), true).await?;
+        Ok(item.map(|item| crate::decode::<CommentItem>(item)?.into_comment()).transpose()?)
+    }
+}
+
+impl CommentWriter for DynamoComments {
+    async fn add_comment(&self, comment: NewComment) -> Result<Comment, StoreError> {
+        let number = self.next_number(comment.article_id).await?;
+        let comment = Comment {
+            id: CommentId::new(number).map_err(|problem| RepositoryError::CorruptItem {
+                key: comment.article_id.to_string(),
+                source: problem.to_string().into(),
+            })?,
+            article_id: comment.article_id,
+            author_id: comment.author_id,
+            body: comment.body,
+            created_at: comment.created_at,
+            updated_at: comment.created_at,
+        };
+        let output = self
+            .table
+            .client
+            .put_item()
+            .table_name(self.table.name())
+            .set_item(Some(serde_dynamo::to_item(CommentItem::from_comment(&comment)).map_err(RepositoryError::from)?))
+            .condition_expression("attribute_not_exists(PK)")
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|error| RepositoryError::request("PutItem", error))?;
+        self.table.meter.record("PutItem", output.consumed_capacity());
+        Ok(comment)
+    }
+
+    async fn delete_comment(&self, comment: &Comment) -> Result<(), StoreError> {
+        let output = self
+            .table
+            .client
+            .delete_item()
+            .table_name(self.table.name())
+            .set_key(Some(Table::key(keys::comment(&comment.article_id.to_string(), comment.id.value()))))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|error| RepositoryError::request("DeleteItem", error))?;
+        self.table.meter.record("DeleteItem", output.consumed_capacity());
+        Ok(())
+    }
+}

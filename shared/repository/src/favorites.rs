@@ -1,0 +1,64 @@
+//! Favorites: the (fan, article) entry and both counters change in one transaction, so
+//! `favoritesCount` stays exact under any number of concurrent favorites.
+
+use conduit_domain::article::ArticleSummary;
+use conduit_domain::ports::{FavoriteWriter, StoreError};
+use conduit_domain::values::UserId;
+
+use crate::items::ListEntryItem;
+use crate::keys;
+use crate::table::{Table, TransactError};
+use crate::writes::{self, condition_failed};
+
+#[derive(Clone, Debug)]
+pub struct DynamoFavorites {
+    table: Table,
+}
+
+impl DynamoFavorites {
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
+}
+
+impl FavoriteWriter for DynamoFavorites {
+    async fn favorite(&self, user: UserId, article: &ArticleSummary) -> Result<(), StoreError> {
+        let (user, id) = (user.to_string(), article.id.to_string());
+        let (partition, sort) = keys::favorite(&user, &id);
+        let entry = ListEntryItem {
+            partition,
+            sort,
+            index_partition: Some(keys::favorited_partition(&id)),
+            index_sort: Some(user.clone()),
+            author_id: article.author_id.to_string(),
+        };
+        let items = vec![
+            writes::put(&self.table, entry, true)?,
+            writes::add(&self.table, keys::article(&id), "favorites_count", 1, true)?,
+            writes::add(&self.table, keys::user(&user), "favorites_count", 1, true)?,
+        ];
+        match self.table.transact(items).await {
+            Ok(()) => Ok(()),
+            // Favorited already: nothing changes, by design.
+            Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 0) => Ok(()),
+            Err(TransactError::Cancelled(_)) => Err(StoreError::Missing),
+            Err(TransactError::Failed(error)) => Err(error.into()),
+        }
+    }
+
+    async fn unfavorite(&self, user: UserId, article: &ArticleSummary) -> Result<(), StoreError> {
+        let (user, id) = (user.to_string(), article.id.to_string());
+        let items = vec![
+            writes::delete(&self.table, keys::favorite(&user, &id), Some(("attribute_exists(PK)", vec![])))?,
+            writes::add(&self.table, keys::article(&id), "favorites_count", -1, true)?,
+            writes::add(&self.table, keys::user(&user), "favorites_count", -1, true)?,
+        ];
+        match self.table.transact(items).await {
+            Ok(()) => Ok(()),
+            // Not a favorite (any more): nothing to undo.
+            Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 0) => Ok(()),
+            Err(TransactError::Cancelled(_)) => Err(StoreError::Missing),
+            Err(TransactError::Failed(error)) => Err(error.into()),
+        }
+    }
+}
