@@ -40,41 +40,20 @@ impl Drop for TestApi {
 impl TestApi {
     pub async fn start() -> Self {
         let table = conduit_dynamodb_local::test_table().await;
-        let keys = KeyRing {
-            current: SigningKey::generate("test-key"),
-            previous: None,
-        };
+        let keys = KeyRing { current: SigningKey::generate("test-key"), previous: None };
         let adapters = Adapters::local(table.sdk_config, table.name, keys);
         let gateway = Arc::new(Gateway::new(&adapters).expect("gateway built"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("free port");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
         let base_url = format!("http://{}/api", listener.local_addr().expect("bound"));
         let server = tokio::spawn(serve(listener, gateway));
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("client");
-        Self {
-            base_url,
-            adapters,
-            client,
-            server,
-        }
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
+        Self { base_url, adapters, client, server }
     }
 
     /// Sends a request; `body` is sent as JSON when given, `token` as `Authorization: Token ...`.
-    pub async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-        token: Option<&str>,
-    ) -> Reply {
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>, token: Option<&str>) -> Reply {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut request = self
-            .client
-            .request(method, format!("{}{path}", self.base_url));
+        let mut request = self.client.request(method, format!("{}{path}", self.base_url));
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -93,10 +72,7 @@ impl TestApi {
         body: impl Into<reqwest::Body>,
     ) -> Reply {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut request = self
-            .client
-            .request(method, format!("{}{path}", self.base_url))
-            .body(body);
+        let mut request = self.client.request(method, format!("{}{path}", self.base_url)).body(body);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -107,16 +83,8 @@ impl TestApi {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("body read");
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).expect("JSON body")
-        };
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("JSON body") };
+        Reply { status, headers, body }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -135,24 +103,13 @@ impl TestApi {
     /// and returns its token.
     pub async fn register(&self, username: &str) -> String {
         let reply = self.post("/users", registration(username), None).await;
-        assert_eq!(
-            reply.status, 201,
-            "registering {username}: {:?}",
-            reply.body
-        );
-        reply.body["user"]["token"]
-            .as_str()
-            .expect("token")
-            .to_owned()
+        assert_eq!(reply.status, 201, "registering {username}: {:?}", reply.body);
+        reply.body["user"]["token"].as_str().expect("token").to_owned()
     }
 
     /// Token issuing with this API's key but another lifetime (e.g. zero, for expired tokens).
     pub fn jwt_with_lifetime(&self, lifetime: Duration) -> JwtService {
-        self.adapters
-            .clone()
-            .with_token_lifetime(lifetime)
-            .jwt()
-            .expect("jwt")
+        self.adapters.clone().with_token_lifetime(lifetime).jwt().expect("jwt")
     }
 }
 

@@ -5,24 +5,11 @@ use std::process::Command;
 /// Every crate the domain links, directly or not (normal dependencies only).
 fn domain_dependency_tree() -> Vec<String> {
     let output = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "--offline",
-            "--package",
-            "conduit-domain",
-            "--edges",
-            "normal",
-            "--prefix",
-            "none",
-        ])
+        .args(["tree", "--offline", "--package", "conduit-domain", "--edges", "normal", "--prefix", "none"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo tree runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| line.split_whitespace().next())
@@ -38,17 +25,7 @@ fn the_domain_knows_nothing_of_aws_lambda_or_http() {
     let forbidden: Vec<&String> = crates
         .iter()
         .filter(|name| {
-            [
-                "aws-",
-                "aws_",
-                "lambda",
-                "http",
-                "hyper",
-                "tokio",
-                "serde_dynamo",
-            ]
-            .iter()
-            .any(|p| name.starts_with(p))
+            ["aws-", "aws_", "lambda", "http", "hyper", "tokio", "serde_dynamo"].iter().any(|p| name.starts_with(p))
         })
         .collect();
     assert!(forbidden.is_empty(), "the domain depends on {forbidden:?}");

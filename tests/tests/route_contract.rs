@@ -24,15 +24,9 @@ fn template_functions(template: &Value) -> Vec<(String, Value, String)> {
             let name = name.as_str().expect("name").to_owned();
             let binary = resource["Metadata"]["BuildProperties"]["Binary"]
                 .as_str()
-                .unwrap_or_else(|| {
-                    panic!("{name} names no binary under Metadata.BuildProperties.Binary")
-                })
+                .unwrap_or_else(|| panic!("{name} names no binary under Metadata.BuildProperties.Binary"))
                 .to_owned();
-            assert_eq!(
-                resource["Metadata"]["BuildMethod"].as_str(),
-                Some("rust-cargolambda"),
-                "{name}"
-            );
+            assert_eq!(resource["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"), "{name}");
             (name, resource["Properties"].clone(), binary)
         })
         .collect()
@@ -45,15 +39,9 @@ fn template_routes(template: &Value) -> BTreeSet<String> {
         let Some(events) = properties["Events"].as_mapping() else {
             continue;
         };
-        for event in events
-            .values()
-            .filter(|event| event["Type"].as_str() == Some("HttpApi"))
-        {
+        for event in events.values().filter(|event| event["Type"].as_str() == Some("HttpApi")) {
             let event = &event["Properties"];
-            assert!(
-                event["ApiId"].is_tagged_ref("HttpApi"),
-                "{name}: every route belongs to HttpApi"
-            );
+            assert!(event["ApiId"].is_tagged_ref("HttpApi"), "{name}: every route belongs to HttpApi");
             let key = match (event["Method"].as_str(), event["Path"].as_str()) {
                 (Some(method), Some(path)) => format!("{method} {path}"),
                 (None, None) => "$default".to_owned(),
@@ -83,11 +71,7 @@ fn code_routes() -> BTreeSet<String> {
     let mut routes: BTreeSet<String> = ROUTES
         .iter()
         .map(|route| {
-            let authorizer = if route.auth == Auth::Required {
-                AUTHORIZER_NAME
-            } else {
-                "NONE"
-            };
+            let authorizer = if route.auth == Auth::Required { AUTHORIZER_NAME } else { "NONE" };
             format!("{} -> {} ({authorizer})", route.key(), route.function)
         })
         .collect();
@@ -110,10 +94,7 @@ fn every_template_function_has_a_crate_and_every_crate_a_function() {
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
 
-    let binaries: BTreeSet<String> = template_functions(&template())
-        .into_iter()
-        .map(|(_, _, binary)| binary)
-        .collect();
+    let binaries: BTreeSet<String> = template_functions(&template()).into_iter().map(|(_, _, binary)| binary).collect();
 
     assert_eq!(binaries, crates);
     assert!(binaries.contains(AUTHORIZER_FUNCTION));
@@ -122,12 +103,9 @@ fn every_template_function_has_a_crate_and_every_crate_a_function() {
 #[test]
 fn the_authorizer_is_the_one_the_code_expects_with_the_same_cache_ttl() {
     let template = template();
-    let authorizer =
-        &template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"][AUTHORIZER_NAME];
+    let authorizer = &template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"][AUTHORIZER_NAME];
     let function = match &authorizer["FunctionArn"] {
-        Value::Tagged(tagged) if tagged.tag == "GetAtt" => {
-            tagged.value.as_str().expect("target").to_owned()
-        }
+        Value::Tagged(tagged) if tagged.tag == "GetAtt" => tagged.value.as_str().expect("target").to_owned(),
         other => panic!("FunctionArn should be !GetAtt <Function>.Arn, is {other:?}"),
     };
     let (_, _, binary) = template_functions(&template)
@@ -136,19 +114,10 @@ fn the_authorizer_is_the_one_the_code_expects_with_the_same_cache_ttl() {
         .expect("the authorizer function exists");
 
     assert_eq!(binary, AUTHORIZER_FUNCTION);
-    assert_eq!(
-        authorizer["AuthorizerPayloadFormatVersion"].as_str(),
-        Some("2.0")
-    );
+    assert_eq!(authorizer["AuthorizerPayloadFormatVersion"].as_str(), Some("2.0"));
     assert_eq!(authorizer["EnableSimpleResponses"].as_bool(), Some(true));
-    assert_eq!(
-        authorizer["Identity"]["Headers"][0].as_str(),
-        Some("Authorization")
-    );
-    assert_eq!(
-        authorizer["Identity"]["ReauthorizeEvery"].as_u64(),
-        Some(api_settings::AUTHORIZER_CACHE_TTL_SECONDS)
-    );
+    assert_eq!(authorizer["Identity"]["Headers"][0].as_str(), Some("Authorization"));
+    assert_eq!(authorizer["Identity"]["ReauthorizeEvery"].as_u64(), Some(api_settings::AUTHORIZER_CACHE_TTL_SECONDS));
 }
 
 #[test]
@@ -156,37 +125,23 @@ fn cors_settings_match_what_the_local_gateway_applies() {
     let template = template();
     let cors = &template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"];
     let strings = |key: &str| -> Vec<String> {
-        cors[key]
-            .as_sequence()
-            .expect(key)
-            .iter()
-            .map(|v| v.as_str().expect("string").to_owned())
-            .collect()
+        cors[key].as_sequence().expect(key).iter().map(|v| v.as_str().expect("string").to_owned()).collect()
     };
 
     assert_eq!(strings("AllowOrigins"), api_settings::CORS_ALLOW_ORIGINS);
     assert_eq!(strings("AllowHeaders"), api_settings::CORS_ALLOW_HEADERS);
     assert_eq!(strings("AllowMethods"), api_settings::CORS_ALLOW_METHODS);
-    assert_eq!(
-        cors["MaxAge"].as_u64(),
-        Some(api_settings::CORS_MAX_AGE_SECONDS)
-    );
+    assert_eq!(cors["MaxAge"].as_u64(), Some(api_settings::CORS_MAX_AGE_SECONDS));
 }
 
 #[test]
 fn the_local_gateway_serves_every_route_function() {
     let sdk = conduit_dynamodb_local::local_sdk_config("http://127.0.0.1:1");
-    let keys = conduit_bootstrap::KeyRing {
-        current: conduit_bootstrap::SigningKey::generate("k"),
-        previous: None,
-    };
+    let keys = conduit_bootstrap::KeyRing { current: conduit_bootstrap::SigningKey::generate("k"), previous: None };
     let adapters = conduit_bootstrap::Adapters::local(sdk, "unused", keys);
 
     let functions = conduit_local_gateway::build_functions(&adapters).expect("built");
 
-    assert_eq!(
-        conduit_local_gateway::missing_functions(&functions),
-        Vec::<&str>::new()
-    );
+    assert_eq!(conduit_local_gateway::missing_functions(&functions), Vec::<&str>::new());
     assert!(functions.contains_key(FALLBACK_FUNCTION));
 }

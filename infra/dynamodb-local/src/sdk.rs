@@ -37,18 +37,11 @@ pub async fn test_table() -> TestTable {
     });
     let sdk_config = local_sdk_config(&endpoint);
     let client = aws_sdk_dynamodb::Client::new(&sdk_config);
-    let name = format!(
-        "conduit-test-{}",
-        ulid::Ulid::new().to_string().to_lowercase()
-    );
+    let name = format!("conduit-test-{}", ulid::Ulid::new().to_string().to_lowercase());
     TableDefinition::from_template()
         .expect("template.yaml defines the table")
         .create(&client, &name)
         .await
         .expect("test table created");
-    TestTable {
-        sdk_config,
-        client,
-        name,
-    }
+    TestTable { sdk_config, client, name }
 }

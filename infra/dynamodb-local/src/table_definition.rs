@@ -4,9 +4,8 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use serde::Deserialize;
 
@@ -92,8 +91,7 @@ impl TableDefinition {
             .into_iter()
             .flat_map(|resources| resources.values())
             .filter(|resource| {
-                resource.get("Type").and_then(serde_norway::Value::as_str)
-                    == Some("AWS::DynamoDB::Table")
+                resource.get("Type").and_then(serde_norway::Value::as_str) == Some("AWS::DynamoDB::Table")
             })
             .collect();
         let [table] = tables.as_slice() else {
@@ -105,8 +103,7 @@ impl TableDefinition {
 
     /// Creates the table under `name` and applies its TTL setting.
     pub async fn create(&self, client: &Client, name: &str) -> Result<(), TableDefinitionError> {
-        let failed =
-            |error: Box<dyn std::error::Error + Send + Sync>| TableDefinitionError::Create(error);
+        let failed = |error: Box<dyn std::error::Error + Send + Sync>| TableDefinitionError::Create(error);
         let mut request = client
             .create_table()
             .table_name(name)
@@ -126,11 +123,7 @@ impl TableDefinition {
             );
         }
         request.send().await.map_err(|error| failed(error.into()))?;
-        if let Some(ttl) = self
-            .time_to_live_specification
-            .as_ref()
-            .filter(|ttl| ttl.enabled)
-        {
+        if let Some(ttl) = self.time_to_live_specification.as_ref().filter(|ttl| ttl.enabled) {
             client
                 .update_time_to_live()
                 .table_name(name)
@@ -165,12 +158,9 @@ impl TableDefinition {
 impl IndexSpec {
     fn to_sdk(&self) -> Result<GlobalSecondaryIndex, TableDefinitionError> {
         let projection = Projection::builder()
-            .projection_type(ProjectionType::from(
-                self.projection.projection_type.as_str(),
-            ))
+            .projection_type(ProjectionType::from(self.projection.projection_type.as_str()))
             .set_non_key_attributes(
-                (!self.projection.non_key_attributes.is_empty())
-                    .then(|| self.projection.non_key_attributes.clone()),
+                (!self.projection.non_key_attributes.is_empty()).then(|| self.projection.non_key_attributes.clone()),
             )
             .build();
         GlobalSecondaryIndex::builder()
@@ -202,11 +192,8 @@ mod tests {
     fn the_template_declares_the_single_table_with_its_keys() {
         let table = TableDefinition::from_template().expect("parsed");
 
-        let keys: Vec<(&str, &str)> = table
-            .key_schema
-            .iter()
-            .map(|key| (key.attribute_name.as_str(), key.key_type.as_str()))
-            .collect();
+        let keys: Vec<(&str, &str)> =
+            table.key_schema.iter().map(|key| (key.attribute_name.as_str(), key.key_type.as_str())).collect();
         assert_eq!(keys, [("PK", "HASH"), ("SK", "RANGE")]);
     }
 

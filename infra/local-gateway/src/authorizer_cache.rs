@@ -13,10 +13,7 @@ pub struct AuthorizerCache {
 
 impl AuthorizerCache {
     pub fn new(ttl: Duration) -> Self {
-        Self {
-            ttl,
-            entries: Mutex::new(HashMap::new()),
-        }
+        Self { ttl, entries: Mutex::new(HashMap::new()) }
     }
 
     pub async fn get(&self, identity: &str) -> Option<AuthorizerResponse> {
@@ -27,10 +24,7 @@ impl AuthorizerCache {
 
     pub async fn put(&self, identity: &str, response: AuthorizerResponse) {
         if !self.ttl.is_zero() {
-            self.entries
-                .lock()
-                .await
-                .insert(identity.to_owned(), (Instant::now(), response));
+            self.entries.lock().await.insert(identity.to_owned(), (Instant::now(), response));
         }
     }
 }

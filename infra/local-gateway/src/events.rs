@@ -28,10 +28,7 @@ impl IncomingRequest {
         let mut parameters: BTreeMap<String, String> = BTreeMap::new();
         for (name, value) in form_urlencoded::parse(self.raw_query.as_bytes()) {
             let (name, value) = (name.into_owned(), value.into_owned());
-            parameters
-                .entry(name)
-                .and_modify(|joined| joined.push_str(&format!(",{value}")))
-                .or_insert(value);
+            parameters.entry(name).and_modify(|joined| joined.push_str(&format!(",{value}"))).or_insert(value);
         }
         parameters
     }
@@ -43,9 +40,7 @@ impl IncomingRequest {
     }
 
     fn request_context(&self, route_key: &str, authorizer: Option<&Value>) -> Value {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         let mut context = json!({
             "accountId": "000000000000",
             "apiId": "local",
@@ -148,16 +143,9 @@ mod tests {
 
     #[test]
     fn repeated_query_parameters_are_joined_and_decoded() {
-        let event = request("tag=a%20b&tag=c&limit=5&flag").function_event(
-            "GET /api/articles",
-            &HashMap::new(),
-            None,
-        );
+        let event = request("tag=a%20b&tag=c&limit=5&flag").function_event("GET /api/articles", &HashMap::new(), None);
 
-        assert_eq!(
-            event["queryStringParameters"],
-            json!({"tag": "a b,c", "limit": "5", "flag": ""})
-        );
+        assert_eq!(event["queryStringParameters"], json!({"tag": "a b,c", "limit": "5", "flag": ""}));
         assert_eq!(event["rawQueryString"], "tag=a%20b&tag=c&limit=5&flag");
     }
 

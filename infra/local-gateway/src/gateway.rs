@@ -27,9 +27,7 @@ impl GatewayResponse {
         Self {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
-            body: serde_json::json!({ "message": message })
-                .to_string()
-                .into_bytes(),
+            body: serde_json::json!({ "message": message }).to_string().into_bytes(),
         }
     }
 }
@@ -45,9 +43,7 @@ impl Gateway {
         Ok(Self {
             functions: build_functions(adapters)?,
             authorizer: Authorizer::new(adapters)?,
-            authorizer_cache: AuthorizerCache::new(Duration::from_secs(
-                api_settings::AUTHORIZER_CACHE_TTL_SECONDS,
-            )),
+            authorizer_cache: AuthorizerCache::new(Duration::from_secs(api_settings::AUTHORIZER_CACHE_TTL_SECONDS)),
         })
     }
 
@@ -59,14 +55,9 @@ impl Gateway {
             None => self.route(&request).await,
         };
         if origin.is_some() {
-            response.headers.push((
-                "access-control-allow-origin".into(),
-                allowed_origin(origin.as_deref()),
-            ));
+            response.headers.push(("access-control-allow-origin".into(), allowed_origin(origin.as_deref())));
         }
-        response
-            .headers
-            .push(("apigw-requestid".into(), request.request_id.clone()));
+        response.headers.push(("apigw-requestid".into(), request.request_id.clone()));
         tracing::info!(
             request_id = request.request_id,
             method = request.method,
@@ -80,15 +71,7 @@ impl Gateway {
 
     async fn route(&self, request: &IncomingRequest) -> GatewayResponse {
         let Some((route, parameters)) = routes::find(&request.method, &request.raw_path) else {
-            return self
-                .invoke(
-                    FALLBACK_FUNCTION,
-                    "$default",
-                    request,
-                    &HashMap::new(),
-                    None,
-                )
-                .await;
+            return self.invoke(FALLBACK_FUNCTION, "$default", request, &HashMap::new(), None).await;
         };
         let route_key = route.key();
         let authorizer_context = match route.auth {
@@ -98,14 +81,7 @@ impl Gateway {
             },
             Auth::None | Auth::Optional => None,
         };
-        self.invoke(
-            route.function,
-            &route_key,
-            request,
-            &parameters,
-            authorizer_context.as_ref(),
-        )
-        .await
+        self.invoke(route.function, &route_key, request, &parameters, authorizer_context.as_ref()).await
     }
 
     /// API Gateway's authorizer step: no header, no call (401); a denial is 403; a failure 500.
@@ -115,10 +91,7 @@ impl Gateway {
         route_key: &str,
         parameters: &HashMap<String, String>,
     ) -> Result<Value, GatewayResponse> {
-        let Some(identity) = request
-            .header("authorization")
-            .filter(|value| !value.is_empty())
-        else {
+        let Some(identity) = request.header("authorization").filter(|value| !value.is_empty()) else {
             return Err(GatewayResponse::from_gateway(401, "Unauthorized"));
         };
         let answer = match self.authorizer_cache.get(identity).await {
@@ -135,11 +108,7 @@ impl Gateway {
                 answer
             }
         };
-        if answer.is_authorized {
-            Ok(answer.context)
-        } else {
-            Err(GatewayResponse::from_gateway(403, "Forbidden"))
-        }
+        if answer.is_authorized { Ok(answer.context) } else { Err(GatewayResponse::from_gateway(403, "Forbidden")) }
     }
 
     async fn invoke(
@@ -173,8 +142,7 @@ fn lambda_request(event: &Value, request_id: &str, function: &str) -> Option<lam
         .ok()?;
     let mut context = lambda_http::Context::default();
     context.request_id = request_id.to_owned();
-    context.invoked_function_arn =
-        format!("arn:aws:lambda:us-east-1:000000000000:function:{function}");
+    context.invoked_function_arn = format!("arn:aws:lambda:us-east-1:000000000000:function:{function}");
     Some(request.with_lambda_context(context))
 }
 
@@ -183,9 +151,7 @@ fn into_gateway_response(response: lambda_http::Response<Body>) -> GatewayRespon
     let headers = parts
         .headers
         .iter()
-        .filter_map(|(name, value)| {
-            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
-        })
+        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
         .collect();
     let body = match body {
         Body::Empty => Vec::new(),
@@ -193,11 +159,7 @@ fn into_gateway_response(response: lambda_http::Response<Body>) -> GatewayRespon
         Body::Binary(bytes) => bytes,
         _ => Vec::new(),
     };
-    GatewayResponse {
-        status: parts.status.as_u16(),
-        headers,
-        body,
-    }
+    GatewayResponse { status: parts.status.as_u16(), headers, body }
 }
 
 /// API Gateway answers CORS preflights itself, without calling any function.
@@ -211,27 +173,14 @@ fn preflight(request: &IncomingRequest) -> Option<GatewayResponse> {
     Some(GatewayResponse {
         status: 204,
         headers: vec![
-            (
-                "access-control-allow-methods".into(),
-                api_settings::CORS_ALLOW_METHODS.join(","),
-            ),
-            (
-                "access-control-allow-headers".into(),
-                api_settings::CORS_ALLOW_HEADERS.join(","),
-            ),
-            (
-                "access-control-max-age".into(),
-                api_settings::CORS_MAX_AGE_SECONDS.to_string(),
-            ),
+            ("access-control-allow-methods".into(), api_settings::CORS_ALLOW_METHODS.join(",")),
+            ("access-control-allow-headers".into(), api_settings::CORS_ALLOW_HEADERS.join(",")),
+            ("access-control-max-age".into(), api_settings::CORS_MAX_AGE_SECONDS.to_string()),
         ],
         body: Vec::new(),
     })
 }
 
 fn allowed_origin(origin: Option<&str>) -> String {
-    if api_settings::CORS_ALLOW_ORIGINS.contains(&"*") {
-        "*".to_owned()
-    } else {
-        origin.unwrap_or_default().to_owned()
-    }
+    if api_settings::CORS_ALLOW_ORIGINS.contains(&"*") { "*".to_owned() } else { origin.unwrap_or_default().to_owned() }
 }

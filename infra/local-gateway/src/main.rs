@@ -16,24 +16,12 @@ struct Options {
 }
 
 fn options() -> Result<Options, String> {
-    let mut options = Options {
-        port: 3000,
-        dynamodb_endpoint: None,
-        table: "conduit-local".into(),
-    };
+    let mut options = Options { port: 3000, dynamodb_endpoint: None, table: "conduit-local".into() };
     let mut arguments = std::env::args().skip(1);
     while let Some(flag) = arguments.next() {
-        let mut value = || {
-            arguments
-                .next()
-                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
-        };
+        let mut value = || arguments.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
         match flag.as_str() {
-            "--port" => {
-                options.port = value()?
-                    .parse()
-                    .map_err(|_| format!("--port takes a number\n{USAGE}"))?
-            }
+            "--port" => options.port = value()?.parse().map_err(|_| format!("--port takes a number\n{USAGE}"))?,
             "--dynamodb-endpoint" => options.dynamodb_endpoint = Some(value()?),
             "--table" => options.table = value()?,
             "-h" | "--help" => return Err(USAGE.to_owned()),
@@ -65,23 +53,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let sdk = local_sdk_config(&endpoint);
     let client = aws_sdk_dynamodb::Client::new(&sdk);
-    let exists = client
-        .describe_table()
-        .table_name(&options.table)
-        .send()
-        .await
-        .is_ok();
+    let exists = client.describe_table().table_name(&options.table).send().await.is_ok();
     if !exists {
-        TableDefinition::from_template()?
-            .create(&client, &options.table)
-            .await?;
+        TableDefinition::from_template()?.create(&client, &options.table).await?;
     }
 
     // No AWS account here: tokens are signed with a key generated for this run.
-    let keys = KeyRing {
-        current: SigningKey::generate(format!("local-{}", ulid::Ulid::new())),
-        previous: None,
-    };
+    let keys = KeyRing { current: SigningKey::generate(format!("local-{}", ulid::Ulid::new())), previous: None };
     let gateway = Arc::new(Gateway::new(&Adapters::local(sdk, &options.table, keys))?);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
     println!(

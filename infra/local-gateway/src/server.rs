@@ -26,10 +26,7 @@ pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>) -> std::io::Res
                 let gateway = Arc::clone(&gateway);
                 async move { Ok::<_, Infallible>(handle(&gateway, request, peer).await) }
             });
-            if let Err(error) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
+            if let Err(error) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
                 tracing::debug!(error = %error, "connection closed");
             }
         });
@@ -77,13 +74,10 @@ fn to_hyper(response: GatewayResponse) -> hyper::Response<Full<Bytes>> {
     for (name, value) in &response.headers {
         builder = builder.header(name, value);
     }
-    builder
-        .body(Full::new(Bytes::from(response.body)))
-        .unwrap_or_else(|_| {
-            let mut fallback = hyper::Response::new(Full::new(Bytes::from_static(
-                br#"{"message":"Internal Server Error"}"#,
-            )));
-            *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
-            fallback
-        })
+    builder.body(Full::new(Bytes::from(response.body))).unwrap_or_else(|_| {
+        let mut fallback =
+            hyper::Response::new(Full::new(Bytes::from_static(br#"{"message":"Internal Server Error"}"#)));
+        *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+        fallback
+    })
 }

@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use conduit_domain::error::InfrastructureError;
-use conduit_domain::ports::TokenIssuer;
+use conduit_domain::ports::{TokenIssuer, TokenRejection, TokenVerifier};
 use conduit_domain::values::UserId;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -66,12 +66,8 @@ impl JwtService {
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(ring.current.kid.clone());
-        jsonwebtoken::encode(
-            &header,
-            &claims,
-            &EncodingKey::from_secret(ring.current.secret()),
-        )
-        .map_err(|_| TokenError::Invalid)
+        jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(ring.current.secret()))
+            .map_err(|_| TokenError::Invalid)
     }
 
     pub async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
@@ -80,50 +76,46 @@ impl JwtService {
             return Err(TokenError::Invalid);
         }
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
-        let key = self
-            .keys
-            .key_for(&kid)
-            .await?
-            .ok_or(TokenError::UnknownKey)?;
+        let key = self.keys.key_for(&kid).await?.ok_or(TokenError::UnknownKey)?;
 
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[Self::ISSUER]);
         validation.set_required_spec_claims(&["exp", "sub", "iss"]);
         validation.leeway = 0;
-        let data = jsonwebtoken::decode::<Claims>(
-            token,
-            &DecodingKey::from_secret(key.secret()),
-            &validation,
-        )
-        .map_err(|error| match error.kind() {
-            ErrorKind::ExpiredSignature => TokenError::Expired,
-            ErrorKind::InvalidToken
-            | ErrorKind::Base64(_)
-            | ErrorKind::Json(_)
-            | ErrorKind::Utf8(_) => TokenError::Malformed,
-            _ => TokenError::Invalid,
-        })?;
+        let data = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(key.secret()), &validation)
+            .map_err(|error| match error.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+                    TokenError::Malformed
+                }
+                _ => TokenError::Invalid,
+            })?;
         let user_id = UserId::parse(&data.claims.sub).map_err(|_| TokenError::Invalid)?;
-        Ok(VerifiedToken {
-            user_id,
-            expires_at: data.claims.exp,
-        })
+        Ok(VerifiedToken { user_id, expires_at: data.claims.exp })
     }
 }
 
 impl TokenIssuer for JwtService {
     async fn issue(&self, user: UserId) -> Result<String, InfrastructureError> {
-        self.issue_for(user)
-            .await
-            .map_err(|error| InfrastructureError::new("issuing a token", error))
+        self.issue_for(user).await.map_err(|error| InfrastructureError::new("issuing a token", error))
+    }
+}
+
+impl TokenVerifier for JwtService {
+    async fn verify(&self, token: &str) -> Result<UserId, TokenRejection> {
+        match JwtService::verify(self, token).await {
+            Ok(verified) => Ok(verified.user_id),
+            Err(TokenError::Expired) => Err(TokenRejection::Expired),
+            Err(TokenError::Malformed | TokenError::Invalid | TokenError::UnknownKey) => Err(TokenRejection::Invalid),
+            Err(unavailable @ TokenError::Keys(_)) => {
+                Err(TokenRejection::Unavailable(InfrastructureError::new("verifying a token", unavailable)))
+            }
+        }
     }
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or_default()
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -133,15 +125,8 @@ mod tests {
     use super::*;
     use crate::signing_keys::{KeyRing, SigningKey};
 
-    fn service_with(
-        current: &SigningKey,
-        previous: Option<&SigningKey>,
-        lifetime: Duration,
-    ) -> JwtService {
-        let ring = KeyRing {
-            current: current.clone(),
-            previous: previous.cloned(),
-        };
+    fn service_with(current: &SigningKey, previous: Option<&SigningKey>, lifetime: Duration) -> JwtService {
+        let ring = KeyRing { current: current.clone(), previous: previous.cloned() };
         JwtService::new(SigningKeySource::Static(Arc::new(ring)), lifetime)
     }
 
@@ -165,19 +150,13 @@ mod tests {
 
         assert!(after.verify(&token).await.is_ok());
         let forgotten = service_with(&new, None, Duration::from_secs(60));
-        assert!(matches!(
-            forgotten.verify(&token).await,
-            Err(TokenError::UnknownKey)
-        ));
+        assert!(matches!(forgotten.verify(&token).await, Err(TokenError::UnknownKey)));
     }
 
     #[tokio::test]
     async fn expired_tampered_foreign_and_garbage_tokens_are_refused() {
         let key = SigningKey::generate("k1");
-        let expired = service_with(&key, None, Duration::ZERO)
-            .issue_for(UserId::generate())
-            .await
-            .expect("issued");
+        let expired = service_with(&key, None, Duration::ZERO).issue_for(UserId::generate()).await.expect("issued");
         let jwt = service_with(&key, None, Duration::from_secs(60));
         let valid = jwt.issue_for(UserId::generate()).await.expect("issued");
         let tampered = format!("{}x", &valid[..valid.len() - 1]);
@@ -187,22 +166,10 @@ mod tests {
             .expect("issued");
         tokio::time::sleep(Duration::from_millis(1100)).await;
 
-        assert!(matches!(
-            jwt.verify(&expired).await,
-            Err(TokenError::Expired)
-        ));
-        assert!(matches!(
-            jwt.verify(&tampered).await,
-            Err(TokenError::Invalid | TokenError::Malformed)
-        ));
-        assert!(matches!(
-            jwt.verify(&foreign).await,
-            Err(TokenError::Invalid)
-        ));
-        assert!(matches!(
-            jwt.verify("not.a.token").await,
-            Err(TokenError::Malformed)
-        ));
+        assert!(matches!(jwt.verify(&expired).await, Err(TokenError::Expired)));
+        assert!(matches!(jwt.verify(&tampered).await, Err(TokenError::Invalid | TokenError::Malformed)));
+        assert!(matches!(jwt.verify(&foreign).await, Err(TokenError::Invalid)));
+        assert!(matches!(jwt.verify("not.a.token").await, Err(TokenError::Malformed)));
         assert!(matches!(jwt.verify("").await, Err(TokenError::Malformed)));
     }
 
@@ -210,7 +177,8 @@ mod tests {
     async fn an_unsigned_token_is_refused() {
         let jwt = service_with(&SigningKey::generate("k1"), None, Duration::from_secs(60));
         // {"alg":"none","kid":"k1"} . {"sub":...} . (no signature)
-        let unsigned = "eyJhbGciOiJub25lIiwia2lkIjoiazEifQ.eyJzdWIiOiIwMUhaWFoiLCJpc3MiOiJjb25kdWl0IiwiZXhwIjo5OTk5OTk5OTk5fQ.";
+        let unsigned =
+            "eyJhbGciOiJub25lIiwia2lkIjoiazEifQ.eyJzdWIiOiIwMUhaWFoiLCJpc3MiOiJjb25kdWl0IiwiZXhwIjo5OTk5OTk5OTk5fQ.";
 
         assert!(jwt.verify(unsigned).await.is_err());
     }

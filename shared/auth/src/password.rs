@@ -6,9 +6,7 @@ use std::sync::OnceLock;
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{
-    PasswordHash as PhcHash, PasswordHasher as _, PasswordVerifier as _, SaltString,
-};
+use argon2::password_hash::{PasswordHash as PhcHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use conduit_domain::error::InfrastructureError;
 use conduit_domain::ports::PasswordHasher;
 use conduit_domain::values::{Password, PasswordHash};
@@ -40,17 +38,10 @@ impl PasswordHasher for Argon2Hasher {
             .map_err(|error| InfrastructureError::new("password hashing", error.to_string()))
     }
 
-    fn verify(
-        &self,
-        password: &Password,
-        hash: &PasswordHash,
-    ) -> Result<bool, InfrastructureError> {
-        let parsed = PhcHash::new(hash.as_phc()).map_err(|error| {
-            InfrastructureError::new("reading a stored password hash", error.to_string())
-        })?;
-        Ok(Argon2::default()
-            .verify_password(password.expose().as_bytes(), &parsed)
-            .is_ok())
+    fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, InfrastructureError> {
+        let parsed = PhcHash::new(hash.as_phc())
+            .map_err(|error| InfrastructureError::new("reading a stored password hash", error.to_string()))?;
+        Ok(Argon2::default().verify_password(password.expose().as_bytes(), &parsed).is_ok())
     }
 
     fn verify_against_nothing(&self, password: &Password) {
@@ -74,11 +65,7 @@ mod tests {
         assert!(hash.as_phc().starts_with("$argon2id$"));
         assert!(!hash.as_phc().contains("correct horse"));
         assert!(hasher.verify(&password, &hash).expect("verified"));
-        assert!(
-            !hasher
-                .verify(&Password::parse("wrong horse").expect("valid"), &hash)
-                .expect("verified")
-        );
+        assert!(!hasher.verify(&Password::parse("wrong horse").expect("valid"), &hash).expect("verified"));
     }
 
     #[test]
@@ -86,20 +73,14 @@ mod tests {
         let hasher = Argon2Hasher;
         let password = Password::parse("correct horse").expect("valid");
 
-        assert_ne!(
-            hasher.hash(&password).expect("hashed"),
-            hasher.hash(&password).expect("hashed")
-        );
+        assert_ne!(hasher.hash(&password).expect("hashed"), hasher.hash(&password).expect("hashed"));
     }
 
     #[test]
     fn a_corrupt_stored_hash_is_an_error_not_a_mismatch() {
         let password = Password::parse("correct horse").expect("valid");
 
-        let result = Argon2Hasher.verify(
-            &password,
-            &PasswordHash::from_phc("not a phc string".into()),
-        );
+        let result = Argon2Hasher.verify(&password, &PasswordHash::from_phc("not a phc string".into()));
 
         assert!(result.is_err());
     }

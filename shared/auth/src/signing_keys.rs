@@ -29,10 +29,7 @@ impl SigningKey {
         if secret.len() < Self::MIN_LENGTH {
             return Err(KeyError::TooShort(secret.len()));
         }
-        Ok(Self {
-            kid: kid.into(),
-            secret,
-        })
+        Ok(Self { kid: kid.into(), secret })
     }
 
     /// A random key for running without AWS (the local gateway); it lives as long as the process.
@@ -40,10 +37,7 @@ impl SigningKey {
         use argon2::password_hash::rand_core::{OsRng, RngCore};
         let mut secret = [0u8; 64];
         OsRng.fill_bytes(&mut secret);
-        Self {
-            kid: kid.into(),
-            secret: Arc::from(secret.as_slice()),
-        }
+        Self { kid: kid.into(), secret: Arc::from(secret.as_slice()) }
     }
 
     pub fn secret(&self) -> &[u8] {
@@ -53,10 +47,7 @@ impl SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("kid", &self.kid)
-            .field("secret", &"<redacted>")
-            .finish()
+        f.debug_struct("SigningKey").field("kid", &self.kid).field("secret", &"<redacted>").finish()
     }
 }
 
@@ -69,9 +60,7 @@ pub struct KeyRing {
 
 impl KeyRing {
     pub fn find(&self, kid: &str) -> Option<&SigningKey> {
-        std::iter::once(&self.current)
-            .chain(&self.previous)
-            .find(|key| key.kid == kid)
+        std::iter::once(&self.current).chain(&self.previous).find(|key| key.kid == kid)
     }
 }
 
@@ -165,13 +154,10 @@ impl SecretsManagerKeys {
             return Ok(Some(key.clone()));
         }
         let mut cache = self.cache.lock().await;
-        let recently_fetched = cache
-            .as_ref()
-            .is_some_and(|cached| cached.fetched_at.elapsed() < self.min_refresh_interval);
+        let recently_fetched =
+            cache.as_ref().is_some_and(|cached| cached.fetched_at.elapsed() < self.min_refresh_interval);
         if recently_fetched {
-            return Ok(cache
-                .as_ref()
-                .and_then(|cached| cached.ring.find(kid).cloned()));
+            return Ok(cache.as_ref().and_then(|cached| cached.ring.find(kid).cloned()));
         }
         Ok(self.refresh(&mut cache).await?.find(kid).cloned())
     }
@@ -180,10 +166,7 @@ impl SecretsManagerKeys {
     /// serving (a rotation is rare; an outage should not log everybody out).
     async fn refresh(&self, cache: &mut Option<Cached>) -> Result<Arc<KeyRing>, KeyError> {
         let fetched = async {
-            let current = self
-                .fetch("AWSCURRENT")
-                .await?
-                .ok_or_else(|| KeyError::Empty(self.secret_id.clone()))?;
+            let current = self.fetch("AWSCURRENT").await?.ok_or_else(|| KeyError::Empty(self.secret_id.clone()))?;
             let previous = self.fetch("AWSPREVIOUS").await?;
             Ok::<_, KeyError>(KeyRing { current, previous })
         }
@@ -191,10 +174,7 @@ impl SecretsManagerKeys {
         match (fetched, cache.as_mut()) {
             (Ok(ring), _) => {
                 let ring = Arc::new(ring);
-                *cache = Some(Cached {
-                    ring: Arc::clone(&ring),
-                    fetched_at: Instant::now(),
-                });
+                *cache = Some(Cached { ring: Arc::clone(&ring), fetched_at: Instant::now() });
                 Ok(ring)
             }
             (Err(error), Some(stale)) => {
@@ -208,30 +188,17 @@ impl SecretsManagerKeys {
 
     /// One version stage; `None` when the secret has no version in that stage (never rotated).
     async fn fetch(&self, stage: &'static str) -> Result<Option<SigningKey>, KeyError> {
-        let response = self
-            .client
-            .get_secret_value()
-            .secret_id(&self.secret_id)
-            .version_stage(stage)
-            .send()
-            .await;
+        let response = self.client.get_secret_value().secret_id(&self.secret_id).version_stage(stage).send().await;
         let output = match response {
             Ok(output) => output,
             Err(error)
                 if stage != "AWSCURRENT"
-                    && matches!(
-                        error.as_service_error(),
-                        Some(GetSecretValueError::ResourceNotFoundException(_))
-                    ) =>
+                    && matches!(error.as_service_error(), Some(GetSecretValueError::ResourceNotFoundException(_))) =>
             {
                 return Ok(None);
             }
             Err(error) => {
-                return Err(KeyError::Fetch {
-                    secret_id: self.secret_id.clone(),
-                    stage,
-                    source: Box::new(error),
-                });
+                return Err(KeyError::Fetch { secret_id: self.secret_id.clone(), stage, source: Box::new(error) });
             }
         };
         let kid = output.version_id().unwrap_or(stage).to_owned();

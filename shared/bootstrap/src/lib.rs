@@ -2,7 +2,7 @@
 //! outside the handler). Each accessor builds only its own client, so a function that never signs
 //! a token never creates a Secrets Manager client.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -12,7 +12,9 @@ use conduit_repository::Table;
 // The concrete adapters, re-exported so function crates name them without depending on each
 // adapter crate.
 pub use conduit_auth::{Argon2Hasher, JwtService, KeyRing, SigningKey, TokenError, VerifiedToken};
-pub use conduit_repository::{ConsumedCapacityMeter, DynamoUsers};
+pub use conduit_repository::{
+    DynamoArticles, DynamoComments, DynamoFavorites, DynamoFollows, DynamoRelations, DynamoTags, DynamoUsers,
+};
 
 /// Environment variables a function reads (set by `template.yaml`).
 pub mod variables {
@@ -35,10 +37,7 @@ pub enum StartupError {
 
 #[derive(Clone, Debug)]
 enum KeySettings {
-    SecretsManager {
-        secret_id: Option<String>,
-        cache_ttl: Duration,
-    },
+    SecretsManager { secret_id: Option<String>, cache_ttl: Duration },
     Static(Arc<KeyRing>),
 }
 
@@ -49,6 +48,8 @@ pub struct Adapters {
     table_name: String,
     keys: KeySettings,
     token_lifetime: Duration,
+    /// One DynamoDB client per container, shared by every repository the function uses.
+    table: OnceLock<Table>,
 }
 
 impl Adapters {
@@ -63,6 +64,7 @@ impl Adapters {
                 cache_ttl: seconds(variables::SIGNING_KEY_CACHE_SECONDS, DEFAULT_KEY_CACHE_TTL)?,
             },
             token_lifetime: seconds(variables::TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_LIFETIME)?,
+            table: OnceLock::new(),
         })
     }
 
@@ -74,6 +76,7 @@ impl Adapters {
             table_name: table_name.into(),
             keys: KeySettings::Static(Arc::new(keys)),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            table: OnceLock::new(),
         }
     }
 
@@ -83,14 +86,35 @@ impl Adapters {
     }
 
     pub fn table(&self) -> Table {
-        Table::new(
-            aws_sdk_dynamodb::Client::new(&self.sdk),
-            self.table_name.clone(),
-        )
+        self.table.get_or_init(|| Table::new(aws_sdk_dynamodb::Client::new(&self.sdk), self.table_name.clone())).clone()
     }
 
     pub fn users(&self) -> DynamoUsers {
         DynamoUsers::new(self.table())
+    }
+
+    pub fn articles(&self) -> DynamoArticles {
+        DynamoArticles::new(self.table())
+    }
+
+    pub fn follows(&self) -> DynamoFollows {
+        DynamoFollows::new(self.table())
+    }
+
+    pub fn favorites(&self) -> DynamoFavorites {
+        DynamoFavorites::new(self.table())
+    }
+
+    pub fn relations(&self) -> DynamoRelations {
+        DynamoRelations::new(self.table())
+    }
+
+    pub fn comments(&self) -> DynamoComments {
+        DynamoComments::new(self.table())
+    }
+
+    pub fn tags(&self) -> DynamoTags {
+        DynamoTags::new(self.table())
     }
 
     pub fn password_hasher(&self) -> Argon2Hasher {
@@ -101,17 +125,10 @@ impl Adapters {
     pub fn jwt(&self) -> Result<JwtService, StartupError> {
         let source = match &self.keys {
             KeySettings::Static(ring) => SigningKeySource::Static(Arc::clone(ring)),
-            KeySettings::SecretsManager {
-                secret_id,
-                cache_ttl,
-            } => {
-                let secret_id = secret_id
-                    .clone()
-                    .ok_or(StartupError::MissingVariable(variables::SIGNING_SECRET_ID))?;
+            KeySettings::SecretsManager { secret_id, cache_ttl } => {
+                let secret_id = secret_id.clone().ok_or(StartupError::MissingVariable(variables::SIGNING_SECRET_ID))?;
                 let client = aws_sdk_secretsmanager::Client::new(&self.sdk);
-                SigningKeySource::SecretsManager(Arc::new(SecretsManagerKeys::new(
-                    client, secret_id, *cache_ttl,
-                )))
+                SigningKeySource::SecretsManager(Arc::new(SecretsManagerKeys::new(client, secret_id, *cache_ttl)))
             }
         };
         Ok(JwtService::new(source, self.token_lifetime))
@@ -125,10 +142,8 @@ fn required(name: &'static str) -> Result<String, StartupError> {
 fn seconds(name: &'static str, default: Duration) -> Result<Duration, StartupError> {
     match std::env::var(name) {
         Err(_) => Ok(default),
-        Ok(value) => value
-            .trim()
-            .parse()
-            .map(Duration::from_secs)
-            .map_err(|_| StartupError::InvalidSeconds { name, value }),
+        Ok(value) => {
+            value.trim().parse().map(Duration::from_secs).map_err(|_| StartupError::InvalidSeconds { name, value })
+        }
     }
 }

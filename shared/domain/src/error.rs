@@ -37,14 +37,8 @@ pub struct InfrastructureError {
 }
 
 impl InfrastructureError {
-    pub fn new(
-        operation: &'static str,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Self {
-        Self {
-            operation,
-            source: source.into(),
-        }
+    pub fn new(operation: &'static str, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self { operation, source: source.into() }
     }
 }
 

@@ -46,11 +46,7 @@ impl ValidationErrors {
     }
 
     /// Like [`Self::check`] for a value that may be absent: `None` stays `None` without complaint.
-    pub fn check_optional<T>(
-        &mut self,
-        field: &str,
-        parsed: Option<Result<T, InvalidValue>>,
-    ) -> Option<Option<T>> {
+    pub fn check_optional<T>(&mut self, field: &str, parsed: Option<Result<T, InvalidValue>>) -> Option<Option<T>> {
         match parsed {
             None => Some(None),
             Some(result) => self.check(field, result).map(Some),
@@ -89,10 +85,7 @@ mod tests {
         assert_eq!(
             fields,
             vec![
-                (
-                    &"email".to_owned(),
-                    &vec!["is invalid".to_owned(), "has already been taken".to_owned()]
-                ),
+                (&"email".to_owned(), &vec!["is invalid".to_owned(), "has already been taken".to_owned()]),
                 (&"username".to_owned(), &vec!["can't be blank".to_owned()]),
             ]
         );

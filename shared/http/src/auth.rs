@@ -1,7 +1,9 @@
 //! Who is calling. Protected routes sit behind the Lambda authorizer, which passes the verified
 //! user id in its context, or the reason the token was refused; the function answers 401 itself so
-//! the body keeps the API's error shape. See "Authentication" in README.md.
+//! the body keeps the API's error shape. Routes where authentication is optional have no authorizer:
+//! the function verifies a token itself when one is sent. See "Authentication" in README.md.
 
+use conduit_domain::ports::{TokenRejection, TokenVerifier};
 use conduit_domain::values::UserId;
 use lambda_http::http::header;
 use lambda_http::request::RequestContext;
@@ -38,27 +40,18 @@ pub fn require_caller(request: &Request) -> Result<AuthenticatedCaller, ApiError
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .ok_or(ApiError::Unauthorized("missing"))?;
-    let token = token_from_header(token)
-        .ok_or(ApiError::Unauthorized("invalid"))?
-        .to_owned();
+    let token = token_from_header(token).ok_or(ApiError::Unauthorized("invalid"))?.to_owned();
     let context = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(context)) => {
-            context.authorizer.as_ref().map(|a| &a.fields)
-        }
+        Some(RequestContext::ApiGatewayV2(context)) => context.authorizer.as_ref().map(|a| &a.fields),
         _ => None,
     };
     let Some(fields) = context else {
         // No authorizer ran: the route is misconfigured, not the client's fault.
-        return Err(ApiError::Internal(
-            "protected route invoked without an authorizer context".into(),
-        ));
+        return Err(ApiError::Internal("protected route invoked without an authorizer context".into()));
     };
     if let Some(user_id) = fields.get(CONTEXT_USER_ID).and_then(|value| value.as_str()) {
         let user_id = UserId::parse(user_id).map_err(|_| ApiError::Unauthorized("invalid"))?;
-        let expires_at = fields
-            .get(CONTEXT_EXPIRES_AT)
-            .and_then(|value| value.as_u64())
-            .unwrap_or(0);
+        let expires_at = fields.get(CONTEXT_EXPIRES_AT).and_then(|value| value.as_u64()).unwrap_or(0);
         if expires_at <= unix_now() {
             return Err(ApiError::Unauthorized("expired"));
         }
@@ -66,6 +59,21 @@ pub fn require_caller(request: &Request) -> Result<AuthenticatedCaller, ApiError
     }
     let refusal = fields.get(CONTEXT_REFUSAL).and_then(|value| value.as_str());
     Err(ApiError::Unauthorized(refusal_reason(refusal)))
+}
+
+/// The caller of a route where authentication is optional: no `Authorization` header is an
+/// anonymous caller, but a header with a bad token is refused (401), never silently anonymous.
+pub async fn optional_caller<V: TokenVerifier>(request: &Request, verifier: &V) -> Result<Option<UserId>, ApiError> {
+    let Some(header) = request.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = header.to_str().ok().and_then(token_from_header).ok_or(ApiError::Unauthorized("invalid"))?;
+    match verifier.verify(token).await {
+        Ok(user) => Ok(Some(user)),
+        Err(TokenRejection::Invalid) => Err(ApiError::Unauthorized("invalid")),
+        Err(TokenRejection::Expired) => Err(ApiError::Unauthorized("expired")),
+        Err(TokenRejection::Unavailable(cause)) => Err(ApiError::Internal(Box::new(cause))),
+    }
 }
 
 /// The refusal reasons the authorizer may pass, as they read after "token is ...".

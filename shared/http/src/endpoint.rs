@@ -11,16 +11,16 @@ use crate::request::request_id;
 /// [`respond`] renders every error, so nothing but a response ever reaches the Lambda runtime
 /// (an `Err` there would make API Gateway answer 502).
 pub trait Endpoint: Send + Sync + 'static {
-    fn handle(
-        &self,
-        request: Request,
-    ) -> impl Future<Output = Result<Response<Body>, ApiError>> + Send;
+    fn handle(&self, request: Request) -> impl Future<Output = Result<Response<Body>, ApiError>> + Send;
 }
 
-/// Runs the endpoint and turns any error into its response, logging it with the request id.
+/// Runs the endpoint and turns any error into its response, logging it with the request id, and
+/// logs one summary line per request with the DynamoDB capacity it consumed.
 pub async fn respond<E: Endpoint>(endpoint: &E, request: Request) -> Response<Body> {
     let request_id = request_id(&request);
-    match endpoint.handle(request).await {
+    let started = std::time::Instant::now();
+    let (outcome, capacity) = conduit_telemetry::capacity::measure(endpoint.handle(request)).await;
+    let response = match outcome {
         Ok(response) => response,
         Err(error) => {
             if let ApiError::Internal(cause) = &error {
@@ -30,7 +30,17 @@ pub async fn respond<E: Endpoint>(endpoint: &E, request: Request) -> Response<Bo
             }
             error.into_response(&request_id)
         }
-    }
+    };
+    tracing::info!(
+        request_id,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        dynamodb_read_units = capacity.read_units,
+        dynamodb_write_units = capacity.write_units,
+        dynamodb_calls = capacity.calls,
+        "request completed"
+    );
+    response
 }
 
 /// Serves the endpoint on the Lambda runtime until the container is shut down.

@@ -45,10 +45,7 @@ struct ErrorBody<'a> {
 
 impl ApiError {
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
-        Self::Validation(ValidationErrors::single(
-            field,
-            conduit_domain::validation::InvalidValue(message.into()),
-        ))
+        Self::Validation(ValidationErrors::single(field, conduit_domain::validation::InvalidValue(message.into())))
     }
 
     pub fn status(&self) -> StatusCode {
@@ -67,30 +64,17 @@ impl ApiError {
     pub fn into_response(self, request_id: &str) -> Response<Body> {
         let one = |field: &'static str, message: String| BTreeMap::from([(field, vec![message])]);
         let errors = match &self {
-            Self::Validation(errors) => errors
-                .fields()
-                .iter()
-                .map(|(field, messages)| (field.as_str(), messages.clone()))
-                .collect(),
+            Self::Validation(errors) => {
+                errors.fields().iter().map(|(field, messages)| (field.as_str(), messages.clone())).collect()
+            }
             Self::Unauthorized(reason) => one("token", format!("is {reason}")),
             Self::InvalidCredentials => one("credentials", "invalid".into()),
             Self::Forbidden => one("authorization", "you are not allowed to do this".into()),
             Self::NotFound(what) => one(what, "not found".into()),
-            Self::Conflict => one(
-                "request",
-                "conflicted with a concurrent change, please retry".into(),
-            ),
-            Self::PayloadTooLarge { limit } => {
-                one("body", format!("is too large (maximum is {limit} bytes)"))
-            }
-            Self::UnsupportedMediaType => one(
-                "body",
-                "must be JSON (Content-Type: application/json)".into(),
-            ),
-            Self::Internal(_) => one(
-                "server",
-                format!("unexpected error, request id {request_id}"),
-            ),
+            Self::Conflict => one("request", "conflicted with a concurrent change, please retry".into()),
+            Self::PayloadTooLarge { limit } => one("body", format!("is too large (maximum is {limit} bytes)")),
+            Self::UnsupportedMediaType => one("body", "must be JSON (Content-Type: application/json)".into()),
+            Self::Internal(_) => one("server", format!("unexpected error, request id {request_id}")),
         };
         crate::response::json(self.status(), &ErrorBody { errors })
     }
@@ -129,21 +113,9 @@ mod tests {
                 422,
                 r#"{"errors":{"email":["has already been taken"]}}"#,
             ),
-            (
-                ApiError::Unauthorized("missing"),
-                401,
-                r#"{"errors":{"token":["is missing"]}}"#,
-            ),
-            (
-                ApiError::InvalidCredentials,
-                401,
-                r#"{"errors":{"credentials":["invalid"]}}"#,
-            ),
-            (
-                ApiError::NotFound("user"),
-                404,
-                r#"{"errors":{"user":["not found"]}}"#,
-            ),
+            (ApiError::Unauthorized("missing"), 401, r#"{"errors":{"token":["is missing"]}}"#),
+            (ApiError::InvalidCredentials, 401, r#"{"errors":{"credentials":["invalid"]}}"#),
+            (ApiError::NotFound("user"), 404, r#"{"errors":{"user":["not found"]}}"#),
             (
                 ApiError::PayloadTooLarge { limit: 10 },
                 413,

@@ -13,13 +13,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// by name rather than as a syntax error.
 pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
     if let Some(content_type) = request.headers().get(header::CONTENT_TYPE) {
-        let essence = content_type
-            .to_str()
-            .unwrap_or_default()
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim();
+        let essence = content_type.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim();
         let essence = essence.to_ascii_lowercase();
         if essence != "application/json" && !essence.ends_with("+json") {
             return Err(ApiError::UnsupportedMediaType);
@@ -32,15 +26,9 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> 
         _ => b"{}",
     };
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        });
+        return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
     }
-    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        bytes
-    };
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
     serde_json::from_slice(bytes).map_err(|error| {
         // serde's message names the position and the expected type, which is what a client needs;
         // it never contains anything but the client's own input.
@@ -58,12 +46,14 @@ pub fn path_parameter(request: &Request, name: &'static str) -> Result<String, A
         .ok_or(ApiError::NotFound("route"))
 }
 
+/// A query-string parameter (the first, when repeated).
+pub fn query_parameter(request: &Request, name: &str) -> Option<String> {
+    request.query_string_parameters_ref().and_then(|parameters| parameters.first(name)).map(str::to_owned)
+}
+
 /// The Lambda request id, for log lines and for the body of a 500.
 pub fn request_id(request: &Request) -> String {
-    request
-        .lambda_context_ref()
-        .map(|context| context.request_id.clone())
-        .unwrap_or_default()
+    request.lambda_context_ref().map(|context| context.request_id.clone()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -103,34 +93,16 @@ mod tests {
 
     #[test]
     fn malformed_json_and_wrong_types_are_422() {
-        assert_eq!(
-            status_of(json_body(&request(
-                Some("application/json"),
-                Body::from("{\"user\":")
-            ))),
-            422
-        );
-        assert_eq!(
-            status_of(json_body(&request(
-                None,
-                Body::from("{\"user\":{\"email\":1}}")
-            ))),
-            422
-        );
+        assert_eq!(status_of(json_body(&request(Some("application/json"), Body::from("{\"user\":")))), 422);
+        assert_eq!(status_of(json_body(&request(None, Body::from("{\"user\":{\"email\":1}}")))), 422);
         assert_eq!(status_of(json_body(&request(None, Body::from("[]")))), 422);
     }
 
     #[test]
     fn non_json_media_types_are_415_and_huge_bodies_413() {
-        let form = request(
-            Some("application/x-www-form-urlencoded"),
-            Body::from("user=jake"),
-        );
+        let form = request(Some("application/x-www-form-urlencoded"), Body::from("user=jake"));
         assert_eq!(status_of(json_body(&form)), 415);
-        let huge = request(
-            Some("application/json; charset=utf-8"),
-            Body::from("x".repeat(MAX_BODY_BYTES + 1)),
-        );
+        let huge = request(Some("application/json; charset=utf-8"), Body::from("x".repeat(MAX_BODY_BYTES + 1)));
         assert_eq!(status_of(json_body(&huge)), 413);
     }
 }

@@ -9,17 +9,11 @@ pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 pub fn json(status: StatusCode, body: &impl Serialize) -> Response<Body> {
     let (status, text) = match serde_json::to_string(body) {
         Ok(text) => (status, text),
-        Err(_) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            r#"{"errors":{"server":["unexpected error"]}}"#.to_owned(),
-        ),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, r#"{"errors":{"server":["unexpected error"]}}"#.to_owned()),
     };
     let mut response = Response::new(Body::Text(text));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static(JSON_CONTENT_TYPE),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static(JSON_CONTENT_TYPE));
     response
 }
 
@@ -29,4 +23,11 @@ pub fn ok(body: &impl Serialize) -> Response<Body> {
 
 pub fn created(body: &impl Serialize) -> Response<Body> {
     json(StatusCode::CREATED, body)
+}
+
+/// 204: done, nothing to show (deletions).
+pub fn no_content() -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
 }

@@ -30,30 +30,40 @@ pub const AUTHORIZER_FUNCTION: &str = "authorizer";
 pub const FALLBACK_FUNCTION: &str = "route-not-found";
 
 pub const ROUTES: &[Route] = &[
+    Route { method: "POST", path: "/api/users", function: "register-user", auth: Auth::None },
+    Route { method: "POST", path: "/api/users/login", function: "login-user", auth: Auth::None },
+    Route { method: "GET", path: "/api/user", function: "get-current-user", auth: Auth::Required },
+    Route { method: "PUT", path: "/api/user", function: "update-current-user", auth: Auth::Required },
+    Route { method: "GET", path: "/api/profiles/{username}", function: "get-profile", auth: Auth::Optional },
+    Route { method: "POST", path: "/api/profiles/{username}/follow", function: "follow-user", auth: Auth::Required },
     Route {
-        method: "POST",
-        path: "/api/users",
-        function: "register-user",
-        auth: Auth::None,
-    },
-    Route {
-        method: "POST",
-        path: "/api/users/login",
-        function: "login-user",
-        auth: Auth::None,
-    },
-    Route {
-        method: "GET",
-        path: "/api/user",
-        function: "get-current-user",
+        method: "DELETE",
+        path: "/api/profiles/{username}/follow",
+        function: "unfollow-user",
         auth: Auth::Required,
     },
+    Route { method: "GET", path: "/api/articles", function: "list-articles", auth: Auth::Optional },
+    Route { method: "GET", path: "/api/articles/feed", function: "feed-articles", auth: Auth::Required },
+    Route { method: "GET", path: "/api/articles/{slug}", function: "get-article", auth: Auth::Optional },
+    Route { method: "POST", path: "/api/articles", function: "create-article", auth: Auth::Required },
+    Route { method: "PUT", path: "/api/articles/{slug}", function: "update-article", auth: Auth::Required },
+    Route { method: "DELETE", path: "/api/articles/{slug}", function: "delete-article", auth: Auth::Required },
+    Route { method: "POST", path: "/api/articles/{slug}/comments", function: "add-comment", auth: Auth::Required },
+    Route { method: "GET", path: "/api/articles/{slug}/comments", function: "list-comments", auth: Auth::Optional },
     Route {
-        method: "PUT",
-        path: "/api/user",
-        function: "update-current-user",
+        method: "DELETE",
+        path: "/api/articles/{slug}/comments/{id}",
+        function: "delete-comment",
         auth: Auth::Required,
     },
+    Route { method: "POST", path: "/api/articles/{slug}/favorite", function: "favorite-article", auth: Auth::Required },
+    Route {
+        method: "DELETE",
+        path: "/api/articles/{slug}/favorite",
+        function: "unfavorite-article",
+        auth: Auth::Required,
+    },
+    Route { method: "GET", path: "/api/tags", function: "list-tags", auth: Auth::None },
 ];
 
 impl Route {
@@ -72,10 +82,7 @@ impl Route {
         }
         let mut parameters = HashMap::new();
         for (expected, segment) in template.iter().zip(&actual) {
-            match expected
-                .strip_prefix('{')
-                .and_then(|name| name.strip_suffix('}'))
-            {
+            match expected.strip_prefix('{').and_then(|name| name.strip_suffix('}')) {
                 Some(_) if segment.is_empty() => return None,
                 Some(name) => {
                     parameters.insert(name.to_owned(), percent_decode(segment));
@@ -88,10 +95,7 @@ impl Route {
     }
 
     fn literal_segments(&self) -> usize {
-        self.path
-            .split('/')
-            .filter(|segment| !segment.starts_with('{'))
-            .count()
+        self.path.split('/').filter(|segment| !segment.starts_with('{')).count()
     }
 }
 
@@ -144,15 +148,8 @@ mod tests {
 
     #[test]
     fn matching_extracts_decoded_parameters_and_prefers_literals() {
-        let route = Route {
-            method: "GET",
-            path: "/api/profiles/{username}",
-            function: "f",
-            auth: Auth::None,
-        };
-        let parameters = route
-            .match_path("/api/profiles/jake%20doe")
-            .expect("matches");
+        let route = Route { method: "GET", path: "/api/profiles/{username}", function: "f", auth: Auth::None };
+        let parameters = route.match_path("/api/profiles/jake%20doe").expect("matches");
         assert_eq!(parameters["username"], "jake doe");
         assert!(route.match_path("/api/profiles/").is_none());
         assert!(route.match_path("/api/profiles/jake/follow").is_none());
@@ -162,10 +159,7 @@ mod tests {
     fn an_unknown_path_or_method_finds_nothing() {
         assert!(find("GET", "/api/users").is_none());
         assert!(find("DELETE", "/api/user").is_none());
-        assert_eq!(
-            find("get", "/api/user").map(|(route, _)| route.function),
-            Some("get-current-user")
-        );
+        assert_eq!(find("get", "/api/user").map(|(route, _)| route.function), Some("get-current-user"));
     }
 }
 

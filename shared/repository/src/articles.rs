@@ -83,7 +83,12 @@ impl DynamoArticles {
 
     /// The newest `limit` (or all) entries of a base-table partition (those whose sort key starts
     /// with `prefix`, when it is not empty), as candidates.
-    async fn entries(&self, partition: String, prefix: &str, limit: Option<usize>) -> Result<Vec<Candidate>, RepositoryError> {
+    async fn entries(
+        &self,
+        partition: String,
+        prefix: &str,
+        limit: Option<usize>,
+    ) -> Result<Vec<Candidate>, RepositoryError> {
         let (condition, mut values) = ("PK = :pk", vec![(":pk", text(partition))]);
         let condition = if prefix.is_empty() {
             condition
@@ -93,14 +98,7 @@ impl DynamoArticles {
         };
         let items = self
             .table
-            .query(KeyQuery {
-                index: None,
-                condition,
-                values,
-                newest_first: true,
-                limit,
-                consistent: false,
-            })
+            .query(KeyQuery { index: None, condition, values, newest_first: true, limit, consistent: false })
             .await?;
         items
             .into_iter()
@@ -112,7 +110,12 @@ impl DynamoArticles {
     }
 
     /// The newest `limit` (or all) article ids of a keys-only index partition.
-    async fn indexed(&self, index: &str, partition: String, limit: Option<usize>) -> Result<Vec<Candidate>, RepositoryError> {
+    async fn indexed(
+        &self,
+        index: &str,
+        partition: String,
+        limit: Option<usize>,
+    ) -> Result<Vec<Candidate>, RepositoryError> {
         let (partition_name, sort_name) = match index {
             keys::ALL_ARTICLES_INDEX => ("GSI2PK", "GSI2SK"),
             _ => ("GSI1PK", "GSI1SK"),
@@ -154,9 +157,8 @@ impl DynamoArticles {
         let mut candidates = if let Some(fan) = &fan {
             self.entries(keys::user_partition(fan), keys::FAVORITE_PREFIX, None).await?
         } else if let Some(author) = &author {
-            let mut ids = self
-                .indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::author_articles_partition(author), None)
-                .await?;
+            let mut ids =
+                self.indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::author_articles_partition(author), None).await?;
             ids.iter_mut().for_each(|candidate| candidate.author = Some(author.clone()));
             ids
         } else {
@@ -197,7 +199,8 @@ impl DynamoArticles {
         ];
         for tag in summary.tags.iter() {
             let (partition, sort) = keys::tag_entry(tag.as_str(), &id);
-            let entry = ListEntryItem { partition, sort, index_partition: None, index_sort: None, author_id: author.clone() };
+            let entry =
+                ListEntryItem { partition, sort, index_partition: None, index_sort: None, author_id: author.clone() };
             items.push(writes::put(&self.table, entry, false)?);
             items.push(writes::add(&self.table, keys::tag_counter(tag.as_str()), "count", 1, false)?);
         }
@@ -216,9 +219,7 @@ impl DynamoArticles {
     /// fan's counter) and its comments. Runs after the article itself has been deleted, so no new
     /// favorite or comment can appear meanwhile (their writes require the article to exist).
     async fn delete_dependents(&self, id: &str) -> Result<(), RepositoryError> {
-        let fans = self
-            .indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::favorited_partition(id), None)
-            .await?;
+        let fans = self.indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::favorited_partition(id), None).await?;
         let removals = stream::iter(fans)
             .map(|fan| async move {
                 let items = vec![
@@ -248,7 +249,12 @@ impl DynamoArticles {
             })
             .await?
             .iter()
-            .filter_map(|item| Some((crate::items::string_attribute(item, keys::PARTITION_KEY)?.to_owned(), sort_key(item)?.to_owned())))
+            .filter_map(|item| {
+                Some((
+                    crate::items::string_attribute(item, keys::PARTITION_KEY)?.to_owned(),
+                    sort_key(item)?.to_owned(),
+                ))
+            })
             .collect();
         self.table.batch_delete(leftovers).await
     }
@@ -311,8 +317,12 @@ impl ArticleReader for DynamoArticles {
     async fn by_authors(&self, authors: &[UserId], page: Page) -> Result<SummaryPage, StoreError> {
         let queries = stream::iter(authors.iter().map(UserId::to_string))
             .map(|author| async move {
-                self.indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::author_articles_partition(&author), Some(page.end()))
-                    .await
+                self.indexed(
+                    keys::BY_AUTHOR_OR_ARTICLE_INDEX,
+                    keys::author_articles_partition(&author),
+                    Some(page.end()),
+                )
+                .await
             })
             .buffer_unordered(FEED_QUERY_CONCURRENCY)
             .collect::<Vec<_>>()
@@ -403,4 +413,3 @@ impl ArticleWriter for DynamoArticles {
         Ok(self.delete_dependents(&id).await?)
     }
 }
-

@@ -47,7 +47,7 @@ impl DynamoComments {
             }
             Err(error) => return Err(RepositoryError::request("UpdateItem", error).into()),
         };
-        self.table.meter.record("UpdateItem", output.consumed_capacity());
+        crate::capacity::record("UpdateItem", output.consumed_capacity());
         output
             .attributes
             .as_ref()
@@ -114,7 +114,7 @@ impl CommentWriter for DynamoComments {
             .send()
             .await
             .map_err(|error| RepositoryError::request("PutItem", error))?;
-        self.table.meter.record("PutItem", output.consumed_capacity());
+        crate::capacity::record("PutItem", output.consumed_capacity());
         Ok(comment)
     }
 
@@ -129,7 +129,7 @@ impl CommentWriter for DynamoComments {
             .send()
             .await
             .map_err(|error| RepositoryError::request("DeleteItem", error))?;
-        self.table.meter.record("DeleteItem", output.consumed_capacity());
+        crate::capacity::record("DeleteItem", output.consumed_capacity());
         Ok(())
     }
 }

@@ -24,14 +24,8 @@ pub enum RepositoryError {
 }
 
 impl RepositoryError {
-    pub(crate) fn request(
-        operation: &'static str,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
-        Self::Request {
-            operation,
-            source: Box::new(source),
-        }
+    pub(crate) fn request(operation: &'static str, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Request { operation, source: Box::new(source) }
     }
 }
 

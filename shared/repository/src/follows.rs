@@ -38,7 +38,10 @@ impl FollowReader for DynamoFollows {
             .query(KeyQuery {
                 index: None,
                 condition: "PK = :pk AND begins_with(SK, :prefix)",
-                values: vec![(":pk", text(keys::user_partition(&follower.to_string()))), (":prefix", text(keys::FOLLOW_PREFIX))],
+                values: vec![
+                    (":pk", text(keys::user_partition(&follower.to_string()))),
+                    (":prefix", text(keys::FOLLOW_PREFIX)),
+                ],
                 newest_first: false,
                 limit: None,
                 // A follow must show in the very next feed.
@@ -51,7 +54,10 @@ impl FollowReader for DynamoFollows {
             .map(|sort| {
                 let id = &sort[keys::FOLLOW_PREFIX.len()..];
                 UserId::parse(id).map_err(|problem| {
-                    StoreError::from(RepositoryError::CorruptItem { key: sort.to_owned(), source: problem.to_string().into() })
+                    StoreError::from(RepositoryError::CorruptItem {
+                        key: sort.to_owned(),
+                        source: problem.to_string().into(),
+                    })
                 })
             })
             .collect()
@@ -71,7 +77,7 @@ impl FollowWriter for DynamoFollows {
             .send()
             .await
             .map_err(|error| RepositoryError::request("PutItem", error))?;
-        self.table.meter.record("PutItem", output.consumed_capacity());
+        crate::capacity::record("PutItem", output.consumed_capacity());
         Ok(())
     }
 
@@ -86,7 +92,7 @@ impl FollowWriter for DynamoFollows {
             .send()
             .await
             .map_err(|error| RepositoryError::request("DeleteItem", error))?;
-        self.table.meter.record("DeleteItem", output.consumed_capacity());
+        crate::capacity::record("DeleteItem", output.consumed_capacity());
         Ok(())
     }
 }

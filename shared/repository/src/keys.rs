@@ -19,10 +19,7 @@ pub fn email_claim(canonical_email: &str) -> Key {
 
 /// Uniqueness claim on a username (canonical, lower-case): `PK = USERNAME#<name>`, `SK = USERNAME`.
 pub fn username_claim(canonical_username: &str) -> Key {
-    (
-        format!("USERNAME#{canonical_username}"),
-        "USERNAME".to_owned(),
-    )
+    (format!("USERNAME#{canonical_username}"), "USERNAME".to_owned())
 }
 
 /// Index names, as declared in `template.yaml`.

@@ -19,7 +19,6 @@ mod users;
 mod writes;
 
 pub use articles::DynamoArticles;
-pub use capacity::{CapacityUsage, ConsumedCapacityMeter};
 pub use comments::DynamoComments;
 pub use error::RepositoryError;
 pub use favorites::DynamoFavorites;

@@ -30,7 +30,8 @@ impl RelationsReader for DynamoRelations {
         let mut wanted: Vec<keys::Key> = users.iter().map(|user| keys::user(&user.to_string())).collect();
         if let Some(viewer) = viewer {
             let me = viewer.to_string();
-            wanted.extend(users.iter().filter(|user| **user != viewer).map(|user| keys::follow(&me, &user.to_string())));
+            wanted
+                .extend(users.iter().filter(|user| **user != viewer).map(|user| keys::follow(&me, &user.to_string())));
             wanted.extend(articles.iter().map(|article| keys::favorite(&me, &article.to_string())));
         }
         // Consistent: a follow or favorite made by the previous request must show.

@@ -14,7 +14,6 @@ use aws_sdk_dynamodb::types::{
 };
 use futures::future::try_join_all;
 
-use crate::capacity::ConsumedCapacityMeter;
 use crate::error::RepositoryError;
 use crate::keys::{PARTITION_KEY, SORT_KEY};
 
@@ -27,13 +26,12 @@ const BATCH_WRITE_LIMIT: usize = 25;
 /// Unprocessed items and transaction conflicts are retried with exponential backoff this often.
 const RETRIES: u32 = 8;
 
-/// The table every repository works on: a client (cheap to clone, built once per container), the
-/// table's name, and the meter that adds up what the calls of the current request consumed.
+/// The table every repository works on: a client (cheap to clone, built once per container) and
+/// the table's name.
 #[derive(Clone, Debug)]
 pub struct Table {
     pub(crate) client: Client,
     pub(crate) name: Arc<str>,
-    pub(crate) meter: ConsumedCapacityMeter,
 }
 
 /// Why a transaction was refused: one cancellation code per item, in order
@@ -64,15 +62,11 @@ pub(crate) struct KeyQuery<'a> {
 
 impl Table {
     pub fn new(client: Client, name: impl Into<Arc<str>>) -> Self {
-        Self { client, name: name.into(), meter: ConsumedCapacityMeter::default() }
+        Self { client, name: name.into() }
     }
 
     pub fn name(&self) -> &str {
         &self.name
-    }
-
-    pub fn meter(&self) -> &ConsumedCapacityMeter {
-        &self.meter
     }
 
     pub(crate) fn key((partition, sort): Key) -> Item {
@@ -93,7 +87,7 @@ impl Table {
             .send()
             .await
             .map_err(|error| RepositoryError::request("GetItem", error))?;
-        self.meter.record("GetItem", output.consumed_capacity());
+        crate::capacity::record("GetItem", output.consumed_capacity());
         Ok(output.item)
     }
 
@@ -130,7 +124,7 @@ impl Table {
                 .send()
                 .await
                 .map_err(|error| RepositoryError::request("BatchGetItem", error))?;
-            self.meter.record("BatchGetItem", output.consumed_capacity());
+            crate::capacity::record("BatchGetItem", output.consumed_capacity());
             if let Some(mut responses) = output.responses {
                 found.extend(responses.remove(self.name()).unwrap_or_default());
             }
@@ -175,7 +169,7 @@ impl Table {
                     .send()
                     .await
                     .map_err(|error| RepositoryError::request("BatchWriteItem", error))?;
-                self.meter.record("BatchWriteItem", output.consumed_capacity());
+                crate::capacity::record("BatchWriteItem", output.consumed_capacity());
                 pending = output
                     .unprocessed_items
                     .and_then(|mut unprocessed| unprocessed.remove(self.name()))
@@ -211,7 +205,7 @@ impl Table {
                 request = request.expression_attribute_values(*name, value.clone());
             }
             let output = request.send().await.map_err(|error| RepositoryError::request("Query", error))?;
-            self.meter.record("Query", output.consumed_capacity());
+            crate::capacity::record("Query", output.consumed_capacity());
             items.extend(output.items.unwrap_or_default());
             start_key = output.last_evaluated_key;
             let satisfied = query.limit.is_some_and(|limit| items.len() >= limit);
@@ -238,7 +232,7 @@ impl Table {
                 .await;
             let service = match result {
                 Ok(output) => {
-                    self.meter.record("TransactWriteItems", output.consumed_capacity());
+                    crate::capacity::record("TransactWriteItems", output.consumed_capacity());
                     return Ok(());
                 }
                 Err(SdkError::ServiceError(service)) => service,
@@ -271,6 +265,8 @@ impl Table {
 /// 10 ms, 20 ms, 40 ms ... capped at 1 s, with jitter so racing writers spread out.
 async fn backoff(attempt: u32) {
     let base = 10u64.saturating_mul(1 << attempt.min(7)).min(1_000);
-    let jitter = u64::from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos()) % base.max(1);
+    let jitter = u64::from(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos(),
+    ) % base.max(1);
     tokio::time::sleep(Duration::from_millis(base / 2 + jitter / 2)).await;
 }

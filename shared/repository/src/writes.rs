@@ -11,7 +11,11 @@ fn built<T, E: std::error::Error + Send + Sync + 'static>(result: Result<T, E>) 
 }
 
 /// Puts `item`; with `only_if_new`, the write fails (ConditionalCheckFailed) when the key exists.
-pub(crate) fn put(table: &Table, item: impl Serialize, only_if_new: bool) -> Result<TransactWriteItem, RepositoryError> {
+pub(crate) fn put(
+    table: &Table,
+    item: impl Serialize,
+    only_if_new: bool,
+) -> Result<TransactWriteItem, RepositoryError> {
     let mut put = Put::builder().table_name(table.name()).set_item(Some(serde_dynamo::to_item(item)?));
     if only_if_new {
         put = put.condition_expression("attribute_not_exists(PK)");

@@ -28,19 +28,10 @@ async fn a_stored_user_is_found_by_id_email_and_username_in_any_case() {
 
     users.insert(&jake).await.expect("inserted");
 
-    assert_eq!(
-        users.find_by_id(jake.id).await.expect("read"),
-        Some(jake.clone())
-    );
-    let by_email = users
-        .find_by_email(&Email::parse("jake@example.COM").expect("valid"))
-        .await
-        .expect("read");
+    assert_eq!(users.find_by_id(jake.id).await.expect("read"), Some(jake.clone()));
+    let by_email = users.find_by_email(&Email::parse("jake@example.COM").expect("valid")).await.expect("read");
     assert_eq!(by_email, Some(jake.clone()));
-    let by_name = users
-        .find_by_username(&Username::parse("JAKE").expect("valid"))
-        .await
-        .expect("read");
+    let by_name = users.find_by_username(&Username::parse("JAKE").expect("valid")).await.expect("read");
     assert_eq!(by_name, Some(jake));
 }
 
@@ -48,49 +39,25 @@ async fn a_stored_user_is_found_by_id_email_and_username_in_any_case() {
 async fn unknown_users_are_absent_not_errors() {
     let users = store().await;
 
-    assert_eq!(
-        users.find_by_id(UserId::generate()).await.expect("read"),
-        None
-    );
-    assert_eq!(
-        users
-            .find_by_email(&Email::parse("no@one.com").expect("valid"))
-            .await
-            .expect("read"),
-        None
-    );
+    assert_eq!(users.find_by_id(UserId::generate()).await.expect("read"), None);
+    assert_eq!(users.find_by_email(&Email::parse("no@one.com").expect("valid")).await.expect("read"), None);
 }
 
 #[tokio::test]
 async fn a_taken_email_or_username_refuses_the_whole_registration() {
     let users = store().await;
-    users
-        .insert(&new_user("jake", "jake@example.com"))
-        .await
-        .expect("first");
+    users.insert(&new_user("jake", "jake@example.com")).await.expect("first");
 
-    let both = users
-        .insert(&new_user("JAKE", "JAKE@example.com"))
-        .await
-        .expect_err("refused");
-    let email_only = users
-        .insert(&new_user("other", "jake@EXAMPLE.com"))
-        .await
-        .expect_err("refused");
+    let both = users.insert(&new_user("JAKE", "JAKE@example.com")).await.expect_err("refused");
+    let email_only = users.insert(&new_user("other", "jake@EXAMPLE.com")).await.expect_err("refused");
 
     assert!(
         matches!(both, StoreError::AlreadyTaken(ref f) if f == &[UniqueField::Email, UniqueField::Username]),
         "{both:?}"
     );
-    assert!(
-        matches!(email_only, StoreError::AlreadyTaken(ref f) if f == &[UniqueField::Email]),
-        "{email_only:?}"
-    );
+    assert!(matches!(email_only, StoreError::AlreadyTaken(ref f) if f == &[UniqueField::Email]), "{email_only:?}");
     // Nothing of the refused registrations was written: "other" is still free.
-    users
-        .insert(&new_user("other", "other@example.com"))
-        .await
-        .expect("username still free");
+    users.insert(&new_user("other", "other@example.com")).await.expect("username still free");
 }
 
 #[tokio::test]
@@ -99,22 +66,13 @@ async fn concurrent_registrations_of_one_email_have_exactly_one_winner() {
 
     let attempts = (0..10).map(|n| {
         let users = Arc::clone(&users);
-        tokio::spawn(async move {
-            users
-                .insert(&new_user(&format!("racer{n}"), "race@example.com"))
-                .await
-        })
+        tokio::spawn(async move { users.insert(&new_user(&format!("racer{n}"), "race@example.com")).await })
     });
     let outcomes = futures_join(attempts).await;
 
     let winners = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
     assert_eq!(winners, 1, "{outcomes:?}");
-    assert!(
-        outcomes
-            .iter()
-            .filter_map(|o| o.as_ref().err())
-            .all(|e| matches!(e, StoreError::AlreadyTaken(_)))
-    );
+    assert!(outcomes.iter().filter_map(|o| o.as_ref().err()).all(|e| matches!(e, StoreError::AlreadyTaken(_))));
 }
 
 #[tokio::test]
@@ -130,23 +88,11 @@ async fn changing_email_and_username_moves_the_claims() {
     renamed.version = 2;
     users.update(&jake, &renamed).await.expect("updated");
 
-    assert_eq!(
-        users.find_by_id(jake.id).await.expect("read"),
-        Some(renamed.clone())
-    );
-    assert_eq!(
-        users
-            .find_by_username(&renamed.username)
-            .await
-            .expect("read"),
-        Some(renamed)
-    );
+    assert_eq!(users.find_by_id(jake.id).await.expect("read"), Some(renamed.clone()));
+    assert_eq!(users.find_by_username(&renamed.username).await.expect("read"), Some(renamed));
     assert_eq!(users.find_by_email(&jake.email).await.expect("read"), None);
     // The old values are free again for somebody else.
-    users
-        .insert(&new_user("jake", "jake@example.com"))
-        .await
-        .expect("old values reusable");
+    users.insert(&new_user("jake", "jake@example.com")).await.expect("old values reusable");
 }
 
 #[tokio::test]
@@ -166,10 +112,7 @@ async fn an_update_based_on_a_stale_read_is_a_conflict_and_writes_nothing() {
 
     assert!(matches!(error, StoreError::Conflict), "{error:?}");
     assert_eq!(users.find_by_id(jake.id).await.expect("read"), Some(first));
-    assert_eq!(
-        users.find_by_username(&stale.username).await.expect("read"),
-        None
-    );
+    assert_eq!(users.find_by_username(&stale.username).await.expect("read"), None);
 }
 
 #[tokio::test]
@@ -177,20 +120,14 @@ async fn moving_to_a_taken_username_is_refused() {
     let users = store().await;
     let jake = new_user("jake", "jake@example.com");
     users.insert(&jake).await.expect("inserted");
-    users
-        .insert(&new_user("anne", "anne@example.com"))
-        .await
-        .expect("inserted");
+    users.insert(&new_user("anne", "anne@example.com")).await.expect("inserted");
 
     let mut clash = jake.clone();
     clash.username = Username::parse("Anne").expect("valid");
     clash.version = 2;
     let error = users.update(&jake, &clash).await.expect_err("taken");
 
-    assert!(
-        matches!(error, StoreError::AlreadyTaken(ref f) if f == &[UniqueField::Username]),
-        "{error:?}"
-    );
+    assert!(matches!(error, StoreError::AlreadyTaken(ref f) if f == &[UniqueField::Username]), "{error:?}");
     assert_eq!(users.find_by_id(jake.id).await.expect("read"), Some(jake));
 }
 

@@ -31,8 +31,11 @@ pub trait ArticleReader: Send + Sync {
     fn find_by_id(&self, id: ArticleId) -> impl Future<Output = Result<Option<Article>, StoreError>> + Send;
     fn list(&self, filter: &ArticleFilter, page: Page) -> impl Future<Output = Result<SummaryPage, StoreError>> + Send;
     /// Articles by any of `authors`, most recent first.
-    fn by_authors(&self, authors: &[UserId], page: Page)
-    -> impl Future<Output = Result<SummaryPage, StoreError>> + Send;
+    fn by_authors(
+        &self,
+        authors: &[UserId],
+        page: Page,
+    ) -> impl Future<Output = Result<SummaryPage, StoreError>> + Send;
 }
 
 pub trait ArticleWriter: Send + Sync {

@@ -6,8 +6,8 @@ mod credentials;
 mod users;
 
 pub use articles::{
-    ArticleFilter, ArticleReader, ArticleWriter, CommentReader, CommentWriter, FavoriteWriter, FollowReader, FollowWriter,
-    Relations, RelationsReader, SummaryPage, TagReader,
+    ArticleFilter, ArticleReader, ArticleWriter, CommentReader, CommentWriter, FavoriteWriter, FollowReader,
+    FollowWriter, Relations, RelationsReader, SummaryPage, TagReader,
 };
-pub use credentials::{PasswordHasher, TokenIssuer};
+pub use credentials::{PasswordHasher, TokenIssuer, TokenRejection, TokenVerifier};
 pub use users::{StoreError, UniqueField, UserReader, UserWriter};

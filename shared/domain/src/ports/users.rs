@@ -40,20 +40,11 @@ pub enum StoreError {
 }
 
 pub trait UserReader: Send + Sync {
-    fn find_by_id(
-        &self,
-        id: UserId,
-    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    fn find_by_id(&self, id: UserId) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
     /// Case-insensitive: looks the address up by its canonical form.
-    fn find_by_email(
-        &self,
-        email: &Email,
-    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    fn find_by_email(&self, email: &Email) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
     /// Case-insensitive: looks the handle up by its canonical form.
-    fn find_by_username(
-        &self,
-        username: &Username,
-    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    fn find_by_username(&self, username: &Username) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
 }
 
 pub trait UserWriter: Send + Sync {
@@ -61,9 +52,5 @@ pub trait UserWriter: Send + Sync {
     fn insert(&self, user: &User) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Replaces `previous` (as read, with its version) by `updated`; claims a changed e-mail or
     /// username and releases the old one in the same atomic write.
-    fn update(
-        &self,
-        previous: &User,
-        updated: &User,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn update(&self, previous: &User, updated: &User) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -134,7 +134,12 @@ impl<S: ArticleReader + ArticleWriter, R: RelationsReader> UpdateArticle<S, R> {
     }
 
     /// Only the author may edit. A new title gives a new slug; the old one stops resolving.
-    pub async fn execute(&self, caller: UserId, slug: &str, changes: ArticleChanges) -> Result<ArticleView, DomainError> {
+    pub async fn execute(
+        &self,
+        caller: UserId,
+        slug: &str,
+        changes: ArticleChanges,
+    ) -> Result<ArticleView, DomainError> {
         let mut errors = ValidationErrors::default();
         let title = changed(&mut errors, "title", &changes.title, Title::parse);
         let description = changed(&mut errors, "description", &changes.description, Description::parse);
@@ -167,7 +172,9 @@ impl<S: ArticleReader + ArticleWriter, R: RelationsReader> UpdateArticle<S, R> {
             let base = Slug::from_title(&updated.summary.title);
             let keeps_slug = updated.summary.title == current.summary.title
                 || current.summary.slug == base
-                || SLUG_SUFFIXES.iter().any(|length| base.with_suffix_of(current.summary.id, *length) == current.summary.slug);
+                || SLUG_SUFFIXES
+                    .iter()
+                    .any(|length| base.with_suffix_of(current.summary.id, *length) == current.summary.slug);
             let written = if keeps_slug {
                 let outcome = self.articles.update(&current, &updated).await;
                 outcome.map(|()| updated).map_err(DomainError::from)

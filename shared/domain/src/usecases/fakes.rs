@@ -60,18 +60,12 @@ impl UserReader for InMemoryUsers {
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
         let users = self.0.lock().expect("lock");
-        Ok(users
-            .values()
-            .find(|user| user.email.canonical() == email.canonical())
-            .cloned())
+        Ok(users.values().find(|user| user.email.canonical() == email.canonical()).cloned())
     }
 
     async fn find_by_username(&self, username: &Username) -> Result<Option<User>, StoreError> {
         let users = self.0.lock().expect("lock");
-        Ok(users
-            .values()
-            .find(|user| user.username.canonical() == username.canonical())
-            .cloned())
+        Ok(users.values().find(|user| user.username.canonical() == username.canonical()).cloned())
     }
 }
 
@@ -105,17 +99,10 @@ pub struct FakeHasher;
 
 impl PasswordHasher for FakeHasher {
     fn hash(&self, password: &Password) -> Result<PasswordHash, InfrastructureError> {
-        Ok(PasswordHash::from_phc(format!(
-            "hashed:{}",
-            password.expose()
-        )))
+        Ok(PasswordHash::from_phc(format!("hashed:{}", password.expose())))
     }
 
-    fn verify(
-        &self,
-        password: &Password,
-        hash: &PasswordHash,
-    ) -> Result<bool, InfrastructureError> {
+    fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, InfrastructureError> {
         Ok(hash.as_phc() == format!("hashed:{}", password.expose()))
     }
 

@@ -12,9 +12,6 @@ impl<R: UserReader> GetCurrentUser<R> {
     }
 
     pub async fn execute(&self, caller: UserId) -> Result<User, DomainError> {
-        self.users
-            .find_by_id(caller)
-            .await?
-            .ok_or(DomainError::NotFound("user"))
+        self.users.find_by_id(caller).await?.ok_or(DomainError::NotFound("user"))
     }
 }

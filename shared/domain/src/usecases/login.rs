@@ -17,11 +17,7 @@ pub struct Login<R, H, T> {
 
 impl<R: UserReader, H: PasswordHasher, T: TokenIssuer> Login<R, H, T> {
     pub fn new(users: R, hasher: H, tokens: T) -> Self {
-        Self {
-            users,
-            hasher,
-            tokens,
-        }
+        Self { users, hasher, tokens }
     }
 
     /// An unknown e-mail and a wrong password are the same answer, in the same time, so the endpoint
@@ -32,12 +28,7 @@ impl<R: UserReader, H: PasswordHasher, T: TokenIssuer> Login<R, H, T> {
             // A malformed address cannot match an account; say so the way a mismatch would.
             Ok(Email::parse(raw).ok())
         });
-        let password = required(
-            &mut errors,
-            "password",
-            input.password.as_deref(),
-            Password::for_login,
-        );
+        let password = required(&mut errors, "password", input.password.as_deref(), Password::for_login);
         let (Some(email), Some(password)) = (email, password) else {
             return Err(errors.into());
         };
@@ -64,10 +55,7 @@ mod tests {
     use crate::usecases::fakes::{FakeHasher, FakeTokens, InMemoryUsers};
 
     fn login_input(email: &str, password: &str) -> LoginInput {
-        LoginInput {
-            email: Some(email.into()),
-            password: Some(password.into()),
-        }
+        LoginInput { email: Some(email.into()), password: Some(password.into()) }
     }
 
     #[tokio::test]
@@ -75,10 +63,7 @@ mod tests {
         let users = InMemoryUsers::with_user("jake", "jake@jake.jake", "jakejake");
         let login = Login::new(users, FakeHasher, FakeTokens);
 
-        let logged_in = login
-            .execute(login_input("JAKE@jake.jake", "jakejake"))
-            .await
-            .expect("logged in");
+        let logged_in = login.execute(login_input("JAKE@jake.jake", "jakejake")).await.expect("logged in");
 
         assert_eq!(logged_in.user.username.as_str(), "jake");
         assert!(logged_in.token.starts_with("token-for-"));
@@ -89,19 +74,11 @@ mod tests {
         let users = InMemoryUsers::with_user("jake", "jake@jake.jake", "jakejake");
         let login = Login::new(users, FakeHasher, FakeTokens);
 
-        for (email, password) in [
-            ("jake@jake.jake", "wrong-password"),
-            ("nobody@jake.jake", "jakejake"),
-            ("not-an-email", "x"),
-        ] {
-            let error = login
-                .execute(login_input(email, password))
-                .await
-                .expect_err("refused");
-            assert!(
-                matches!(error, DomainError::InvalidCredentials),
-                "{email}: {error:?}"
-            );
+        for (email, password) in
+            [("jake@jake.jake", "wrong-password"), ("nobody@jake.jake", "jakejake"), ("not-an-email", "x")]
+        {
+            let error = login.execute(login_input(email, password)).await.expect_err("refused");
+            assert!(matches!(error, DomainError::InvalidCredentials), "{email}: {error:?}");
         }
     }
 
@@ -109,14 +86,9 @@ mod tests {
     async fn missing_fields_are_validation_errors() {
         let login = Login::new(InMemoryUsers::default(), FakeHasher, FakeTokens);
 
-        let error = login
-            .execute(LoginInput::default())
-            .await
-            .expect_err("refused");
+        let error = login.execute(LoginInput::default()).await.expect_err("refused");
 
-        let DomainError::Validation(errors) = error else {
-            panic!("expected validation, got {error:?}")
-        };
+        let DomainError::Validation(errors) = error else { panic!("expected validation, got {error:?}") };
         assert_eq!(errors.fields()["email"], ["can't be blank"]);
         assert_eq!(errors.fields()["password"], ["can't be blank"]);
     }

@@ -19,30 +19,16 @@ pub struct RegisterUser<W, H, T> {
 
 impl<W: UserWriter, H: PasswordHasher, T: TokenIssuer> RegisterUser<W, H, T> {
     pub fn new(users: W, hasher: H, tokens: T) -> Self {
-        Self {
-            users,
-            hasher,
-            tokens,
-        }
+        Self { users, hasher, tokens }
     }
 
     /// Creates the account; an e-mail or username already in use is a field error, decided by the
     /// store's atomic claim (so two simultaneous sign-ups cannot both win).
     pub async fn execute(&self, input: Registration) -> Result<AuthenticatedUser, DomainError> {
         let mut errors = ValidationErrors::default();
-        let username = required(
-            &mut errors,
-            "username",
-            input.username.as_deref(),
-            Username::parse,
-        );
+        let username = required(&mut errors, "username", input.username.as_deref(), Username::parse);
         let email = required(&mut errors, "email", input.email.as_deref(), Email::parse);
-        let password = required(
-            &mut errors,
-            "password",
-            input.password.as_deref(),
-            Password::parse,
-        );
+        let password = required(&mut errors, "password", input.password.as_deref(), Password::parse);
         let (Some(username), Some(email), Some(password)) = (username, email, password) else {
             return Err(errors.into());
         };
@@ -60,11 +46,7 @@ mod tests {
     use crate::usecases::fakes::{FakeHasher, FakeTokens, InMemoryUsers};
 
     fn registration(username: &str, email: &str, password: &str) -> Registration {
-        Registration {
-            username: Some(username.into()),
-            email: Some(email.into()),
-            password: Some(password.into()),
-        }
+        Registration { username: Some(username.into()), email: Some(email.into()), password: Some(password.into()) }
     }
 
     #[tokio::test]
@@ -72,16 +54,11 @@ mod tests {
         let users = InMemoryUsers::default();
         let register = RegisterUser::new(users.clone(), FakeHasher, FakeTokens);
 
-        let registered = register
-            .execute(registration("jake", "jake@jake.jake", "jakejake"))
-            .await
-            .expect("registered");
+        let registered =
+            register.execute(registration("jake", "jake@jake.jake", "jakejake")).await.expect("registered");
 
         assert_eq!(registered.user.username.as_str(), "jake");
-        assert_eq!(
-            registered.token,
-            format!("token-for-{}", registered.user.id)
-        );
+        assert_eq!(registered.token, format!("token-for-{}", registered.user.id));
         let stored = users.get(registered.user.id).expect("stored");
         assert_eq!(stored.password_hash.as_phc(), "hashed:jakejake");
     }
@@ -90,14 +67,9 @@ mod tests {
     async fn every_missing_field_is_reported_at_once() {
         let register = RegisterUser::new(InMemoryUsers::default(), FakeHasher, FakeTokens);
 
-        let error = register
-            .execute(Registration::default())
-            .await
-            .expect_err("refused");
+        let error = register.execute(Registration::default()).await.expect_err("refused");
 
-        let DomainError::Validation(errors) = error else {
-            panic!("expected validation, got {error:?}")
-        };
+        let DomainError::Validation(errors) = error else { panic!("expected validation, got {error:?}") };
         let fields: Vec<_> = errors.fields().keys().map(String::as_str).collect();
         assert_eq!(fields, ["email", "password", "username"]);
     }
@@ -106,19 +78,11 @@ mod tests {
     async fn a_taken_email_in_another_case_is_a_field_error() {
         let users = InMemoryUsers::default();
         let register = RegisterUser::new(users.clone(), FakeHasher, FakeTokens);
-        register
-            .execute(registration("jake", "jake@jake.jake", "jakejake"))
-            .await
-            .expect("first");
+        register.execute(registration("jake", "jake@jake.jake", "jakejake")).await.expect("first");
 
-        let error = register
-            .execute(registration("other", "JAKE@jake.jake", "jakejake"))
-            .await
-            .expect_err("refused");
+        let error = register.execute(registration("other", "JAKE@jake.jake", "jakejake")).await.expect_err("refused");
 
-        let DomainError::Validation(errors) = error else {
-            panic!("expected validation, got {error:?}")
-        };
+        let DomainError::Validation(errors) = error else { panic!("expected validation, got {error:?}") };
         assert_eq!(errors.fields()["email"], ["has already been taken"]);
         assert!(!errors.fields().contains_key("username"));
     }

@@ -34,21 +34,13 @@ impl UserChanges {
     fn parse(self) -> Result<ParsedChanges, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let email = errors.check_optional("email", required_update(self.email, Email::parse));
-        let username =
-            errors.check_optional("username", required_update(self.username, Username::parse));
-        let password =
-            errors.check_optional("password", required_update(self.password, Password::parse));
+        let username = errors.check_optional("username", required_update(self.username, Username::parse));
+        let password = errors.check_optional("password", required_update(self.password, Password::parse));
         let bio = errors.check_optional("bio", clearable_update(self.bio, Bio::parse));
         let image = errors.check_optional("image", clearable_update(self.image, ImageUrl::parse));
         match (email, username, password, bio, image) {
             (Some(email), Some(username), Some(password), Some(bio), Some(image)) => {
-                Ok(ParsedChanges {
-                    email,
-                    username,
-                    password,
-                    bio,
-                    image,
-                })
+                Ok(ParsedChanges { email, username, password, bio, image })
             }
             _ => Err(errors),
         }
@@ -97,18 +89,10 @@ impl<S: UserReader + UserWriter, H: PasswordHasher> UpdateUser<S, H> {
     pub async fn execute(&self, caller: UserId, changes: UserChanges) -> Result<User, DomainError> {
         let changes = changes.parse()?;
         // Hash once, outside the retry loop: it is the expensive part and does not depend on the read.
-        let password_hash = changes
-            .password
-            .as_ref()
-            .map(|p| self.hasher.hash(p))
-            .transpose()?;
+        let password_hash = changes.password.as_ref().map(|p| self.hasher.hash(p)).transpose()?;
 
         for _ in 0..Self::ATTEMPTS {
-            let current = self
-                .users
-                .find_by_id(caller)
-                .await?
-                .ok_or(DomainError::NotFound("user"))?;
+            let current = self.users.find_by_id(caller).await?.ok_or(DomainError::NotFound("user"))?;
             let mut updated = current.clone();
             if let Some(email) = &changes.email {
                 updated.email = email.clone();
@@ -157,20 +141,11 @@ mod tests {
         let update = UpdateUser::new(users.clone(), FakeHasher);
 
         let updated = update
-            .execute(
-                caller,
-                UserChanges {
-                    bio: set("I like to skateboard"),
-                    ..Default::default()
-                },
-            )
+            .execute(caller, UserChanges { bio: set("I like to skateboard"), ..Default::default() })
             .await
             .expect("updated");
 
-        assert_eq!(
-            updated.bio.as_ref().map(Bio::as_str),
-            Some("I like to skateboard")
-        );
+        assert_eq!(updated.bio.as_ref().map(Bio::as_str), Some("I like to skateboard"));
         assert_eq!(updated.email.as_str(), "jake@jake.jake");
         assert_eq!(updated.version, 2);
         assert_eq!(users.get(caller).expect("stored"), updated);
@@ -182,41 +157,21 @@ mod tests {
         let caller = users.only_id();
         let update = UpdateUser::new(users.clone(), FakeHasher);
         update
-            .execute(
-                caller,
-                UserChanges {
-                    image: set("https://example.com/me.png"),
-                    ..Default::default()
-                },
-            )
+            .execute(caller, UserChanges { image: set("https://example.com/me.png"), ..Default::default() })
             .await
             .expect("image set");
 
         let cleared = update
-            .execute(
-                caller,
-                UserChanges {
-                    image: FieldUpdate::Clear,
-                    ..Default::default()
-                },
-            )
+            .execute(caller, UserChanges { image: FieldUpdate::Clear, ..Default::default() })
             .await
             .expect("image cleared");
         let refused = update
-            .execute(
-                caller,
-                UserChanges {
-                    email: FieldUpdate::Clear,
-                    ..Default::default()
-                },
-            )
+            .execute(caller, UserChanges { email: FieldUpdate::Clear, ..Default::default() })
             .await
             .expect_err("email refused");
 
         assert_eq!(cleared.image, None);
-        let DomainError::Validation(errors) = refused else {
-            panic!("expected validation, got {refused:?}")
-        };
+        let DomainError::Validation(errors) = refused else { panic!("expected validation, got {refused:?}") };
         assert_eq!(errors.fields()["email"], ["can't be blank"]);
     }
 
@@ -228,30 +183,15 @@ mod tests {
         let update = UpdateUser::new(users.clone(), FakeHasher);
 
         let kept = update
-            .execute(
-                caller,
-                UserChanges {
-                    email: set("JAKE@jake.jake"),
-                    username: set("jake"),
-                    ..Default::default()
-                },
-            )
+            .execute(caller, UserChanges { email: set("JAKE@jake.jake"), username: set("jake"), ..Default::default() })
             .await;
         let taken = update
-            .execute(
-                caller,
-                UserChanges {
-                    username: set("Anne"),
-                    ..Default::default()
-                },
-            )
+            .execute(caller, UserChanges { username: set("Anne"), ..Default::default() })
             .await
             .expect_err("taken");
 
         assert!(kept.is_ok(), "{kept:?}");
-        let DomainError::Validation(errors) = taken else {
-            panic!("expected validation, got {taken:?}")
-        };
+        let DomainError::Validation(errors) = taken else { panic!("expected validation, got {taken:?}") };
         assert_eq!(errors.fields()["username"], ["has already been taken"]);
     }
 
@@ -262,19 +202,10 @@ mod tests {
         let update = UpdateUser::new(users.clone(), FakeHasher);
 
         update
-            .execute(
-                caller,
-                UserChanges {
-                    password: set("new-password"),
-                    ..Default::default()
-                },
-            )
+            .execute(caller, UserChanges { password: set("new-password"), ..Default::default() })
             .await
             .expect("updated");
 
-        assert_eq!(
-            users.get(caller).expect("stored").password_hash.as_phc(),
-            "hashed:new-password"
-        );
+        assert_eq!(users.get(caller).expect("stored").password_hash.as_phc(), "hashed:new-password");
     }
 }

@@ -29,16 +29,7 @@ mod tests {
     #[test]
     fn blank_means_no_bio_and_length_is_capped() {
         assert_eq!(Bio::parse("  "), Ok(None));
-        assert_eq!(
-            Bio::parse(" I work at statefarm ")
-                .expect("valid")
-                .expect("some")
-                .as_str(),
-            "I work at statefarm"
-        );
-        assert_eq!(
-            Bio::parse(&"b".repeat(1001)),
-            Err(InvalidValue::too_long(1000))
-        );
+        assert_eq!(Bio::parse(" I work at statefarm ").expect("valid").expect("some").as_str(), "I work at statefarm");
+        assert_eq!(Bio::parse(&"b".repeat(1001)), Err(InvalidValue::too_long(1000)));
     }
 }

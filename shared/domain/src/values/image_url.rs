@@ -17,9 +17,7 @@ impl ImageUrl {
         }
         let text = at_most(text, Self::MAX_LENGTH)?;
         let lower = text.to_ascii_lowercase();
-        let rest = lower
-            .strip_prefix("https://")
-            .or_else(|| lower.strip_prefix("http://"));
+        let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
         let has_host = rest.is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
         if has_host && !text.chars().any(char::is_whitespace) {
             Ok(Some(Self(text.to_owned())))
@@ -40,23 +38,13 @@ mod tests {
     #[test]
     fn accepts_web_urls_and_treats_blank_as_none() {
         assert_eq!(ImageUrl::parse(""), Ok(None));
-        let url =
-            ImageUrl::parse("https://api.realworld.io/images/smiley-cyrus.jpeg").expect("valid");
-        assert_eq!(
-            url.expect("some").as_str(),
-            "https://api.realworld.io/images/smiley-cyrus.jpeg"
-        );
+        let url = ImageUrl::parse("https://api.realworld.io/images/smiley-cyrus.jpeg").expect("valid");
+        assert_eq!(url.expect("some").as_str(), "https://api.realworld.io/images/smiley-cyrus.jpeg");
     }
 
     #[test]
     fn refuses_scripts_relative_paths_and_spaces() {
-        for bad in [
-            "javascript:alert(1)",
-            "/images/me.png",
-            "https://",
-            "http:///x",
-            "https://a b.com/x.png",
-        ] {
+        for bad in ["javascript:alert(1)", "/images/me.png", "https://", "http:///x", "https://a b.com/x.png"] {
             assert!(ImageUrl::parse(bad).is_err(), "{bad}");
         }
     }

@@ -33,18 +33,10 @@ use crate::validation::InvalidValue;
 /// Trims `raw` and refuses it when nothing is left, the first rule of every text field.
 fn non_blank(raw: &str) -> Result<&str, InvalidValue> {
     let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        Err(InvalidValue::blank())
-    } else {
-        Ok(trimmed)
-    }
+    if trimmed.is_empty() { Err(InvalidValue::blank()) } else { Ok(trimmed) }
 }
 
 /// Refuses text longer than `maximum` characters (not bytes: limits are stated to users in characters).
 fn at_most(text: &str, maximum: usize) -> Result<&str, InvalidValue> {
-    if text.chars().count() > maximum {
-        Err(InvalidValue::too_long(maximum))
-    } else {
-        Ok(text)
-    }
+    if text.chars().count() > maximum { Err(InvalidValue::too_long(maximum)) } else { Ok(text) }
 }

@@ -74,14 +74,8 @@ mod tests {
     fn enforces_length_bounds_on_new_passwords() {
         assert_eq!(Password::parse("short"), Err(InvalidValue::too_short(8)));
         assert_eq!(Password::parse("        "), Err(InvalidValue::blank()));
-        assert_eq!(
-            Password::parse(&"x".repeat(129)),
-            Err(InvalidValue::too_long(128))
-        );
-        assert_eq!(
-            Password::parse(" eight ch").expect("valid").expose(),
-            " eight ch"
-        );
+        assert_eq!(Password::parse(&"x".repeat(129)), Err(InvalidValue::too_long(128)));
+        assert_eq!(Password::parse(" eight ch").expect("valid").expose(), " eight ch");
     }
 
     #[test]

@@ -34,9 +34,7 @@ impl Timestamp {
     }
 
     pub fn parse_iso8601(raw: &str) -> Result<Self, InvalidValue> {
-        OffsetDateTime::parse(raw, &Rfc3339)
-            .map(Self::from_datetime)
-            .map_err(|_| InvalidValue::invalid())
+        OffsetDateTime::parse(raw, &Rfc3339).map(Self::from_datetime).map_err(|_| InvalidValue::invalid())
     }
 
     pub fn unix_seconds(&self) -> i64 {

@@ -10,9 +10,7 @@ impl UserId {
     }
 
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        ulid::Ulid::from_string(raw)
-            .map(Self)
-            .map_err(|_| InvalidValue::invalid())
+        ulid::Ulid::from_string(raw).map(Self).map_err(|_| InvalidValue::invalid())
     }
 }
 

@@ -18,9 +18,7 @@ impl Username {
         if text.chars().all(allowed) {
             Ok(Self(text.to_owned()))
         } else {
-            Err(InvalidValue(
-                "may only contain letters, digits, '_', '-' and '.'".into(),
-            ))
+            Err(InvalidValue("may only contain letters, digits, '_', '-' and '.'".into()))
         }
     }
 
@@ -48,10 +46,7 @@ mod tests {
     #[test]
     fn refuses_blank_overlong_and_unsafe_handles() {
         assert_eq!(Username::parse(""), Err(InvalidValue::blank()));
-        assert_eq!(
-            Username::parse(&"a".repeat(33)),
-            Err(InvalidValue::too_long(32))
-        );
+        assert_eq!(Username::parse(&"a".repeat(33)), Err(InvalidValue::too_long(32)));
         for unsafe_name in ["jake smith", "jake/../admin", "jåke", "jake?"] {
             assert!(Username::parse(unsafe_name).is_err(), "{unsafe_name}");
         }

@@ -13,8 +13,7 @@ pub struct UserEnvelope<T> {
 
 impl<T> UserEnvelope<T> {
     pub fn into_inner(self) -> Result<T, ApiError> {
-        self.user
-            .ok_or_else(|| ApiError::invalid_field("user", "can't be blank"))
+        self.user.ok_or_else(|| ApiError::invalid_field("user", "can't be blank"))
     }
 }
 
@@ -27,11 +26,7 @@ pub struct RegistrationFields {
 
 impl From<RegistrationFields> for Registration {
     fn from(fields: RegistrationFields) -> Self {
-        Registration {
-            username: fields.username,
-            email: fields.email,
-            password: fields.password,
-        }
+        Registration { username: fields.username, email: fields.email, password: fields.password }
     }
 }
 
@@ -43,10 +38,7 @@ pub struct LoginFields {
 
 impl From<LoginFields> for LoginInput {
     fn from(fields: LoginFields) -> Self {
-        LoginInput {
-            email: fields.email,
-            password: fields.password,
-        }
+        LoginInput { email: fields.email, password: fields.password }
     }
 }
 
@@ -112,8 +104,7 @@ mod tests {
     #[test]
     fn an_update_tells_absent_null_and_text_apart() {
         let parsed: UserEnvelope<UpdateFields> =
-            serde_json::from_str(r#"{"user":{"bio":null,"image":"https://x.io/a.png"}}"#)
-                .expect("parsed");
+            serde_json::from_str(r#"{"user":{"bio":null,"image":"https://x.io/a.png"}}"#).expect("parsed");
         let changes = UserChanges::from(parsed.into_inner().expect("present"));
 
         assert_eq!(changes.email, FieldUpdate::Keep);
@@ -124,9 +115,6 @@ mod tests {
     #[test]
     fn a_missing_envelope_is_a_field_error() {
         let parsed: UserEnvelope<LoginFields> = serde_json::from_str("{}").expect("parsed");
-        assert_eq!(
-            parsed.into_inner().expect_err("refused").status().as_u16(),
-            422
-        );
+        assert_eq!(parsed.into_inner().expect_err("refused").status().as_u16(), 422);
     }
 }

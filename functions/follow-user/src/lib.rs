@@ -1,0 +1,25 @@
+//! `POST /api/profiles/{username}/follow`: follow a user (idempotent).
+
+use conduit_bootstrap::{Adapters, DynamoFollows, DynamoRelations, DynamoUsers, StartupError};
+use conduit_domain::usecases::ChangeFollow;
+use conduit_http::dto::profiles::ProfileResponse;
+use conduit_http::{ApiError, Body, Endpoint, Request, Response, auth, request, response};
+
+pub struct FollowUserEndpoint {
+    change_follow: ChangeFollow<DynamoUsers, DynamoFollows, DynamoRelations>,
+}
+
+impl FollowUserEndpoint {
+    pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
+        Ok(Self { change_follow: ChangeFollow::new(adapters.users(), adapters.follows(), adapters.relations()) })
+    }
+}
+
+impl Endpoint for FollowUserEndpoint {
+    async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
+        let caller = auth::require_caller(&request)?;
+        let username = request::path_parameter(&request, "username")?;
+        let profile = self.change_follow.execute(caller.user_id, &username, true).await?;
+        Ok(response::ok(&ProfileResponse::from(&profile)))
+    }
+}
