@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use conduit_bootstrap::{Adapters, JwtService, KeyRing, SigningKey};
-use conduit_local_gateway::{Gateway, serve};
+use conduit_local_gateway::{Gateway, GatewayRequest, serve};
+pub use conduit_telemetry::capacity::CapacityUsage;
 use serde_json::{Value, json};
 
 pub use serde_json;
@@ -13,6 +14,7 @@ pub use serde_json;
 pub struct TestApi {
     pub base_url: String,
     pub adapters: Adapters,
+    gateway: Arc<Gateway>,
     client: reqwest::Client,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -45,9 +47,9 @@ impl TestApi {
         let gateway = Arc::new(Gateway::new(&adapters).expect("gateway built"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
         let base_url = format!("http://{}/api", listener.local_addr().expect("bound"));
-        let server = tokio::spawn(serve(listener, gateway));
+        let server = tokio::spawn(serve(listener, Arc::clone(&gateway)));
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        Self { base_url, adapters, client, server }
+        Self { base_url, adapters, gateway, client, server }
     }
 
     /// Sends a request; `body` is sent as JSON when given, `token` as `Authorization: Token ...`.
@@ -105,6 +107,38 @@ impl TestApi {
         let reply = self.post("/users", registration(username), None).await;
         assert_eq!(reply.status, 201, "registering {username}: {:?}", reply.body);
         reply.body["user"]["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Sends a request through the gateway in this task (not over the network) and returns the
+    /// reply with the DynamoDB capacity the request consumed.
+    pub async fn measure(&self, method: &str, path_and_query: &str, token: Option<&str>) -> (Reply, CapacityUsage) {
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let mut headers = std::collections::BTreeMap::from([("host".to_owned(), "127.0.0.1".to_owned())]);
+        if let Some(token) = token {
+            headers.insert("authorization".to_owned(), format!("Token {token}"));
+        }
+        let request = GatewayRequest {
+            method: method.to_owned(),
+            raw_path: format!("/api{path}"),
+            raw_query: query.to_owned(),
+            headers,
+            body: Vec::new(),
+            source_ip: "127.0.0.1".to_owned(),
+            request_id: "measured".to_owned(),
+        };
+        let (response, usage) = conduit_telemetry::capacity::measure(self.gateway.handle(request)).await;
+        let body =
+            if response.body.is_empty() { Value::Null } else { serde_json::from_slice(&response.body).expect("JSON") };
+        let mut header_map = reqwest::header::HeaderMap::new();
+        for (name, value) in &response.headers {
+            if let (Ok(name), Ok(value)) = (
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+                reqwest::header::HeaderValue::from_str(value),
+            ) {
+                header_map.insert(name, value);
+            }
+        }
+        (Reply { status: response.status, headers: header_map, body }, usage)
     }
 
     /// Token issuing with this API's key but another lifetime (e.g. zero, for expired tokens).

@@ -1,8 +1,7 @@
 use aws_sdk_dynamodb::types::ConsumedCapacity;
 
 /// The calls that consume write capacity; all others read.
-const WRITE_OPERATIONS: &[&str] =
-    &["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"];
+const WRITE_OPERATIONS: &[&str] = &["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"];
 
 /// Hands what DynamoDB reports for a call to the request's capacity meter. Every call asks for
 /// `ReturnConsumedCapacity::Total`, which costs nothing extra. With `TOTAL`, DynamoDB (and

@@ -30,15 +30,23 @@ pub fn record(operation: &'static str, read_units: f64, write_units: f64) {
     });
 }
 
-/// Runs `work` in a fresh scope and returns its output with what it consumed.
+/// Runs `work` in a fresh scope and returns its output with what it consumed. A measurement
+/// inside another one also counts towards the outer one.
 pub async fn measure<F: Future>(work: F) -> (F::Output, CapacityUsage) {
-    CURRENT
+    let (output, usage) = CURRENT
         .scope(RefCell::new(CapacityUsage::default()), async move {
             let output = work.await;
             let usage = CURRENT.with(|usage| *usage.borrow());
             (output, usage)
         })
-        .await
+        .await;
+    let _ = CURRENT.try_with(|outer| {
+        let mut outer = outer.borrow_mut();
+        outer.read_units += usage.read_units;
+        outer.write_units += usage.write_units;
+        outer.calls += usage.calls;
+    });
+    (output, usage)
 }
 
 #[cfg(test)]
@@ -46,7 +54,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn each_scope_counts_only_its_own_calls() {
+    async fn an_inner_scope_counts_its_calls_and_rolls_them_up() {
         let (_, outer) = measure(async {
             record("GetItem", 0.5, 0.0);
             let (_, inner) = measure(async { record("PutItem", 0.0, 1.0) }).await;
@@ -55,7 +63,7 @@ mod tests {
         })
         .await;
 
-        assert_eq!(outer, CapacityUsage { read_units: 2.0, write_units: 0.0, calls: 2 });
+        assert_eq!(outer, CapacityUsage { read_units: 2.0, write_units: 1.0, calls: 3 });
     }
 
     #[test]
