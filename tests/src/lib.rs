@@ -112,17 +112,31 @@ impl TestApi {
     /// Sends a request through the gateway in this task (not over the network) and returns the
     /// reply with the DynamoDB capacity the request consumed.
     pub async fn measure(&self, method: &str, path_and_query: &str, token: Option<&str>) -> (Reply, CapacityUsage) {
+        self.measure_with_body(method, path_and_query, None, token).await
+    }
+
+    /// Like [`Self::measure`], with a JSON body.
+    pub async fn measure_with_body(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> (Reply, CapacityUsage) {
         let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
         let mut headers = std::collections::BTreeMap::from([("host".to_owned(), "127.0.0.1".to_owned())]);
         if let Some(token) = token {
             headers.insert("authorization".to_owned(), format!("Token {token}"));
+        }
+        if body.is_some() {
+            headers.insert("content-type".to_owned(), "application/json".to_owned());
         }
         let request = GatewayRequest {
             method: method.to_owned(),
             raw_path: format!("/api{path}"),
             raw_query: query.to_owned(),
             headers,
-            body: Vec::new(),
+            body: body.map(|body| body.to_string().into_bytes()).unwrap_or_default(),
             source_ip: "127.0.0.1".to_owned(),
             request_id: "measured".to_owned(),
         };

@@ -123,3 +123,56 @@ async fn an_offset_costs_only_the_keys_it_skips() {
     println!("offset 0: {:.1} units, offset 80: {:.1} units", total(first), total(deep));
     assert!(total(deep) - total(first) <= 4.0, "{} -> {}", total(first), total(deep));
 }
+
+/// Sends a request with a JSON body through the in-process gateway, measuring it.
+async fn measured_call(api: &TestApi, method: &str, path: &str, body: serde_json::Value, token: &str) -> f64 {
+    let (reply, usage) = api.measure_with_body(method, path, Some(body), Some(token)).await;
+    assert!(reply.status < 300, "{method} {path}: {} {:?}", reply.status, reply.body);
+    total(usage)
+}
+
+#[tokio::test]
+async fn every_endpoint_costs_a_bounded_number_of_units() {
+    let world = world().await;
+    let api = &world.api;
+    let reader = world.reader.as_str();
+    let slug = world.a_slug.as_str();
+    let mut table = Vec::new();
+    let empty = json!({});
+    let new_article = json!({"article": {"title": "Measured", "description": "d", "body": "b", "tagList": ["x", "y"]}});
+    for (method, path, body) in [
+        (
+            "POST",
+            "/users".to_owned(),
+            json!({"user": {"username": "newbie", "email": "newbie@example.com", "password": "password-1"}}),
+        ),
+        (
+            "POST",
+            "/users/login".to_owned(),
+            json!({"user": {"email": "reader@example.com", "password": "password-reader"}}),
+        ),
+        ("GET", "/user".to_owned(), empty.clone()),
+        ("PUT", "/user".to_owned(), json!({"user": {"bio": "measured"}})),
+        ("GET", "/profiles/alice".to_owned(), empty.clone()),
+        ("POST", "/profiles/newbie/follow".to_owned(), empty.clone()),
+        ("DELETE", "/profiles/newbie/follow".to_owned(), empty.clone()),
+        ("GET", "/articles".to_owned(), empty.clone()),
+        ("GET", "/articles/feed".to_owned(), empty.clone()),
+        ("GET", format!("/articles/{slug}"), empty.clone()),
+        ("POST", "/articles".to_owned(), new_article),
+        ("PUT", "/articles/measured".to_owned(), json!({"article": {"title": "Measured again"}})),
+        ("POST", format!("/articles/{slug}/favorite"), empty.clone()),
+        ("DELETE", format!("/articles/{slug}/favorite"), empty.clone()),
+        ("POST", format!("/articles/{slug}/comments"), json!({"comment": {"body": "Nice"}})),
+        ("GET", format!("/articles/{slug}/comments"), empty.clone()),
+        ("DELETE", format!("/articles/{slug}/comments/1"), empty.clone()),
+        ("DELETE", "/articles/measured-again".to_owned(), empty.clone()),
+        ("GET", "/tags".to_owned(), empty.clone()),
+    ] {
+        let units = measured_call(api, method, &path, body, reader).await;
+        table.push(format!("{method} {path}: {units:.1}"));
+        // No single request of the API may cost more than a page of articles does.
+        assert!(units <= LIST_BUDGET, "{method} {path} costs {units} units");
+    }
+    println!("{}", table.join("\n"));
+}
