@@ -334,3 +334,136 @@ impl<A: ArticleReader, F: FavoriteWriter, R: RelationsReader> ChangeFavorite<A, 
         article_view(&self.relations, Some(caller), article).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::usecases::fakes::{InMemoryArticles, InMemoryRelations, InMemoryUsers};
+
+    struct Given {
+        articles: InMemoryArticles,
+        relations: InMemoryRelations,
+        jake: UserId,
+        anne: UserId,
+    }
+
+    fn given() -> Given {
+        let users = InMemoryUsers::default();
+        let jake = users.add("jake", "jake@example.com", "password");
+        let anne = users.add("anne", "anne@example.com", "password");
+        Given {
+            articles: InMemoryArticles::default(),
+            relations: InMemoryRelations { users, ..Default::default() },
+            jake,
+            anne,
+        }
+    }
+
+    fn draft(title: &str) -> ArticleDraft {
+        ArticleDraft {
+            title: Some(title.into()),
+            description: Some("description".into()),
+            body: Some("body".into()),
+            tag_list: Some(vec!["b".into(), "a".into(), "b".into()]),
+        }
+    }
+
+    fn set(text: &str) -> FieldUpdate {
+        FieldUpdate::Set(text.into())
+    }
+
+    #[tokio::test]
+    async fn a_clashing_title_gets_a_suffixed_slug_and_tags_are_sorted_and_distinct() {
+        let given = given();
+        let create = CreateArticle::new(given.articles.clone(), given.relations.clone());
+
+        let first = create.execute(given.jake, draft("Train your dragon")).await.expect("created");
+        let second = create.execute(given.anne, draft("Train your dragon")).await.expect("created");
+
+        assert_eq!(first.article.summary.slug.as_str(), "train-your-dragon");
+        assert!(second.article.summary.slug.as_str().starts_with("train-your-dragon-"));
+        let tags: Vec<&str> = first.article.summary.tags.iter().map(Tag::as_str).collect();
+        assert_eq!(tags, ["a", "b"]);
+        assert_eq!(first.author.user.username.as_str(), "jake");
+    }
+
+    #[tokio::test]
+    async fn publishing_reports_every_missing_field() {
+        let given = given();
+        let create = CreateArticle::new(given.articles.clone(), given.relations.clone());
+
+        let error = create.execute(given.jake, ArticleDraft::default()).await.expect_err("refused");
+
+        let DomainError::Validation(errors) = error else { panic!("expected validation, got {error:?}") };
+        let fields: Vec<&str> = errors.fields().keys().map(String::as_str).collect();
+        assert_eq!(fields, ["body", "description", "title"]);
+    }
+
+    #[tokio::test]
+    async fn a_new_title_moves_the_slug_and_the_old_one_stops_resolving() {
+        let given = given();
+        CreateArticle::new(given.articles.clone(), given.relations.clone())
+            .execute(given.jake, draft("Old title"))
+            .await
+            .expect("created");
+        let update = UpdateArticle::new(given.articles.clone(), given.relations.clone());
+
+        let updated = update
+            .execute(given.jake, "old-title", ArticleChanges { title: set("New title"), ..Default::default() })
+            .await
+            .expect("updated");
+
+        assert_eq!(updated.article.summary.slug.as_str(), "new-title");
+        assert_eq!(updated.article.summary.version, 2);
+        let get = GetArticle::new(given.articles.clone(), given.relations.clone());
+        assert!(matches!(get.execute(None, "old-title").await, Err(DomainError::NotFound("article"))));
+        assert!(get.execute(None, "new-title").await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn only_the_author_may_edit_and_a_missing_article_is_404_before_403() {
+        let given = given();
+        CreateArticle::new(given.articles.clone(), given.relations.clone())
+            .execute(given.jake, draft("Mine"))
+            .await
+            .expect("created");
+        let update = UpdateArticle::new(given.articles.clone(), given.relations.clone());
+        let delete = DeleteArticle::new(given.articles.clone());
+        let changes = || ArticleChanges { body: set("hijacked"), ..Default::default() };
+
+        assert!(matches!(update.execute(given.anne, "mine", changes()).await, Err(DomainError::Forbidden)));
+        assert!(matches!(update.execute(given.anne, "not-there", changes()).await, Err(DomainError::NotFound(_))));
+        assert!(matches!(delete.execute(given.anne, "mine").await, Err(DomainError::Forbidden)));
+        assert!(matches!(delete.execute(given.anne, "not-there").await, Err(DomainError::NotFound(_))));
+        assert_eq!(given.articles.all()[0].body.as_str(), "body");
+    }
+
+    #[tokio::test]
+    async fn invalid_paging_is_reported_per_parameter() {
+        let given = given();
+        let list = ListArticles::new(given.articles.clone(), given.relations.users.clone(), given.relations.clone());
+        let query = ArticleQuery { limit: Some("0".into()), offset: Some("-1".into()), ..Default::default() };
+
+        let error = list.execute(None, query).await.expect_err("refused");
+
+        let DomainError::Validation(errors) = error else { panic!("expected validation, got {error:?}") };
+        assert!(errors.fields().contains_key("limit") && errors.fields().contains_key("offset"));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_author_filter_is_an_empty_list_not_an_error() {
+        let given = given();
+        CreateArticle::new(given.articles.clone(), given.relations.clone())
+            .execute(given.jake, draft("Something"))
+            .await
+            .expect("created");
+        let list = ListArticles::new(given.articles.clone(), given.relations.users.clone(), given.relations.clone());
+
+        let found = list
+            .execute(None, ArticleQuery { author: Some("nobody".into()), ..Default::default() })
+            .await
+            .expect("listed");
+
+        assert_eq!((found.articles.len(), found.total), (0, 0));
+    }
+}

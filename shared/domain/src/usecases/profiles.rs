@@ -53,3 +53,39 @@ impl<U: UserReader, F: FollowWriter, R: RelationsReader> ChangeFollow<U, F, R> {
         super::personalize::profile_view(&self.relations, Some(caller), followee).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::usecases::fakes::{InMemoryRelations, InMemoryUsers};
+
+    #[tokio::test]
+    async fn following_is_idempotent_shows_in_the_profile_and_is_undone_by_unfollowing() {
+        let users = InMemoryUsers::default();
+        let jake = users.add("jake", "jake@example.com", "password");
+        users.add("anne", "anne@example.com", "password");
+        let relations = InMemoryRelations { users: users.clone(), ..Default::default() };
+        let change = ChangeFollow::new(users.clone(), relations.clone(), relations.clone());
+        let get = GetProfile::new(users.clone(), relations.clone());
+
+        change.execute(jake, "anne", true).await.expect("followed");
+        let again = change.execute(jake, "Anne", true).await.expect("followed again");
+
+        assert!(again.following);
+        assert!(get.execute(Some(jake), "anne").await.expect("profile").following);
+        assert!(!get.execute(None, "anne").await.expect("profile").following);
+        assert!(!change.execute(jake, "anne", false).await.expect("unfollowed").following);
+    }
+
+    #[tokio::test]
+    async fn following_oneself_is_refused_and_strangers_are_not_found() {
+        let users = InMemoryUsers::default();
+        let jake = users.add("jake", "jake@example.com", "password");
+        let relations = InMemoryRelations { users: users.clone(), ..Default::default() };
+        let change = ChangeFollow::new(users.clone(), relations.clone(), relations.clone());
+
+        assert!(matches!(change.execute(jake, "jake", true).await, Err(DomainError::Validation(_))));
+        assert!(matches!(change.execute(jake, "nobody", true).await, Err(DomainError::NotFound("profile"))));
+        assert!(matches!(change.execute(jake, "not a name", true).await, Err(DomainError::NotFound("profile"))));
+    }
+}
