@@ -37,10 +37,10 @@ impl TagReader for DynamoTags {
         for item in items {
             let counter: CounterItem = crate::decode(item)?;
             // A tag whose last article was deleted keeps a zero counter; it is not "in use".
-            if counter.count > 0 {
-                if let Ok(tag) = Tag::parse(&counter.sort) {
-                    counted.push((counter.count, tag));
-                }
+            if counter.count > 0
+                && let Ok(tag) = Tag::parse(&counter.sort)
+            {
+                counted.push((counter.count, tag));
             }
         }
         counted.sort_by(|(count_a, tag_a), (count_b, tag_b)| count_b.cmp(count_a).then_with(|| tag_a.cmp(tag_b)));

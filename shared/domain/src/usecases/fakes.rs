@@ -145,30 +145,24 @@ impl ArticleReader for InMemoryArticles {
     }
 
     async fn list(&self, filter: &ArticleFilter, page: Page) -> Result<SummaryPage, StoreError> {
-        let mut matching: Vec<_> = self
+        let matching: Vec<_> = self
             .all()
             .into_iter()
             .map(|article| article.summary)
             .filter(|summary| filter.author.is_none_or(|author| summary.author_id == author))
             .filter(|summary| filter.tag.as_ref().is_none_or(|tag| summary.tags.contains(tag)))
             .collect();
-        matching.sort_by(|a, b| b.id.cmp(&a.id));
-        let total = matching.len() as u64;
-        let summaries = matching.into_iter().skip(page.offset).take(page.limit).collect();
-        Ok(SummaryPage { summaries, total })
+        Ok(newest_first_page(matching, page))
     }
 
     async fn by_authors(&self, authors: &[UserId], page: Page) -> Result<SummaryPage, StoreError> {
-        let mut matching: Vec<_> = self
+        let matching: Vec<_> = self
             .all()
             .into_iter()
             .map(|article| article.summary)
             .filter(|summary| authors.contains(&summary.author_id))
             .collect();
-        matching.sort_by(|a, b| b.id.cmp(&a.id));
-        let total = matching.len() as u64;
-        let summaries = matching.into_iter().skip(page.offset).take(page.limit).collect();
-        Ok(SummaryPage { summaries, total })
+        Ok(newest_first_page(matching, page))
     }
 }
 
@@ -202,6 +196,13 @@ impl ArticleWriter for InMemoryArticles {
         self.0.lock().expect("lock").remove(&article.id);
         Ok(())
     }
+}
+
+fn newest_first_page(mut matching: Vec<ArticleSummary>, page: Page) -> SummaryPage {
+    matching.sort_by_key(|summary| std::cmp::Reverse(summary.id));
+    let total = matching.len() as u64;
+    let summaries = matching.into_iter().skip(page.offset).take(page.limit).collect();
+    SummaryPage { summaries, total }
 }
 
 /// Relations from the users store and a set of follows; nobody has favorited anything.
