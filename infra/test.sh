@@ -7,6 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/scripts/tools.sh"
 
 ensure_dynamodb_local
 ensure_python_tool moto_server "moto[server]>=5,<6"
+ensure_node_tool newman "newman@6"
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy rustfmt
 
 SERVICES=()
@@ -33,6 +34,24 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 log "cargo test"
 cargo test --workspace --quiet 2>&1 | tee "$TOOLS/test.log"
 
-# One closing line for the whole run, summed over every test binary.
-awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
-     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$TOOLS/test.log"
+# The official RealWorld API test collection, unmodified, against the local gateway.
+log "RealWorld Postman collection (newman) through the local gateway"
+GATEWAY_PORT="$(free_port)"
+"$ROOT/target/debug/conduit-local" --port "$GATEWAY_PORT" --dynamodb-endpoint "$CONDUIT_TEST_DYNAMODB_ENDPOINT" \
+  --table "realworld-$$" >"$TOOLS/gateway.log" 2>&1 &
+SERVICES+=("$!")
+wait_for_port "$GATEWAY_PORT" "the local gateway"
+RUN_ID="$(date +%s)$$"
+NEWMAN_FAILED=0
+"$TOOLS/node_modules/.bin/newman" run "$ROOT/tests/realworld/Conduit.postman_collection.json" \
+  --global-var "APIURL=http://127.0.0.1:$GATEWAY_PORT/api" --global-var "USERNAME=u$RUN_ID" \
+  --global-var "EMAIL=u$RUN_ID@example.com" --global-var "PASSWORD=password-$RUN_ID" \
+  --reporters cli --reporter-cli-no-console --disable-unicode >"$TOOLS/newman.log" 2>&1 || NEWMAN_FAILED=1
+grep -E "requests|assertions|AssertionError" "$TOOLS/newman.log" || true
+[ "$NEWMAN_FAILED" = 0 ] || { cat "$TOOLS/newman.log"; echo "the RealWorld collection failed" >&2; }
+
+# One closing line for the whole run, summed over every test binary (the collection counts as one).
+awk -v newman_failed="$NEWMAN_FAILED" '
+  /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+  END { if (newman_failed) f += 1; else p += 1; printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$TOOLS/test.log"
+exit "$NEWMAN_FAILED"

@@ -39,6 +39,15 @@ ensure_dynamodb_local() {
   export DYNAMODB_LOCAL_DIR
 }
 
+# An npm command-line tool under .tools/node_modules/.bin.
+ensure_node_tool() { # ensure_node_tool <command> <npm package spec>
+  ensure_node
+  if [ ! -x "$TOOLS/node_modules/.bin/$1" ]; then
+    log "installing $2 (npm)"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error "$2" >/dev/null
+  fi
+}
+
 # A private Python environment for the Python tools (moto's Secrets Manager server, linters).
 ensure_python_tool() { # ensure_python_tool <command> <pip requirement>
   if [ ! -x "$TOOLS/venv/bin/python" ]; then
