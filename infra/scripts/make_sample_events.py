@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Writes events/*.json: one API Gateway HTTP API (payload 2.0) event per function, and the
+authorizer's events, as API Gateway sends them. Run from the repository root after changing
+routes; tests/tests/sample_events.rs checks every file against the route table and invokes it.
+
+The tokens are signed with the sample key used by that test and by `cargo lambda invoke`
+examples (`SAMPLE_SIGNING_KEY` below); it signs nothing else.
+"""
+import base64, hashlib, hmac, json, pathlib
+
+SAMPLE_SIGNING_KEY = b"conduit-sample-events-signing-key-not-for-production"
+SAMPLE_KID = "sample-key"
+JAKE = "01J9ZQ6XKX2A5B8C9D0E1F2G3H"  # the caller in every protected sample
+FAR_FUTURE = 4102444800  # 2100-01-01
+EXPIRED = 1577836800  # 2020-01-01
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def token(exp: int) -> str:
+    header = b64(json.dumps({"typ": "JWT", "alg": "HS256", "kid": SAMPLE_KID}, separators=(",", ":")).encode())
+    claims = b64(json.dumps({"sub": JAKE, "iss": "conduit", "iat": EXPIRED - 3600, "exp": exp}, separators=(",", ":")).encode())
+    signature = hmac.new(SAMPLE_SIGNING_KEY, f"{header}.{claims}".encode(), hashlib.sha256).digest()
+    return f"{header}.{claims}.{b64(signature)}"
+
+
+VALID = token(FAR_FUTURE)
+
+
+def request_context(route_key, method, path, authorizer=None):
+    context = {
+        "accountId": "123456789012",
+        "apiId": "a1b2c3d4e5",
+        "domainName": "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com",
+        "domainPrefix": "a1b2c3d4e5",
+        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7", "userAgent": "curl/8.5.0"},
+        "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+        "routeKey": route_key,
+        "stage": "$default",
+        "time": "23/Nov/2026:18:00:00 +0000",
+        "timeEpoch": 1795456800000,
+    }
+    if authorizer is not None:
+        context["authorizer"] = {"lambda": authorizer}
+    return context
+
+
+def event(method, template, path, auth, body=None, query=None, path_parameters=None, route_key=None):
+    route_key = route_key or f"{method} {template}"
+    headers = {"accept": "application/json", "host": "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"}
+    authorizer = None
+    if auth == "required":
+        headers["authorization"] = f"Token {VALID}"
+        authorizer = {"userId": JAKE, "expiresAt": FAR_FUTURE}
+    elif auth == "optional":
+        headers["authorization"] = f"Token {VALID}"
+    if body is not None:
+        headers["content-type"] = "application/json"
+    result = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
+        "headers": headers,
+        "requestContext": request_context(route_key, method, path, authorizer),
+        "isBase64Encoded": False,
+    }
+    if query:
+        result["queryStringParameters"] = query
+    if path_parameters:
+        result["pathParameters"] = path_parameters
+    if body is not None:
+        result["body"] = json.dumps(body)
+    return result
+
+
+SLUG = "how-to-train-your-dragon"
+EVENTS = {
+    "register-user": event("POST", "/api/users", "/api/users", "none",
+                           {"user": {"username": "newcomer", "email": "newcomer@example.com", "password": "correct horse battery"}}),
+    "login-user": event("POST", "/api/users/login", "/api/users/login", "none",
+                        {"user": {"email": "jake@example.com", "password": "jakejakejake"}}),
+    "get-current-user": event("GET", "/api/user", "/api/user", "required"),
+    "update-current-user": event("PUT", "/api/user", "/api/user", "required",
+                                 {"user": {"bio": "I like to skateboard", "image": "https://example.com/jake.png"}}),
+    "get-profile": event("GET", "/api/profiles/{username}", "/api/profiles/celeb", "optional", path_parameters={"username": "celeb"}),
+    "follow-user": event("POST", "/api/profiles/{username}/follow", "/api/profiles/celeb/follow", "required",
+                         path_parameters={"username": "celeb"}),
+    "unfollow-user": event("DELETE", "/api/profiles/{username}/follow", "/api/profiles/celeb/follow", "required",
+                           path_parameters={"username": "celeb"}),
+    "list-articles": event("GET", "/api/articles", "/api/articles", "optional", query={"tag": "dragons", "limit": "10", "offset": "0"}),
+    "feed-articles": event("GET", "/api/articles/feed", "/api/articles/feed", "required", query={"limit": "10"}),
+    "get-article": event("GET", "/api/articles/{slug}", f"/api/articles/{SLUG}", "optional", path_parameters={"slug": SLUG}),
+    "create-article": event("POST", "/api/articles", "/api/articles", "required",
+                            {"article": {"title": "Rust on Lambda", "description": "Cold starts in milliseconds",
+                                         "body": "Build with cargo lambda.", "tagList": ["rust", "serverless"]}}),
+    "update-article": event("PUT", "/api/articles/{slug}", f"/api/articles/{SLUG}", "required",
+                            {"article": {"body": "With patience."}}, path_parameters={"slug": SLUG}),
+    "delete-article": event("DELETE", "/api/articles/{slug}", f"/api/articles/{SLUG}", "required", path_parameters={"slug": SLUG}),
+    "add-comment": event("POST", "/api/articles/{slug}/comments", f"/api/articles/{SLUG}/comments", "required",
+                         {"comment": {"body": "Thank you so much!"}}, path_parameters={"slug": SLUG}),
+    "list-comments": event("GET", "/api/articles/{slug}/comments", f"/api/articles/{SLUG}/comments", "optional",
+                           path_parameters={"slug": SLUG}),
+    "delete-comment": event("DELETE", "/api/articles/{slug}/comments/{id}", f"/api/articles/{SLUG}/comments/1", "required",
+                            path_parameters={"slug": SLUG, "id": "1"}),
+    "favorite-article": event("POST", "/api/articles/{slug}/favorite", f"/api/articles/{SLUG}/favorite", "required",
+                              path_parameters={"slug": SLUG}),
+    "unfavorite-article": event("DELETE", "/api/articles/{slug}/favorite", f"/api/articles/{SLUG}/favorite", "required",
+                                path_parameters={"slug": SLUG}),
+    "list-tags": event("GET", "/api/tags", "/api/tags", "none"),
+    # A stage in the raw path (named stages put it there): routing must not depend on it.
+    "route-not-found": event("GET", "$default", "/prod/api/nothing-here", "none", route_key="$default"),
+}
+
+
+def authorizer_event(authorization):
+    headers = {"host": "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"}
+    identity = []
+    if authorization is not None:
+        headers["authorization"] = authorization
+        identity = [authorization]
+    return {
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/$default/GET/api/user",
+        "identitySource": identity,
+        "routeKey": "GET /api/user",
+        "rawPath": "/api/user",
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": request_context("GET /api/user", "GET", "/api/user"),
+    }
+
+
+EVENTS["authorizer.valid-token"] = authorizer_event(f"Token {VALID}")
+EVENTS["authorizer.expired-token"] = authorizer_event(f"Token {token(EXPIRED)}")
+EVENTS["authorizer.missing-header"] = authorizer_event(None)
+
+if __name__ == "__main__":
+    root = pathlib.Path("events")
+    root.mkdir(exist_ok=True)
+    for name, body in EVENTS.items():
+        (root / f"{name}.json").write_text(json.dumps(body, indent=2) + "\n")
+    print(f"wrote {len(EVENTS)} events")
