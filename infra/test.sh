@@ -7,6 +7,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/scripts/tools.sh"
 
 ensure_dynamodb_local
 ensure_python_tool moto_server "moto[server]>=5,<6"
+ensure_python_tool cfn-lint "cfn-lint>=1,<2"
+ensure_sam
 ensure_node_tool newman "newman@6"
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy rustfmt
 
@@ -27,6 +29,10 @@ export CONDUIT_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 export CONDUIT_TEST_SECRETSMANAGER_ENDPOINT="http://127.0.0.1:$SECRETS_PORT"
 
 cd "$ROOT"
+log "cfn-lint template.yaml"
+"$TOOLS/venv/bin/cfn-lint" template.yaml
+log "sam validate --lint"
+SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" "$TOOLS/sam-venv/bin/sam" validate --lint
 log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy"

@@ -60,6 +60,15 @@ ensure_python_tool() { # ensure_python_tool <command> <pip requirement>
   fi
 }
 
+# The SAM CLI, in a venv of its own (its pinned dependencies would clash with moto's).
+ensure_sam() {
+  if [ ! -x "$TOOLS/sam-venv/bin/sam" ]; then
+    log "installing aws-sam-cli (pip)"
+    python3 -m venv "$TOOLS/sam-venv"
+    "$TOOLS/sam-venv/bin/pip" install --quiet --disable-pip-version-check "aws-sam-cli>=1.100,<2"
+  fi
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }

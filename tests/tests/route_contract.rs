@@ -145,3 +145,24 @@ fn the_local_gateway_serves_every_route_function() {
     assert_eq!(conduit_local_gateway::missing_functions(&functions), Vec::<&str>::new());
     assert!(functions.contains_key(FALLBACK_FUNCTION));
 }
+
+#[test]
+fn every_function_has_a_failure_alarm() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    let alarmed: BTreeSet<String> = resources
+        .values()
+        .filter(|resource| resource["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
+        .flat_map(|alarm| alarm["Properties"]["Metrics"].as_sequence().cloned().unwrap_or_default())
+        .map(|metric| metric["MetricStat"]["Metric"]["Dimensions"][0].clone())
+        .filter(|dimension| dimension["Name"].as_str() == Some("FunctionName"))
+        .filter_map(|dimension| match &dimension["Value"] {
+            Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str().map(str::to_owned),
+            _ => None,
+        })
+        .collect();
+
+    let functions: BTreeSet<String> = template_functions(&template).into_iter().map(|(name, _, _)| name).collect();
+
+    assert_eq!(alarmed, functions);
+}
