@@ -65,7 +65,7 @@ impl From<StoreError> for DomainError {
                 Self::Validation(errors)
             }
             StoreError::Conflict => Self::Conflict,
-            StoreError::Missing => Self::NotFound("article"),
+            StoreError::Missing(what) => Self::NotFound(what),
             StoreError::Infrastructure(error) => Self::Infrastructure(error),
         }
     }

@@ -209,7 +209,7 @@ impl DynamoArticles {
             Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 2) => {
                 Err(StoreError::AlreadyTaken(vec![UniqueField::Slug]))
             }
-            Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 3) => Err(StoreError::Missing),
+            Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 3) => Err(StoreError::Missing("user")),
             Err(TransactError::Cancelled(_)) => Err(StoreError::Conflict),
             Err(TransactError::Failed(error)) => Err(error.into()),
         }

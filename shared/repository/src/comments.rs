@@ -43,7 +43,7 @@ impl DynamoComments {
             Err(SdkError::ServiceError(service))
                 if matches!(service.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
             {
-                return Err(StoreError::Missing);
+                return Err(StoreError::Missing("article"));
             }
             Err(error) => return Err(RepositoryError::request("UpdateItem", error).into()),
         };

@@ -21,6 +21,11 @@ impl DynamoFavorites {
     }
 }
 
+/// Which of the two counted items was gone: the article (item 1) or the fan's account (item 2).
+fn missing(codes: &[String]) -> StoreError {
+    if condition_failed(codes, 1) { StoreError::Missing("article") } else { StoreError::Missing("user") }
+}
+
 impl FavoriteWriter for DynamoFavorites {
     async fn favorite(&self, user: UserId, article: &ArticleSummary) -> Result<(), StoreError> {
         let (user, id) = (user.to_string(), article.id.to_string());
@@ -41,7 +46,7 @@ impl FavoriteWriter for DynamoFavorites {
             Ok(()) => Ok(()),
             // Favorited already: nothing changes, by design.
             Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 0) => Ok(()),
-            Err(TransactError::Cancelled(_)) => Err(StoreError::Missing),
+            Err(TransactError::Cancelled(codes)) => Err(missing(&codes)),
             Err(TransactError::Failed(error)) => Err(error.into()),
         }
     }
@@ -57,7 +62,7 @@ impl FavoriteWriter for DynamoFavorites {
             Ok(()) => Ok(()),
             // Not a favorite (any more): nothing to undo.
             Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 0) => Ok(()),
-            Err(TransactError::Cancelled(_)) => Err(StoreError::Missing),
+            Err(TransactError::Cancelled(codes)) => Err(missing(&codes)),
             Err(TransactError::Failed(error)) => Err(error.into()),
         }
     }

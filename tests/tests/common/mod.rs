@@ -135,12 +135,7 @@ pub fn assert_article_shape(article: &Value, with_body: bool) {
     assert!(article["favoritesCount"].is_u64(), "favoritesCount must be a number: {article}");
     assert_timestamp(&article["createdAt"]);
     assert_timestamp(&article["updatedAt"]);
-    assert_eq!(
-        keys_of(&article["author"]),
-        ["bio", "following", "image", "username"],
-        "author: {}",
-        article["author"]
-    );
+    assert_eq!(keys_of(&article["author"]), ["bio", "following", "image", "username"], "author: {}", article["author"]);
 }
 
 /// API Gateway's own answer to a protected route called without an `Authorization` header.

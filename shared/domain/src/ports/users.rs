@@ -32,9 +32,10 @@ pub enum StoreError {
     /// The item changed since it was read (optimistic concurrency); nothing was written.
     #[error("the item changed since it was read")]
     Conflict,
-    /// Something the write depends on (the article of a favorite or comment) no longer exists.
-    #[error("a referenced item does not exist")]
-    Missing,
+    /// Something the write depends on (the article of a favorite, the caller's account) does not
+    /// exist; names what.
+    #[error("{0} does not exist")]
+    Missing(&'static str),
     #[error(transparent)]
     Infrastructure(#[from] InfrastructureError),
 }

@@ -30,7 +30,8 @@ where
 {
     let id = article.summary.id;
     let mut candidates = SLUG_SUFFIXES.iter().map(|length| base.with_suffix_of(id, *length));
-    article.summary.slug = base.clone();
+    article.summary.slug =
+        if base.is_reserved() { candidates.next().unwrap_or_else(|| base.clone()) } else { base.clone() };
     loop {
         let (attempted, outcome) = write(article).await;
         article = attempted;

@@ -1,9 +1,9 @@
-use super::personalize::comment_views;
+use super::personalize::{caller_profile, comment_views};
 use super::required;
 use crate::article::NewComment;
 use crate::ports::{ArticleReader, CommentReader, CommentWriter, RelationsReader};
 use crate::values::{ArticleId, CommentBody, CommentId, Slug, Timestamp, UserId};
-use crate::views::CommentView;
+use crate::views::{CommentView, Profile};
 use crate::{DomainError, ValidationErrors};
 
 async fn article_id_of<A: ArticleReader>(articles: &A, raw_slug: &str) -> Result<ArticleId, DomainError> {
@@ -29,10 +29,10 @@ impl<A: ArticleReader, C: CommentWriter, R: RelationsReader> AddComment<A, C, R>
         let Some(body) = required(&mut errors, "body", body.as_deref(), CommentBody::parse) else {
             return Err(errors.into());
         };
+        let author: Profile = caller_profile(&self.relations, caller).await?;
         let comment = NewComment { article_id, author_id: caller, body, created_at: Timestamp::now() };
         let stored = self.comments.add_comment(comment).await?;
-        let mut views = comment_views(&self.relations, Some(caller), vec![stored]).await?;
-        views.pop().ok_or(DomainError::NotFound("comment"))
+        Ok(CommentView { comment: stored, author })
     }
 }
 

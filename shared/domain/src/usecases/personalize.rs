@@ -73,6 +73,13 @@ pub(crate) async fn comment_views<R: RelationsReader>(
         .collect()
 }
 
+/// The caller's own profile, read before acting on their behalf: a validly signed token may still
+/// name an account that does not exist, and nothing should be stored in its name.
+pub(crate) async fn caller_profile<R: RelationsReader>(reader: &R, caller: UserId) -> Result<Profile, DomainError> {
+    let relations = reader.relations(None, &[caller], &[]).await?;
+    profile(&relations, caller).ok_or(DomainError::NotFound("user"))
+}
+
 pub(crate) async fn profile_view<R: RelationsReader>(
     reader: &R,
     viewer: Option<UserId>,

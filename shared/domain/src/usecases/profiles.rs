@@ -45,12 +45,18 @@ impl<U: UserReader, F: FollowWriter, R: RelationsReader> ChangeFollow<U, F, R> {
             let problem = InvalidValue("cannot be yourself".into());
             return Err(ValidationErrors::single("username", problem).into());
         }
+        // Both accounts in one read, before writing: the caller's token may name no account.
+        let relations = self.relations.relations(None, &[caller, followee], &[]).await?;
+        if !relations.users.contains_key(&caller) {
+            return Err(DomainError::NotFound("user"));
+        }
+        let user = relations.users.get(&followee).cloned().ok_or(DomainError::NotFound("profile"))?;
         if follow {
             self.follows.follow(caller, followee).await?;
         } else {
             self.follows.unfollow(caller, followee).await?;
         }
-        super::personalize::profile_view(&self.relations, Some(caller), followee).await
+        Ok(Profile { user, following: follow })
     }
 }
 

@@ -11,10 +11,14 @@ impl Slug {
     pub const MAX_BASE_LENGTH: usize = 80;
     pub const MAX_LENGTH: usize = 120;
 
+    /// Slugs that would read as a fixed route (`GET /api/articles/feed`): a title producing one
+    /// is treated like a taken slug and gets a suffix.
+    const RESERVED: &'static [&'static str] = &["feed"];
+
     pub fn from_title(title: &Title) -> Self {
         let mut slug = String::new();
         for c in title.as_str().chars().flat_map(char::to_lowercase) {
-            if c.is_alphanumeric() {
+            if is_slug_character(c) {
                 slug.push(c);
             } else if !slug.is_empty() && !slug.ends_with('-') {
                 slug.push('-');
@@ -30,6 +34,10 @@ impl Slug {
         Self(slug)
     }
 
+    pub fn is_reserved(&self) -> bool {
+        Self::RESERVED.contains(&self.0.as_str())
+    }
+
     /// The same base with a suffix unique to `id`, for when the plain slug is taken.
     pub fn with_suffix_of(&self, id: ArticleId, suffix_length: usize) -> Self {
         Self(format!("{}-{}", self.0, id.slug_suffix(suffix_length)))
@@ -40,13 +48,19 @@ impl Slug {
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         let valid = !raw.is_empty()
             && raw.chars().count() <= Self::MAX_LENGTH
-            && raw.chars().all(|c| c == '-' || (c.is_alphanumeric() && !c.is_uppercase()));
+            && raw.chars().all(|c| c == '-' || is_slug_character(c));
         if valid { Ok(Self(raw.to_owned())) } else { Err(InvalidValue::invalid()) }
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Letters and digits already in lower case. Some letters have no lower-case form (ℝ, 𝐀) and
+/// count as lower case here, so every slug a title produces can also be parsed from a URL.
+fn is_slug_character(c: char) -> bool {
+    c.is_alphanumeric() && c.to_lowercase().eq(std::iter::once(c))
 }
 
 #[cfg(test)]
@@ -78,6 +92,20 @@ mod tests {
         let (a, b) = (ArticleId::generate(), ArticleId::generate());
         assert_ne!(base.with_suffix_of(a, 8), base.with_suffix_of(b, 8));
         assert!(Slug::parse(base.with_suffix_of(a, 8).as_str()).is_ok());
+    }
+
+    #[test]
+    fn every_slug_a_title_produces_parses_back() {
+        for title in ["ℝ is complete", "𝐀lgebra", "ϒ and İstanbul", "Feed", "Ünïcode Straße"] {
+            let slug = Slug::from_title(&Title::parse(title).expect("valid"));
+            assert_eq!(Slug::parse(slug.as_str()), Ok(slug.clone()), "{title}");
+        }
+    }
+
+    #[test]
+    fn a_title_reading_as_a_route_gives_a_reserved_slug() {
+        assert!(Slug::from_title(&Title::parse("Feed").expect("valid")).is_reserved());
+        assert!(!Slug::from_title(&Title::parse("Feedback").expect("valid")).is_reserved());
     }
 
     #[test]
