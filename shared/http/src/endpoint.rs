@@ -19,7 +19,11 @@ pub trait Endpoint: Send + Sync + 'static {
 pub async fn respond<E: Endpoint>(endpoint: &E, request: Request) -> Response<Body> {
     let request_id = request_id(&request);
     let started = std::time::Instant::now();
-    let (outcome, capacity) = conduit_telemetry::capacity::measure(endpoint.handle(request)).await;
+    // Boxed: a handler's future nests every layer below it (use case, repository, AWS SDK); keeping
+    // it behind a pointer stops the runtime's own layers from adding to that depth, which release
+    // builds otherwise reject as too deep a type to lay out.
+    let handling: BoxFuture<'_, Result<Response<Body>, ApiError>> = Box::pin(endpoint.handle(request));
+    let (outcome, capacity) = conduit_telemetry::capacity::measure(handling).await;
     let response = match outcome {
         Ok(response) => response,
         Err(error) => {
