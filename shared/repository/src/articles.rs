@@ -89,17 +89,8 @@ impl DynamoArticles {
         prefix: &str,
         limit: Option<usize>,
     ) -> Result<Vec<Candidate>, RepositoryError> {
-        let (condition, mut values) = ("PK = :pk", vec![(":pk", text(partition))]);
-        let condition = if prefix.is_empty() {
-            condition
-        } else {
-            values.push((":prefix", text(prefix)));
-            "PK = :pk AND begins_with(SK, :prefix)"
-        };
-        let items = self
-            .table
-            .query(KeyQuery { index: None, condition, values, newest_first: true, limit, consistent: false })
-            .await?;
+        let items =
+            self.table.query(KeyQuery::partition(partition).sort_prefix(prefix).newest_first().limit(limit)).await?;
         items
             .into_iter()
             .map(|item| {
@@ -112,26 +103,12 @@ impl DynamoArticles {
     /// The newest `limit` (or all) article ids of a keys-only index partition.
     async fn indexed(
         &self,
-        index: &str,
+        index: &'static str,
         partition: String,
         limit: Option<usize>,
     ) -> Result<Vec<Candidate>, RepositoryError> {
-        let (partition_name, sort_name) = match index {
-            keys::ALL_ARTICLES_INDEX => ("GSI2PK", "GSI2SK"),
-            _ => ("GSI1PK", "GSI1SK"),
-        };
-        let condition = format!("{partition_name} = :pk");
-        let items = self
-            .table
-            .query(KeyQuery {
-                index: Some(index),
-                condition: &condition,
-                values: vec![(":pk", text(partition))],
-                newest_first: true,
-                limit,
-                consistent: false,
-            })
-            .await?;
+        let (_, sort_name) = keys::key_attributes(Some(index));
+        let items = self.table.query(KeyQuery::index_partition(index, partition).newest_first().limit(limit)).await?;
         Ok(items
             .iter()
             .filter_map(|item| crate::items::string_attribute(item, sort_name))
@@ -239,14 +216,7 @@ impl DynamoArticles {
 
         let leftovers: Vec<keys::Key> = self
             .table
-            .query(KeyQuery {
-                index: None,
-                condition: "PK = :pk",
-                values: vec![(":pk", text(keys::article_partition(id)))],
-                newest_first: false,
-                limit: None,
-                consistent: true,
-            })
+            .query(KeyQuery::partition(keys::article_partition(id)).consistent())
             .await?
             .iter()
             .filter_map(|item| {

@@ -11,7 +11,7 @@ use crate::error::RepositoryError;
 use crate::items::CommentItem;
 use crate::keys;
 use crate::table::{KeyQuery, Table};
-use crate::writes::{number, text};
+use crate::writes::number;
 
 #[derive(Clone, Debug)]
 pub struct DynamoComments {
@@ -65,17 +65,11 @@ impl CommentReader for DynamoComments {
     async fn comments_of(&self, article: ArticleId) -> Result<Vec<Comment>, StoreError> {
         let items = self
             .table
-            .query(KeyQuery {
-                index: None,
-                condition: "PK = :pk AND begins_with(SK, :prefix)",
-                values: vec![
-                    (":pk", text(keys::article_partition(&article.to_string()))),
-                    (":prefix", text(keys::COMMENT_PREFIX)),
-                ],
-                newest_first: false,
-                limit: None,
-                consistent: true,
-            })
+            .query(
+                KeyQuery::partition(keys::article_partition(&article.to_string()))
+                    .sort_prefix(keys::COMMENT_PREFIX)
+                    .consistent(),
+            )
             .await?;
         Ok(items
             .into_iter()
@@ -103,33 +97,12 @@ impl CommentWriter for DynamoComments {
             created_at: comment.created_at,
             updated_at: comment.created_at,
         };
-        let output = self
-            .table
-            .client
-            .put_item()
-            .table_name(self.table.name())
-            .set_item(Some(serde_dynamo::to_item(CommentItem::from_comment(&comment)).map_err(RepositoryError::from)?))
-            .condition_expression("attribute_not_exists(PK)")
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|error| RepositoryError::request("PutItem", error))?;
-        crate::capacity::record("PutItem", output.consumed_capacity());
+        let item = serde_dynamo::to_item(CommentItem::from_comment(&comment)).map_err(RepositoryError::from)?;
+        self.table.put(item, true).await?;
         Ok(comment)
     }
 
     async fn delete_comment(&self, comment: &Comment) -> Result<(), StoreError> {
-        let output = self
-            .table
-            .client
-            .delete_item()
-            .table_name(self.table.name())
-            .set_key(Some(Table::key(keys::comment(&comment.article_id.to_string(), comment.id.value()))))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|error| RepositoryError::request("DeleteItem", error))?;
-        crate::capacity::record("DeleteItem", output.consumed_capacity());
-        Ok(())
+        Ok(self.table.delete(keys::comment(&comment.article_id.to_string(), comment.id.value())).await?)
     }
 }

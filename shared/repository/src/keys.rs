@@ -22,6 +22,15 @@ pub fn username_claim(canonical_username: &str) -> Key {
     (format!("USERNAME#{canonical_username}"), "USERNAME".to_owned())
 }
 
+/// The key attributes of the table (`None`) or of an index.
+pub fn key_attributes(index: Option<&str>) -> (&'static str, &'static str) {
+    match index {
+        Some(ALL_ARTICLES_INDEX) => ("GSI2PK", "GSI2SK"),
+        Some(_) => ("GSI1PK", "GSI1SK"),
+        None => (PARTITION_KEY, SORT_KEY),
+    }
+}
+
 /// Index names, as declared in `template.yaml`.
 pub const BY_AUTHOR_OR_ARTICLE_INDEX: &str = "GSI1";
 pub const ALL_ARTICLES_INDEX: &str = "GSI2";

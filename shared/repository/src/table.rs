@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::types::{
 use futures::future::try_join_all;
 
 use crate::error::RepositoryError;
-use crate::keys::{PARTITION_KEY, SORT_KEY};
+use crate::keys::{self, PARTITION_KEY, SORT_KEY};
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 pub(crate) use crate::keys::Key;
@@ -48,16 +48,56 @@ impl From<RepositoryError> for TransactError {
     }
 }
 
-/// A Query over the table or one of its indexes.
+/// A Query of one partition of the table or of an index: oldest first, every item, eventually
+/// consistent, unless told otherwise.
 pub(crate) struct KeyQuery<'a> {
-    pub index: Option<&'a str>,
-    /// e.g. `PK = :pk AND begins_with(SK, :prefix)`
-    pub condition: &'a str,
-    pub values: Vec<(&'a str, AttributeValue)>,
-    pub newest_first: bool,
+    index: Option<&'static str>,
+    partition: String,
+    sort_prefix: Option<&'a str>,
+    newest_first: bool,
     /// Stop after this many items (all of them when `None`).
-    pub limit: Option<usize>,
-    pub consistent: bool,
+    limit: Option<usize>,
+    consistent: bool,
+}
+
+impl<'a> KeyQuery<'a> {
+    pub fn partition(partition: String) -> Self {
+        Self { index: None, partition, sort_prefix: None, newest_first: false, limit: None, consistent: false }
+    }
+
+    /// A partition of a keys-only index (always eventually consistent).
+    pub fn index_partition(index: &'static str, partition: String) -> Self {
+        Self { index: Some(index), ..Self::partition(partition) }
+    }
+
+    /// Only the items whose sort key starts with `prefix`.
+    pub fn sort_prefix(mut self, prefix: &'a str) -> Self {
+        self.sort_prefix = (!prefix.is_empty()).then_some(prefix);
+        self
+    }
+
+    pub fn newest_first(mut self) -> Self {
+        self.newest_first = true;
+        self
+    }
+
+    pub fn limit(mut self, limit: Option<usize>) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    pub fn consistent(mut self) -> Self {
+        self.consistent = true;
+        self
+    }
+
+    fn condition(&self) -> String {
+        let (partition_key, sort_key) = keys::key_attributes(self.index);
+        match self.sort_prefix {
+            Some(_) => format!("{partition_key} = :pk AND begins_with({sort_key}, :prefix)"),
+            None => format!("{partition_key} = :pk"),
+        }
+    }
 }
 
 impl Table {
@@ -89,6 +129,37 @@ impl Table {
             .map_err(|error| RepositoryError::request("GetItem", error))?;
         crate::capacity::record("GetItem", output.consumed_capacity());
         Ok(output.item)
+    }
+
+    /// Writes one item; with `only_if_new`, an existing item under the same key is an error.
+    pub(crate) async fn put(&self, item: Item, only_if_new: bool) -> Result<(), RepositoryError> {
+        let mut request = self
+            .client
+            .put_item()
+            .table_name(self.name())
+            .set_item(Some(item))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        if only_if_new {
+            request = request.condition_expression("attribute_not_exists(PK)");
+        }
+        let output = request.send().await.map_err(|error| RepositoryError::request("PutItem", error))?;
+        crate::capacity::record("PutItem", output.consumed_capacity());
+        Ok(())
+    }
+
+    /// Deletes one item (deleting what is not there is not an error).
+    pub(crate) async fn delete(&self, key: Key) -> Result<(), RepositoryError> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(self.name())
+            .set_key(Some(Self::key(key)))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|error| RepositoryError::request("DeleteItem", error))?;
+        crate::capacity::record("DeleteItem", output.consumed_capacity());
+        Ok(())
     }
 
     /// Reads any number of items, 100 keys per call, the calls in parallel. Missing items are
@@ -186,6 +257,7 @@ impl Table {
     pub(crate) async fn query(&self, query: KeyQuery<'_>) -> Result<Vec<Item>, RepositoryError> {
         let mut items = Vec::new();
         let mut start_key = None;
+        let condition = query.condition();
         loop {
             let wanted = query.limit.map(|limit| limit - items.len());
             let mut request = self
@@ -193,7 +265,7 @@ impl Table {
                 .query()
                 .table_name(self.name())
                 .set_index_name(query.index.map(str::to_owned))
-                .key_condition_expression(query.condition)
+                .key_condition_expression(&condition)
                 .scan_index_forward(!query.newest_first)
                 .consistent_read(query.consistent && query.index.is_none())
                 .set_exclusive_start_key(start_key.take())
@@ -201,8 +273,9 @@ impl Table {
             if let Some(wanted) = wanted {
                 request = request.limit(i32::try_from(wanted).unwrap_or(i32::MAX));
             }
-            for (name, value) in &query.values {
-                request = request.expression_attribute_values(*name, value.clone());
+            request = request.expression_attribute_values(":pk", AttributeValue::S(query.partition.clone()));
+            if let Some(prefix) = query.sort_prefix {
+                request = request.expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()));
             }
             let output = request.send().await.map_err(|error| RepositoryError::request("Query", error))?;
             crate::capacity::record("Query", output.consumed_capacity());

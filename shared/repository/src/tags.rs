@@ -7,7 +7,6 @@ use conduit_domain::values::Tag;
 use crate::items::CounterItem;
 use crate::keys;
 use crate::table::{KeyQuery, Table};
-use crate::writes::text;
 
 #[derive(Clone, Debug)]
 pub struct DynamoTags {
@@ -22,17 +21,7 @@ impl DynamoTags {
 
 impl TagReader for DynamoTags {
     async fn tags_in_use(&self) -> Result<Vec<Tag>, StoreError> {
-        let items = self
-            .table
-            .query(KeyQuery {
-                index: None,
-                condition: "PK = :pk",
-                values: vec![(":pk", text(keys::TAGS_PARTITION))],
-                newest_first: false,
-                limit: None,
-                consistent: false,
-            })
-            .await?;
+        let items = self.table.query(KeyQuery::partition(keys::TAGS_PARTITION.to_owned())).await?;
         let mut counted: Vec<(i64, Tag)> = Vec::new();
         for item in items {
             let counter: CounterItem = crate::decode(item)?;
