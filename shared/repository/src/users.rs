@@ -2,7 +2,7 @@
 //! written in the same transaction as the user, with `attribute_not_exists`, so uniqueness holds
 //! under any concurrency without a read first.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use conduit_domain::User;
 use conduit_domain::ports::{StoreError, UniqueField, UserReader, UserWriter};
 use conduit_domain::values::{Bio, Email, ImageUrl, PasswordHash, Timestamp, UserId, Username};
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::RepositoryError;
 use crate::keys;
 use crate::table::{Item, Key, Table, TransactError};
+use crate::writes::{self, number, text};
 
 #[derive(Clone, Debug)]
 pub struct DynamoUsers {
@@ -100,10 +101,6 @@ impl UserItem {
     }
 }
 
-fn request_error(error: impl std::error::Error + Send + Sync + 'static) -> RepositoryError {
-    RepositoryError::request("TransactWriteItems", error)
-}
-
 impl DynamoUsers {
     pub fn new(table: Table) -> Self {
         Self { table }
@@ -120,69 +117,52 @@ impl DynamoUsers {
     }
 
     fn claim_put(&self, (partition, sort): Key, user: &User) -> Result<TransactWriteItem, RepositoryError> {
-        let item = ClaimItem { partition, sort, user_id: user.id.to_string() };
-        let put = Put::builder()
-            .table_name(self.table.name())
-            .set_item(Some(serde_dynamo::to_item(item)?))
-            .condition_expression("attribute_not_exists(PK)")
-            .build()
-            .map_err(request_error)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        writes::put(&self.table, ClaimItem { partition, sort, user_id: user.id.to_string() }, true)
     }
 
     /// Releases a claim, but only if it is still ours: never delete a value someone else now holds.
     fn claim_release(&self, key: Key, user: &User) -> Result<TransactWriteItem, RepositoryError> {
-        let delete = Delete::builder()
-            .table_name(self.table.name())
-            .set_key(Some(Table::key(key)))
-            .condition_expression("user_id = :owner")
-            .expression_attribute_values(":owner", AttributeValue::S(user.id.to_string()))
-            .build()
-            .map_err(request_error)?;
-        Ok(TransactWriteItem::builder().delete(delete).build())
+        let owner = vec![(":owner", text(user.id.to_string()))];
+        writes::delete(&self.table, key, Some(("user_id = :owner", owner)))
     }
 
     /// Sets the account's own fields, leaving the counters alone, if the version is unchanged.
     fn user_update(&self, previous: &User, updated: &User) -> Result<TransactWriteItem, RepositoryError> {
-        let string = |text: &str| AttributeValue::S(text.to_owned());
         let mut set = vec![
             "username = :username",
             "email = :email",
             "password_hash = :password_hash",
             "updated_at = :updated_at",
-            "version = :version",
+        ];
+        set.push("version = :version");
+        let mut values = vec![
+            (":expected", number(previous.version)),
+            (":username", text(updated.username.as_str())),
+            (":email", text(updated.email.as_str())),
+            (":password_hash", text(updated.password_hash.as_phc())),
+            (":updated_at", text(updated.updated_at.to_iso8601())),
+            (":version", number(updated.version)),
         ];
         let mut remove = Vec::new();
-        let mut update = Update::builder()
-            .table_name(self.table.name())
-            .set_key(Some(Table::key(keys::user(&updated.id.to_string()))))
-            .condition_expression("version = :expected")
-            .expression_attribute_values(":expected", AttributeValue::N(previous.version.to_string()))
-            .expression_attribute_values(":username", string(updated.username.as_str()))
-            .expression_attribute_values(":email", string(updated.email.as_str()))
-            .expression_attribute_values(":password_hash", string(updated.password_hash.as_phc()))
-            .expression_attribute_values(":updated_at", string(&updated.updated_at.to_iso8601()))
-            .expression_attribute_values(":version", AttributeValue::N(updated.version.to_string()));
-        match &updated.bio {
-            Some(bio) => {
-                set.push("bio = :bio");
-                update = update.expression_attribute_values(":bio", string(bio.as_str()));
+        // Optional fields are set when present and removed when cleared.
+        for (attribute, assignment, placeholder, value) in [
+            ("bio", "bio = :bio", ":bio", updated.bio.as_ref().map(|bio| bio.as_str())),
+            ("image", "image = :image", ":image", updated.image.as_ref().map(|image| image.as_str())),
+        ] {
+            match value {
+                Some(value) => {
+                    set.push(assignment);
+                    values.push((placeholder, text(value)));
+                }
+                None => remove.push(attribute),
             }
-            None => remove.push("bio"),
-        }
-        match &updated.image {
-            Some(image) => {
-                set.push("image = :image");
-                update = update.expression_attribute_values(":image", string(image.as_str()));
-            }
-            None => remove.push("image"),
         }
         let mut expression = format!("SET {}", set.join(", "));
         if !remove.is_empty() {
             expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
         }
-        let update = update.update_expression(expression).build().map_err(request_error)?;
-        Ok(TransactWriteItem::builder().update(update).build())
+        let key = keys::user(&updated.id.to_string());
+        writes::update(&self.table, key, &expression, "version = :expected", values)
     }
 
     /// Runs the transaction; `meaning` names, per item in order, which unique field a failed
@@ -225,14 +205,8 @@ impl UserReader for DynamoUsers {
 
 impl UserWriter for DynamoUsers {
     async fn insert(&self, user: &User) -> Result<(), StoreError> {
-        let put = Put::builder()
-            .table_name(self.table.name())
-            .set_item(Some(serde_dynamo::to_item(UserItem::from_user(user)).map_err(RepositoryError::from)?))
-            .condition_expression("attribute_not_exists(PK)")
-            .build()
-            .map_err(request_error)?;
         let items = vec![
-            TransactWriteItem::builder().put(put).build(),
+            writes::put(&self.table, UserItem::from_user(user), true)?,
             self.claim_put(keys::email_claim(&user.email.canonical()), user)?,
             self.claim_put(keys::username_claim(&user.username.canonical()), user)?,
         ];
