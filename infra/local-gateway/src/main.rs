@@ -41,9 +41,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::process::exit(2);
         }
     };
+    // Ctrl-C or a plain `kill`, even during start-up: dropping `run` drops the DynamoDB Local it
+    // started, which kills that process.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        result = run(options) => return result,
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    println!("stopping");
+    Ok(())
+}
 
-    // Kept alive until the end of main: dropping it stops DynamoDB Local.
-    let (dynamodb_local, endpoint) = match options.dynamodb_endpoint {
+async fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
+    // Kept alive while serving: dropping it stops DynamoDB Local.
+    let (_dynamodb_local, endpoint) = match options.dynamodb_endpoint {
         Some(endpoint) => (None, endpoint),
         None => {
             let engine = DynamoDbLocal::start(None).await?;
@@ -67,11 +79,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         listener.local_addr()?,
         options.table
     );
-
-    tokio::select! {
-        served = serve(listener, gateway) => served?,
-        _ = tokio::signal::ctrl_c() => println!("stopping"),
-    }
-    drop(dynamodb_local);
-    Ok(())
+    Ok(serve(listener, gateway).await?)
 }
