@@ -3,7 +3,7 @@
 use conduit_bootstrap::{Adapters, DynamoArticles, DynamoComments, DynamoRelations, StartupError};
 use conduit_domain::usecases::AddComment;
 use conduit_http::dto::comments::{CommentEnvelope, CommentResponse};
-use conduit_http::{ApiError, Body, Endpoint, Request, Response, auth, request, response};
+use conduit_http::{ApiError, Body, BusinessEvent, Endpoint, Request, Response, auth, request, response};
 
 pub struct AddCommentEndpoint {
     add_comment: AddComment<DynamoArticles, DynamoComments, DynamoRelations>,
@@ -16,6 +16,8 @@ impl AddCommentEndpoint {
 }
 
 impl Endpoint for AddCommentEndpoint {
+    const BUSINESS_EVENT: Option<BusinessEvent> = Some(BusinessEvent::CommentPosted);
+
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
         let caller = auth::require_caller(&request)?;
         let slug = request::path_parameter(&request, "slug")?;

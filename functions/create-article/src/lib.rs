@@ -3,7 +3,7 @@
 use conduit_bootstrap::{Adapters, DynamoArticles, DynamoRelations, StartupError};
 use conduit_domain::usecases::CreateArticle;
 use conduit_http::dto::articles::{ArticleEnvelope, ArticleResponse, NewArticleFields};
-use conduit_http::{ApiError, Body, Endpoint, Request, Response, auth, request, response};
+use conduit_http::{ApiError, Body, BusinessEvent, Endpoint, Request, Response, auth, request, response};
 
 pub struct CreateArticleEndpoint {
     create_article: CreateArticle<DynamoArticles, DynamoRelations>,
@@ -16,6 +16,8 @@ impl CreateArticleEndpoint {
 }
 
 impl Endpoint for CreateArticleEndpoint {
+    const BUSINESS_EVENT: Option<BusinessEvent> = Some(BusinessEvent::ArticlePublished);
+
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
         let caller = auth::require_caller(&request)?;
         let fields = request::json_body::<ArticleEnvelope<NewArticleFields>>(&request)?.into_inner()?;

@@ -3,7 +3,7 @@
 use conduit_bootstrap::{Adapters, Argon2Hasher, DynamoUsers, JwtService, StartupError};
 use conduit_domain::usecases::RegisterUser;
 use conduit_http::dto::users::{RegistrationFields, UserEnvelope, UserResponse};
-use conduit_http::{ApiError, Body, Endpoint, Request, Response, request, response};
+use conduit_http::{ApiError, Body, BusinessEvent, Endpoint, Request, Response, request, response};
 
 pub struct RegisterUserEndpoint {
     register: RegisterUser<DynamoUsers, Argon2Hasher, JwtService>,
@@ -16,6 +16,8 @@ impl RegisterUserEndpoint {
 }
 
 impl Endpoint for RegisterUserEndpoint {
+    const BUSINESS_EVENT: Option<BusinessEvent> = Some(BusinessEvent::UserRegistered);
+
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
         let fields = request::json_body::<UserEnvelope<RegistrationFields>>(&request)?.into_inner()?;
         let registered = self.register.execute(fields.into()).await?;

@@ -55,6 +55,7 @@ pub fn require_caller(request: &Request) -> Result<AuthenticatedCaller, ApiError
         if expires_at <= unix_now() {
             return Err(ApiError::Unauthorized("expired"));
         }
+        conduit_telemetry::record_user(&user_id.to_string());
         return Ok(AuthenticatedCaller { user_id, token });
     }
     let refusal = fields.get(CONTEXT_REFUSAL).and_then(|value| value.as_str());
@@ -69,7 +70,10 @@ pub async fn optional_caller<V: TokenVerifier>(request: &Request, verifier: &V) 
     };
     let token = header.to_str().ok().and_then(token_from_header).ok_or(ApiError::Unauthorized("invalid"))?;
     match verifier.verify(token).await {
-        Ok(user) => Ok(Some(user)),
+        Ok(user) => {
+            conduit_telemetry::record_user(&user.to_string());
+            Ok(Some(user))
+        }
         Err(TokenRejection::Invalid) => Err(ApiError::Unauthorized("invalid")),
         Err(TokenRejection::Expired) => Err(ApiError::Unauthorized("expired")),
         Err(TokenRejection::Unavailable(cause)) => Err(ApiError::Internal(Box::new(cause))),

@@ -10,6 +10,7 @@ pub mod request;
 pub mod response;
 pub mod routes;
 
+pub use conduit_telemetry::metrics::BusinessEvent;
 pub use endpoint::{DynHandler, Endpoint, erase, respond, run};
 pub use error::ApiError;
 pub use lambda_http::{Body, Request, Response};

@@ -1,11 +1,11 @@
-//! Telemetry shared by every function and by the local gateway: logging set-up and the per-request
-//! DynamoDB capacity meter.
+//! Telemetry shared by every function and by the local gateway: structured logs (one JSON line per
+//! event, each carrying the request's context), CloudWatch Embedded Metric Format lines, and the
+//! per-request DynamoDB capacity meter.
 
 pub mod capacity;
+mod logging;
+pub mod metrics;
+mod request;
 
-/// Installs the subscriber once per process: JSON lines when Lambda's `AWS_LAMBDA_LOG_FORMAT` is
-/// `JSON`, level from `AWS_LAMBDA_LOG_LEVEL` (or `RUST_LOG`), INFO otherwise. The runtime's own
-/// initialiser already honours Lambda's advanced logging controls, so it is reused, not rewritten.
-pub fn init() {
-    lambda_runtime::tracing::init_default_subscriber();
-}
+pub use logging::{init, init_with_writer};
+pub use request::{RequestContext, record_user};

@@ -1,0 +1,134 @@
+//! CloudWatch Embedded Metric Format: one JSON line per request on standard output, which
+//! CloudWatch Logs turns into metrics with no API call. Dimensions stay small: the route (about
+//! twenty values) and none at all (the whole API).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value, json};
+
+use crate::capacity::CapacityUsage;
+
+pub const NAMESPACE: &str = "Conduit";
+
+/// A business event worth counting, emitted by the endpoint that makes it happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BusinessEvent {
+    UserRegistered,
+    ArticlePublished,
+    CommentPosted,
+}
+
+impl BusinessEvent {
+    pub fn metric_name(self) -> &'static str {
+        match self {
+            Self::UserRegistered => "UsersRegistered",
+            Self::ArticlePublished => "ArticlesPublished",
+            Self::CommentPosted => "CommentsPosted",
+        }
+    }
+}
+
+/// Everything measured about one request.
+#[derive(Debug, Clone)]
+pub struct RequestMetrics<'a> {
+    pub route: &'a str,
+    pub status: u16,
+    pub latency_ms: f64,
+    pub cold_start: bool,
+    pub capacity: CapacityUsage,
+    /// Counted only when the request succeeded.
+    pub business_event: Option<BusinessEvent>,
+}
+
+impl RequestMetrics<'_> {
+    /// The EMF document for this request.
+    pub fn to_emf(&self) -> Value {
+        let flag = |set: bool| if set { 1 } else { 0 };
+        let mut values: Vec<(&str, &str, Value)> = vec![
+            ("Latency", "Milliseconds", json!(self.latency_ms)),
+            ("Requests", "Count", json!(1)),
+            ("ClientErrors", "Count", json!(flag((400..500).contains(&self.status)))),
+            ("ServerErrors", "Count", json!(flag(self.status >= 500))),
+            ("ColdStart", "Count", json!(flag(self.cold_start))),
+            ("ConsumedReadCapacity", "Count", json!(self.capacity.read_units)),
+            ("ConsumedWriteCapacity", "Count", json!(self.capacity.write_units)),
+        ];
+        if let Some(event) = self.business_event.filter(|_| self.status < 400) {
+            values.push((event.metric_name(), "Count", json!(1)));
+        }
+        let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_millis()).unwrap_or(0);
+        let definitions: Vec<Value> =
+            values.iter().map(|(name, unit, _)| json!({ "Name": name, "Unit": unit })).collect();
+        let mut document = Map::new();
+        document.insert(
+            "_aws".to_owned(),
+            json!({
+                "Timestamp": timestamp as u64,
+                "CloudWatchMetrics": [{
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [["Route"], []],
+                    "Metrics": definitions,
+                }],
+            }),
+        );
+        document.insert("Route".to_owned(), json!(self.route));
+        document.insert("StatusCode".to_owned(), json!(self.status));
+        for (name, _, value) in values {
+            document.insert(name.to_owned(), value);
+        }
+        Value::Object(document)
+    }
+
+    /// Writes the EMF line to standard output, where Lambda collects it. It bypasses the log
+    /// subscriber on purpose: EMF must be the whole line, not a field of a log event.
+    pub fn emit(&self) {
+        println!("{}", self.to_emf());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metrics(status: u16, business_event: Option<BusinessEvent>) -> Value {
+        RequestMetrics {
+            route: "POST /api/users",
+            status,
+            latency_ms: 12.5,
+            cold_start: true,
+            capacity: CapacityUsage { read_units: 0.0, write_units: 6.0, calls: 1 },
+            business_event,
+        }
+        .to_emf()
+    }
+
+    #[test]
+    fn every_declared_metric_has_a_value_and_the_dimensions_are_present() {
+        let emf = metrics(201, Some(BusinessEvent::UserRegistered));
+
+        let directive = &emf["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "Conduit");
+        for dimension_set in directive["Dimensions"].as_array().expect("sets") {
+            for dimension in dimension_set.as_array().expect("keys") {
+                assert!(emf[dimension.as_str().expect("name")].is_string());
+            }
+        }
+        for definition in directive["Metrics"].as_array().expect("metrics") {
+            let name = definition["Name"].as_str().expect("name");
+            assert!(emf[name].is_number(), "{name} has no value");
+        }
+        assert_eq!(emf["UsersRegistered"], 1);
+        assert_eq!(emf["ColdStart"], 1);
+        assert_eq!(emf["ConsumedWriteCapacity"], 6.0);
+    }
+
+    #[test]
+    fn errors_are_classified_and_failed_requests_count_no_business_event() {
+        let refused = metrics(422, Some(BusinessEvent::UserRegistered));
+        let failed = metrics(500, None);
+
+        assert_eq!((refused["ClientErrors"].clone(), refused["ServerErrors"].clone()), (json!(1), json!(0)));
+        assert!(refused.get("UsersRegistered").is_none());
+        assert_eq!((failed["ClientErrors"].clone(), failed["ServerErrors"].clone()), (json!(0), json!(1)));
+    }
+}
