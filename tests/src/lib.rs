@@ -14,6 +14,8 @@ pub use serde_json;
 pub struct TestApi {
     pub base_url: String,
     pub adapters: Adapters,
+    /// The key this API signs tokens with.
+    pub signing_key: SigningKey,
     gateway: Arc<Gateway>,
     client: reqwest::Client,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -42,14 +44,15 @@ impl Drop for TestApi {
 impl TestApi {
     pub async fn start() -> Self {
         let table = conduit_dynamodb_local::test_table().await;
-        let keys = KeyRing { current: SigningKey::generate("test-key"), previous: None };
+        let signing_key = SigningKey::generate("test-key");
+        let keys = KeyRing { current: signing_key.clone(), previous: None };
         let adapters = Adapters::local(table.sdk_config, table.name, keys);
         let gateway = Arc::new(Gateway::new(&adapters).expect("gateway built"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
         let base_url = format!("http://{}/api", listener.local_addr().expect("bound"));
         let server = tokio::spawn(serve(listener, Arc::clone(&gateway)));
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        Self { base_url, adapters, gateway, client, server }
+        Self { base_url, adapters, signing_key, gateway, client, server }
     }
 
     /// Sends a request; `body` is sent as JSON when given, `token` as `Authorization: Token ...`.
