@@ -42,6 +42,7 @@ cargo test --workspace --quiet 2>&1 | tee "$TOOLS/test.log"
 
 # The official RealWorld API test collection, unmodified, against the local gateway.
 log "RealWorld Postman collection (newman) through the local gateway"
+cargo build --quiet --package conduit-local-gateway --bin conduit-local
 GATEWAY_PORT="$(free_port)"
 "$ROOT/target/debug/conduit-local" --port "$GATEWAY_PORT" --dynamodb-endpoint "$CONDUIT_TEST_DYNAMODB_ENDPOINT" \
   --table "realworld-$$" >"$TOOLS/gateway.log" 2>&1 &

@@ -110,6 +110,8 @@ EVENTS = {
     "unfavorite-article": event("DELETE", "/api/articles/{slug}/favorite", f"/api/articles/{SLUG}/favorite", "required",
                                 path_parameters={"slug": SLUG}),
     "list-tags": event("GET", "/api/tags", "/api/tags", "none"),
+    "get-openapi": event("GET", "/api/openapi.json", "/api/openapi.json", "none"),
+    "get-docs": event("GET", "/api/docs", "/api/docs", "none"),
     # A stage in the raw path (named stages put it there): routing must not depend on it.
     "route-not-found": event("GET", "$default", "/prod/api/nothing-here", "none", route_key="$default"),
 }

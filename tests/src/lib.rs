@@ -88,7 +88,14 @@ impl TestApi {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("body read");
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("JSON body") };
+        let is_json =
+            headers.get("content-type").and_then(|value| value.to_str().ok()).is_some_and(|kind| kind.contains("json"));
+        let body = match (bytes.is_empty(), is_json) {
+            (true, _) => Value::Null,
+            (false, true) => serde_json::from_slice(&bytes).expect("JSON body"),
+            // Pages and other text are kept as a JSON string.
+            (false, false) => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+        };
         Reply { status, headers, body }
     }
 

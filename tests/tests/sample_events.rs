@@ -40,6 +40,8 @@ const EXPECTED_STATUS: &[(&str, u16)] = &[
     ("favorite-article", 200),
     ("unfavorite-article", 200),
     ("list-tags", 200),
+    ("get-openapi", 200),
+    ("get-docs", 200),
     ("route-not-found", 404),
 ];
 

@@ -29,6 +29,9 @@ pub fn build_functions(adapters: &Adapters) -> Result<FunctionRegistry, StartupE
     functions.insert("favorite-article", erase(favorite_article::FavoriteArticleEndpoint::new(adapters)?));
     functions.insert("unfavorite-article", erase(unfavorite_article::UnfavoriteArticleEndpoint::new(adapters)?));
     functions.insert("list-tags", erase(list_tags::ListTagsEndpoint::new(adapters)?));
+    let openapi = get_openapi::GetOpenApiEndpoint::new().map_err(|error| StartupError::Document(error.to_string()))?;
+    functions.insert("get-openapi", erase(openapi));
+    functions.insert("get-docs", erase(get_docs::GetDocsEndpoint));
     functions.insert(FALLBACK_FUNCTION, erase(route_not_found::RouteNotFoundEndpoint));
     Ok(functions)
 }

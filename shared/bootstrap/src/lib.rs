@@ -33,6 +33,8 @@ pub enum StartupError {
     MissingVariable(&'static str),
     #[error("environment variable {name} is not a whole number of seconds: {value:?}")]
     InvalidSeconds { name: &'static str, value: String },
+    #[error("a document served by the API cannot be built: {0}")]
+    Document(String),
 }
 
 #[derive(Clone, Debug)]

@@ -38,8 +38,10 @@ pub enum ApiError {
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// `{"errors": {"<field>": ["<message>", ...]}}`: the body of every error.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorBody<'a> {
+    #[schema(value_type = BTreeMap<String, Vec<String>>)]
     errors: BTreeMap<&'a str, Vec<String>>,
 }
 

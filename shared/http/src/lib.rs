@@ -6,6 +6,7 @@ pub mod auth;
 pub mod dto;
 mod endpoint;
 mod error;
+pub mod openapi;
 pub mod request;
 pub mod response;
 pub mod routes;

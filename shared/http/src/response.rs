@@ -31,3 +31,17 @@ pub fn no_content() -> Response<Body> {
     *response.status_mut() = StatusCode::NO_CONTENT;
     response
 }
+
+/// 200 with a body already serialised as JSON (documents built once per container).
+pub fn json_text(text: &str) -> Response<Body> {
+    let mut response = Response::new(Body::Text(text.to_owned()));
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static(JSON_CONTENT_TYPE));
+    response
+}
+
+/// 200 with an HTML page.
+pub fn html(page: &'static str) -> Response<Body> {
+    let mut response = Response::new(Body::Text(page.to_owned()));
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/html; charset=utf-8"));
+    response
+}

@@ -64,6 +64,8 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Required,
     },
     Route { method: "GET", path: "/api/tags", function: "list-tags", auth: Auth::None },
+    Route { method: "GET", path: "/api/openapi.json", function: "get-openapi", auth: Auth::None },
+    Route { method: "GET", path: "/api/docs", function: "get-docs", auth: Auth::None },
 ];
 
 impl Route {

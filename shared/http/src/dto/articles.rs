@@ -2,14 +2,16 @@ use conduit_domain::article::ArticleSummary;
 use conduit_domain::usecases::{ArticleChanges, ArticleDraft, FieldUpdate};
 use conduit_domain::views::{ArticleListView, ArticleSummaryView, ArticleView, Profile};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::field_update;
 use super::profiles::ProfileBody;
 use crate::ApiError;
 
 /// `{"article": {...}}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ArticleEnvelope<T> {
+    #[schema(required = true, nullable = false)]
     article: Option<T>,
 }
 
@@ -19,11 +21,14 @@ impl<T> ArticleEnvelope<T> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewArticleFields {
+    #[schema(required = true, nullable = false)]
     title: Option<String>,
+    #[schema(required = true, nullable = false)]
     description: Option<String>,
+    #[schema(required = true, nullable = false)]
     body: Option<String>,
     tag_list: Option<Vec<String>>,
 }
@@ -39,13 +44,16 @@ impl From<NewArticleFields> for ArticleDraft {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ArticleChangeFields {
     #[serde(default, deserialize_with = "field_update")]
+    #[schema(value_type = Option<String>)]
     title: FieldUpdate,
     #[serde(default, deserialize_with = "field_update")]
+    #[schema(value_type = Option<String>)]
     description: FieldUpdate,
     #[serde(default, deserialize_with = "field_update")]
+    #[schema(value_type = Option<String>)]
     body: FieldUpdate,
 }
 
@@ -56,7 +64,7 @@ impl From<ArticleChangeFields> for ArticleChanges {
 }
 
 /// The fields every article object has; the single article adds `body`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ArticleFields {
     slug: String,
@@ -86,7 +94,7 @@ impl ArticleFields {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct SingleArticle {
     #[serde(flatten)]
     fields: ArticleFields,
@@ -94,7 +102,7 @@ struct SingleArticle {
 }
 
 /// `{"article": {slug, title, description, body, tagList, createdAt, updatedAt, favorited, favoritesCount, author}}`
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleResponse {
     article: SingleArticle,
 }
@@ -111,7 +119,7 @@ impl From<&ArticleView> for ArticleResponse {
 }
 
 /// `{"articles": [... without body ...], "articlesCount": total}`
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ArticlesResponse {
     articles: Vec<ArticleFields>,

@@ -1,17 +1,20 @@
 use conduit_domain::views::CommentView;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::profiles::ProfileBody;
 use crate::ApiError;
 
 /// `{"comment": {"body": ...}}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CommentEnvelope {
+    #[schema(required = true, nullable = false)]
     comment: Option<CommentFields>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct CommentFields {
+    #[schema(required = true, nullable = false)]
     body: Option<String>,
 }
 
@@ -23,7 +26,7 @@ impl CommentEnvelope {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CommentBody {
     id: u64,
@@ -45,7 +48,7 @@ impl From<&CommentView> for CommentBody {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CommentResponse {
     comment: CommentBody,
 }
@@ -56,7 +59,7 @@ impl From<&CommentView> for CommentResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CommentsResponse {
     comments: Vec<CommentBody>,
 }

@@ -1,11 +1,14 @@
 use conduit_domain::views::Profile;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// `{"username","bio","image","following"}`: the profile object, also used as an author.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ProfileBody {
     username: String,
+    #[schema(required = true)]
     bio: Option<String>,
+    #[schema(required = true)]
     image: Option<String>,
     following: bool,
 }
@@ -21,7 +24,7 @@ impl From<&Profile> for ProfileBody {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ProfileResponse {
     profile: ProfileBody,
 }

@@ -1,8 +1,9 @@
 use conduit_domain::values::Tag;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// `{"tags": [...]}`
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TagsResponse {
     tags: Vec<String>,
 }

@@ -1,13 +1,15 @@
 use conduit_domain::User;
 use conduit_domain::usecases::{FieldUpdate, LoginInput, Registration, UserChanges};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::field_update;
 use crate::ApiError;
 
 /// `{"user": {...}}`: every user request wraps its fields this way.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UserEnvelope<T> {
+    #[schema(required = true, nullable = false)]
     user: Option<T>,
 }
 
@@ -17,10 +19,13 @@ impl<T> UserEnvelope<T> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RegistrationFields {
+    #[schema(required = true, nullable = false)]
     username: Option<String>,
+    #[schema(required = true, nullable = false)]
     email: Option<String>,
+    #[schema(required = true, nullable = false)]
     password: Option<String>,
 }
 
@@ -30,9 +35,11 @@ impl From<RegistrationFields> for Registration {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginFields {
+    #[schema(required = true, nullable = false)]
     email: Option<String>,
+    #[schema(required = true, nullable = false)]
     password: Option<String>,
 }
 
@@ -42,17 +49,22 @@ impl From<LoginFields> for LoginInput {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateFields {
     #[serde(default, deserialize_with = "field_update")]
+    #[schema(value_type = Option<String>)]
     email: FieldUpdate,
     #[serde(default, deserialize_with = "field_update")]
+    #[schema(value_type = Option<String>)]
     username: FieldUpdate,
     #[serde(default, deserialize_with = "field_update")]
+    #[schema(value_type = Option<String>)]
     password: FieldUpdate,
     #[serde(default, deserialize_with = "field_update")]
+    #[schema(value_type = Option<String>)]
     bio: FieldUpdate,
     #[serde(default, deserialize_with = "field_update")]
+    #[schema(value_type = Option<String>)]
     image: FieldUpdate,
 }
 
@@ -69,17 +81,19 @@ impl From<UpdateFields> for UserChanges {
 }
 
 /// `{"user":{"email","token","username","bio","image"}}`; `bio` and `image` are `null`, never absent.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserResponse {
     user: UserBody,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct UserBody {
     email: String,
     token: String,
     username: String,
+    #[schema(required = true)]
     bio: Option<String>,
+    #[schema(required = true)]
     image: Option<String>,
 }
 
