@@ -166,3 +166,22 @@ fn every_function_has_a_failure_alarm() {
 
     assert_eq!(alarmed, functions);
 }
+
+#[test]
+fn the_dashboard_shows_every_metric_the_functions_emit() {
+    let template = template();
+    let body = match &template["Resources"]["Dashboard"]["Properties"]["DashboardBody"] {
+        Value::Tagged(tagged) if tagged.tag == "Sub" => tagged.value.as_str().expect("body").to_owned(),
+        other => panic!("DashboardBody should be a !Sub string, is {other:?}"),
+    };
+    let dashboard: serde_json::Value = serde_json::from_str(&body).expect("the dashboard body is JSON");
+
+    let shown = dashboard.to_string();
+    for name in conduit_telemetry::metrics::METRIC_NAMES {
+        assert!(
+            shown.contains(&format!("\"{name}\"")) || shown.contains(&format!("\\\"{name}\\\"")),
+            "{name} is not on the dashboard"
+        );
+    }
+    assert!(shown.contains(conduit_telemetry::metrics::NAMESPACE));
+}

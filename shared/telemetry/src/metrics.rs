@@ -10,6 +10,20 @@ use crate::capacity::CapacityUsage;
 
 pub const NAMESPACE: &str = "Conduit";
 
+/// Every metric name a request can emit (the dashboard in `template.yaml` shows each).
+pub const METRIC_NAMES: &[&str] = &[
+    "Latency",
+    "Requests",
+    "ClientErrors",
+    "ServerErrors",
+    "ColdStart",
+    "ConsumedReadCapacity",
+    "ConsumedWriteCapacity",
+    "UsersRegistered",
+    "ArticlesPublished",
+    "CommentsPosted",
+];
+
 /// A business event worth counting, emitted by the endpoint that makes it happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BusinessEvent {
@@ -118,6 +132,9 @@ mod tests {
             assert!(emf[name].is_number(), "{name} has no value");
         }
         assert_eq!(emf["UsersRegistered"], 1);
+        let declared: Vec<&str> =
+            directive["Metrics"].as_array().expect("metrics").iter().filter_map(|m| m["Name"].as_str()).collect();
+        assert!(declared.iter().all(|name| METRIC_NAMES.contains(name)), "{declared:?}");
         assert_eq!(emf["ColdStart"], 1);
         assert_eq!(emf["ConsumedWriteCapacity"], 6.0);
     }
