@@ -188,7 +188,13 @@ impl SecretsManagerKeys {
 
     /// One version stage; `None` when the secret has no version in that stage (never rotated).
     async fn fetch(&self, stage: &'static str) -> Result<Option<SigningKey>, KeyError> {
+        let subsegment = conduit_telemetry::xray::start("SecretsManager")
+            .aws_call(serde_json::json!({ "operation": "GetSecretValue", "resource_names": [&self.secret_id] }));
         let response = self.client.get_secret_value().secret_id(&self.secret_id).version_stage(stage).send().await;
+        // A missing AWSPREVIOUS version is an expected answer, not a failure.
+        subsegment.finish(response.as_ref().is_err_and(|error| {
+            !matches!(error.as_service_error(), Some(GetSecretValueError::ResourceNotFoundException(_)))
+        }));
         let output = match response {
             Ok(output) => output,
             Err(error)

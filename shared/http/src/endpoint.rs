@@ -30,7 +30,9 @@ pub async fn respond<E: Endpoint>(endpoint: &E, request: Request) -> Response<Bo
     // it behind a pointer stops the runtime's own layers from adding to that depth, which release
     // builds otherwise reject as too deep a type to lay out.
     let handling: BoxFuture<'_, Result<Response<Body>, ApiError>> = Box::pin(endpoint.handle(request));
+    let subsegment = conduit_telemetry::xray::start(context.function.clone());
     let (outcome, capacity) = conduit_telemetry::capacity::measure(handling).instrument(span.clone()).await;
+    subsegment.finish(matches!(outcome, Err(ApiError::Internal(_))));
     let _entered = span.enter();
     let response = match outcome {
         Ok(response) => response,

@@ -10,7 +10,7 @@ use conduit_domain::values::{ArticleId, CommentId};
 use crate::error::RepositoryError;
 use crate::items::CommentItem;
 use crate::keys;
-use crate::table::{KeyQuery, Table};
+use crate::table::{KeyQuery, Table, Traced};
 use crate::writes::number;
 
 #[derive(Clone, Debug)]
@@ -37,6 +37,7 @@ impl DynamoComments {
             .return_values(ReturnValue::UpdatedNew)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
+            .traced(&self.table, "UpdateItem")
             .await;
         let output = match result {
             Ok(output) => output,

@@ -3,6 +3,7 @@
 //! a conflict with a concurrent transaction.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,6 +126,7 @@ impl Table {
             .consistent_read(consistent)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
+            .traced(self, "GetItem")
             .await
             .map_err(|error| RepositoryError::request("GetItem", error))?;
         crate::capacity::record("GetItem", output.consumed_capacity());
@@ -142,7 +144,8 @@ impl Table {
         if only_if_new {
             request = request.condition_expression("attribute_not_exists(PK)");
         }
-        let output = request.send().await.map_err(|error| RepositoryError::request("PutItem", error))?;
+        let output =
+            request.send().traced(self, "PutItem").await.map_err(|error| RepositoryError::request("PutItem", error))?;
         crate::capacity::record("PutItem", output.consumed_capacity());
         Ok(())
     }
@@ -156,6 +159,7 @@ impl Table {
             .set_key(Some(Self::key(key)))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
+            .traced(self, "DeleteItem")
             .await
             .map_err(|error| RepositoryError::request("DeleteItem", error))?;
         crate::capacity::record("DeleteItem", output.consumed_capacity());
@@ -193,6 +197,7 @@ impl Table {
                 .request_items(self.name(), request)
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
+                .traced(self, "BatchGetItem")
                 .await
                 .map_err(|error| RepositoryError::request("BatchGetItem", error))?;
             crate::capacity::record("BatchGetItem", output.consumed_capacity());
@@ -238,6 +243,7 @@ impl Table {
                     .request_items(self.name(), std::mem::take(&mut pending))
                     .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
+                    .traced(self, "BatchWriteItem")
                     .await
                     .map_err(|error| RepositoryError::request("BatchWriteItem", error))?;
                 crate::capacity::record("BatchWriteItem", output.consumed_capacity());
@@ -277,7 +283,8 @@ impl Table {
             if let Some(prefix) = query.sort_prefix {
                 request = request.expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()));
             }
-            let output = request.send().await.map_err(|error| RepositoryError::request("Query", error))?;
+            let output =
+                request.send().traced(self, "Query").await.map_err(|error| RepositoryError::request("Query", error))?;
             crate::capacity::record("Query", output.consumed_capacity());
             items.extend(output.items.unwrap_or_default());
             start_key = output.last_evaluated_key;
@@ -302,6 +309,7 @@ impl Table {
                 .set_transact_items(Some(items.clone()))
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
+                .traced(self, "TransactWriteItems")
                 .await;
             let service = match result {
                 Ok(output) => {
@@ -334,6 +342,21 @@ impl Table {
         Err(RepositoryError::Throttled { operation: "TransactWriteItems", unprocessed: items.len() }.into())
     }
 }
+
+/// Times a DynamoDB call as an X-Ray subsegment (sent only when the request is traced).
+pub(crate) trait Traced<T, E>: Future<Output = Result<T, E>> + Sized {
+    fn traced(self, table: &Table, operation: &'static str) -> impl Future<Output = Result<T, E>> {
+        let details = serde_json::json!({ "operation": operation, "table_name": table.name() });
+        let subsegment = conduit_telemetry::xray::start("DynamoDB").aws_call(details);
+        async move {
+            let result = self.await;
+            subsegment.finish(result.is_err());
+            result
+        }
+    }
+}
+
+impl<F: Future<Output = Result<T, E>>, T, E> Traced<T, E> for F {}
 
 /// 10 ms, 20 ms, 40 ms ... capped at 1 s, with jitter so racing writers spread out.
 async fn backoff(attempt: u32) {

@@ -6,6 +6,7 @@ pub mod capacity;
 mod logging;
 pub mod metrics;
 mod request;
+pub mod xray;
 
 pub use logging::{init, init_with_writer};
 pub use request::{RequestContext, record_user};
