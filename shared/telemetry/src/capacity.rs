@@ -15,6 +15,14 @@ pub struct CapacityUsage {
     pub calls: u32,
 }
 
+impl CapacityUsage {
+    fn add(&mut self, other: CapacityUsage) {
+        self.read_units += other.read_units;
+        self.write_units += other.write_units;
+        self.calls += other.calls;
+    }
+}
+
 tokio::task_local! {
     static CURRENT: RefCell<CapacityUsage>;
 }
@@ -22,12 +30,7 @@ tokio::task_local! {
 /// Adds one call's consumption to the current request (a no-op outside any request scope).
 pub fn record(operation: &'static str, read_units: f64, write_units: f64) {
     tracing::debug!(operation, read_units, write_units, "dynamodb call");
-    let _ = CURRENT.try_with(|usage| {
-        let mut usage = usage.borrow_mut();
-        usage.read_units += read_units;
-        usage.write_units += write_units;
-        usage.calls += 1;
-    });
+    let _ = CURRENT.try_with(|usage| usage.borrow_mut().add(CapacityUsage { read_units, write_units, calls: 1 }));
 }
 
 /// Runs `work` in a fresh scope and returns its output with what it consumed. A measurement
@@ -40,12 +43,7 @@ pub async fn measure<F: Future>(work: F) -> (F::Output, CapacityUsage) {
             (output, usage)
         })
         .await;
-    let _ = CURRENT.try_with(|outer| {
-        let mut outer = outer.borrow_mut();
-        outer.read_units += usage.read_units;
-        outer.write_units += usage.write_units;
-        outer.calls += usage.calls;
-    });
+    let _ = CURRENT.try_with(|outer| outer.borrow_mut().add(usage));
     (output, usage)
 }
 
