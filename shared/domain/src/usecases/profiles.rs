@@ -1,14 +1,13 @@
-use crate::DomainError;
 use crate::ports::{FollowWriter, RelationsReader, UserReader};
 use crate::validation::{InvalidValue, ValidationErrors};
 use crate::values::{UserId, Username};
 use crate::views::Profile;
+use crate::{DomainError, User};
 
 /// Looks a profile up by the username in the URL; one that cannot be a username cannot exist.
-async fn user_id_of<U: UserReader>(users: &U, raw_username: &str) -> Result<UserId, DomainError> {
+async fn user_of<U: UserReader>(users: &U, raw_username: &str) -> Result<User, DomainError> {
     let username = Username::parse(raw_username).map_err(|_| DomainError::NotFound("profile"))?;
-    let user = users.find_by_username(&username).await?.ok_or(DomainError::NotFound("profile"))?;
-    Ok(user.id)
+    users.find_by_username(&username).await?.ok_or(DomainError::NotFound("profile"))
 }
 
 pub struct GetProfile<U, R> {
@@ -22,8 +21,12 @@ impl<U: UserReader, R: RelationsReader> GetProfile<U, R> {
     }
 
     pub async fn execute(&self, viewer: Option<UserId>, username: &str) -> Result<Profile, DomainError> {
-        let user = user_id_of(&self.users, username).await?;
-        super::personalize::profile_view(&self.relations, viewer, user).await
+        let user = user_of(&self.users, username).await?;
+        match viewer {
+            // Anonymous: nothing personal to read, the account just read is the whole answer.
+            None => Ok(Profile { user, following: false }),
+            Some(_) => super::personalize::profile_view(&self.relations, viewer, user.id).await,
+        }
     }
 }
 
@@ -40,23 +43,19 @@ impl<U: UserReader, F: FollowWriter, R: RelationsReader> ChangeFollow<U, F, R> {
     }
 
     pub async fn execute(&self, caller: UserId, username: &str, follow: bool) -> Result<Profile, DomainError> {
-        let followee = user_id_of(&self.users, username).await?;
-        if followee == caller {
+        let followee = user_of(&self.users, username).await?;
+        if followee.id == caller {
             let problem = InvalidValue("cannot be yourself".into());
             return Err(ValidationErrors::single("username", problem).into());
         }
-        // Both accounts in one read, before writing: the caller's token may name no account.
-        let relations = self.relations.relations(None, &[caller, followee], &[]).await?;
-        if !relations.users.contains_key(&caller) {
-            return Err(DomainError::NotFound("user"));
-        }
-        let user = relations.users.get(&followee).cloned().ok_or(DomainError::NotFound("profile"))?;
+        // Before writing: the caller's token may name no account.
+        super::personalize::caller_profile(&self.relations, caller).await?;
         if follow {
-            self.follows.follow(caller, followee).await?;
+            self.follows.follow(caller, followee.id).await?;
         } else {
-            self.follows.unfollow(caller, followee).await?;
+            self.follows.unfollow(caller, followee.id).await?;
         }
-        Ok(Profile { user, following: follow })
+        Ok(Profile { user: followee, following: follow })
     }
 }
 
