@@ -4,9 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, Region};
 use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::config::{Credentials, SharedCredentialsProvider};
 use conduit_auth::{JwtService, KeyError, SecretsManagerKeys, SigningKeySource, TokenError};
 use conduit_domain::values::UserId;
 
@@ -16,13 +14,7 @@ fn client() -> Client {
     let endpoint = std::env::var(ENDPOINT_VARIABLE).unwrap_or_else(|_| {
         panic!("{ENDPOINT_VARIABLE} is not set: run the tests with infra/test.sh, which starts moto_server")
     });
-    let config = aws_config::SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new("test", "test", None, None, "test")))
-        .endpoint_url(endpoint)
-        .build();
-    Client::new(&config)
+    Client::new(&conduit_dynamodb_local::local_sdk_config(&endpoint))
 }
 
 async fn secret_with(client: &Client, value: &str) -> String {
