@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 
 pub use serde_json;
 
+pub mod template;
+
 pub struct TestApi {
     pub base_url: String,
     pub adapters: Adapters,

@@ -9,6 +9,9 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use conduit_auth::{SecretsManagerKeys, SigningKeySource};
 use conduit_repository::Table;
 
+pub mod aws_call_log;
+mod aws_clients;
+
 // The concrete adapters, re-exported so function crates name them without depending on each
 // adapter crate.
 pub use conduit_auth::{Argon2Hasher, JwtService, KeyRing, SigningKey, TokenError, VerifiedToken};
@@ -88,7 +91,7 @@ impl Adapters {
     }
 
     pub fn table(&self) -> Table {
-        self.table.get_or_init(|| Table::new(aws_sdk_dynamodb::Client::new(&self.sdk), self.table_name.clone())).clone()
+        self.table.get_or_init(|| Table::new(aws_clients::dynamodb(&self.sdk), self.table_name.clone())).clone()
     }
 
     pub fn users(&self) -> DynamoUsers {
@@ -129,7 +132,7 @@ impl Adapters {
             KeySettings::Static(ring) => SigningKeySource::Static(Arc::clone(ring)),
             KeySettings::SecretsManager { secret_id, cache_ttl } => {
                 let secret_id = secret_id.clone().ok_or(StartupError::MissingVariable(variables::SIGNING_SECRET_ID))?;
-                let client = aws_sdk_secretsmanager::Client::new(&self.sdk);
+                let client = aws_clients::secrets_manager(&self.sdk);
                 SigningKeySource::SecretsManager(Arc::new(SecretsManagerKeys::new(client, secret_id, *cache_ttl)))
             }
         };

@@ -51,7 +51,7 @@ pub fn require_caller(request: &Request) -> Result<AuthenticatedCaller, ApiError
     };
     if let Some(user_id) = fields.get(CONTEXT_USER_ID).and_then(|value| value.as_str()) {
         let user_id = UserId::parse(user_id).map_err(|_| ApiError::Unauthorized("invalid"))?;
-        let expires_at = fields.get(CONTEXT_EXPIRES_AT).and_then(|value| value.as_u64()).unwrap_or(0);
+        let expires_at = fields.get(CONTEXT_EXPIRES_AT).and_then(unix_seconds).unwrap_or(0);
         if expires_at <= unix_now() {
             return Err(ApiError::Unauthorized("expired"));
         }
@@ -89,6 +89,12 @@ pub fn refusal_reason(refusal: Option<&str>) -> &'static str {
     }
 }
 
+/// Reads a Unix time from the authorizer context. The authorizer writes a number, but API
+/// Gateway documents context values as strings, numbers or booleans, so a string is accepted too.
+fn unix_seconds(value: &serde_json::Value) -> Option<u64> {
+    value.as_u64().or_else(|| value.as_str()?.trim().parse().ok())
+}
+
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -107,5 +113,13 @@ mod tests {
         assert_eq!(token_from_header("Basic dXNlcjpwYXNz"), None);
         assert_eq!(token_from_header("Token "), None);
         assert_eq!(token_from_header("abc.def.ghi"), None);
+    }
+
+    #[test]
+    fn an_expiry_in_the_authorizer_context_is_read_as_a_number_or_a_string() {
+        assert_eq!(unix_seconds(&serde_json::json!(1_700_000_000u64)), Some(1_700_000_000));
+        assert_eq!(unix_seconds(&serde_json::json!("1700000000")), Some(1_700_000_000));
+        assert_eq!(unix_seconds(&serde_json::json!("soon")), None);
+        assert_eq!(unix_seconds(&serde_json::json!(-5)), None);
     }
 }

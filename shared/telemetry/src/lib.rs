@@ -8,5 +8,5 @@ pub mod metrics;
 mod request;
 pub mod xray;
 
-pub use logging::{init, init_with_writer};
+pub use logging::{LOG_LEVEL_VARIABLE, init, init_with_writer};
 pub use request::{RequestContext, record_user};

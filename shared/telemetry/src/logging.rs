@@ -1,6 +1,6 @@
 //! The subscriber: JSON lines when Lambda's `AWS_LAMBDA_LOG_FORMAT` is `JSON` (plain text otherwise,
-//! for people reading a terminal), at the level `AWS_LAMBDA_LOG_LEVEL` sets (else `RUST_LOG`, else
-//! INFO). Every line carries the fields of the request span it was logged in.
+//! for people reading a terminal), at the level `LOG_LEVEL` sets (else `AWS_LAMBDA_LOG_LEVEL`, else
+//! `RUST_LOG`, else INFO). Every line carries the fields of the request span it was logged in.
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
@@ -19,18 +19,31 @@ const QUIET_CRATES: &[&str] = &[
     "h2",
 ];
 
+/// The application's own level: Lambda's log-level filter treats a JSON line without a `level`
+/// key as INFO, so letting Lambda filter at WARN or above would drop every EMF metric line. The
+/// template therefore has Lambda pass everything (`ApplicationLogLevel: TRACE`) and gives the
+/// operator's level in `LOG_LEVEL`; this filter applies it to log lines, never to metric lines.
+pub const LOG_LEVEL_VARIABLE: &str = "LOG_LEVEL";
+
 fn filter() -> EnvFilter {
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .ok()
+    let directives = directives(|name| std::env::var(name).ok());
+    EnvFilter::try_new(&directives).unwrap_or_else(|_| EnvFilter::new("info"))
+}
+
+/// `LOG_LEVEL`, else Lambda's `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else INFO; the chatty
+/// crates held at WARN unless named.
+fn directives(variable: impl Fn(&str) -> Option<String>) -> String {
+    let level = variable(LOG_LEVEL_VARIABLE)
+        .or_else(|| variable("AWS_LAMBDA_LOG_LEVEL"))
         .map(|level| level.to_ascii_lowercase())
         .map(|level| if level == "fatal" { "error".to_owned() } else { level });
-    let mut directives = level.unwrap_or_else(|| std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()));
+    let mut directives = level.unwrap_or_else(|| variable("RUST_LOG").unwrap_or_else(|| "info".to_owned()));
     for quiet in QUIET_CRATES {
         if !directives.contains(quiet) {
             directives.push_str(&format!(",{quiet}=warn"));
         }
     }
-    EnvFilter::try_new(&directives).unwrap_or_else(|_| EnvFilter::new("info"))
+    directives
 }
 
 fn json_format() -> bool {
@@ -54,4 +67,27 @@ where
     } else {
         builder.without_time().try_init()
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn environment<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| pairs.iter().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
+    }
+
+    #[test]
+    fn the_operators_level_wins_over_the_level_lambda_filters_at() {
+        let directives = directives(environment(&[("LOG_LEVEL", "WARN"), ("AWS_LAMBDA_LOG_LEVEL", "TRACE")]));
+
+        assert!(directives.starts_with("warn,"), "{directives}");
+    }
+
+    #[test]
+    fn without_an_operator_level_lambdas_level_then_rust_log_then_info_apply() {
+        assert!(directives(environment(&[("AWS_LAMBDA_LOG_LEVEL", "FATAL")])).starts_with("error,"));
+        assert!(directives(environment(&[("RUST_LOG", "debug")])).starts_with("debug,"));
+        assert!(directives(environment(&[])).starts_with("info,aws_smithy_runtime=warn"));
+    }
 }

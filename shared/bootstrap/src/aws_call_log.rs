@@ -1,0 +1,267 @@
+//! The AWS call log: when `CONDUIT_AWS_CALL_LOG_DIR` names a directory, every call a client built
+//! by this crate makes is written there as the IAM permissions it needs, one JSON line per distinct
+//! (function, action, resource). The IAM contract test holds that record against each function's
+//! policy in `template.yaml`, because neither DynamoDB Local nor moto_server enforces IAM.
+//!
+//! Off by default: a deployed function never sets the variable, and then no interceptor is added.
+//!
+//! What IAM checks per call follows the service documentation: DynamoDB authorises each item
+//! action inside `TransactWriteItems` on its own (`Put` as `PutItem`, `Update` as `UpdateItem`,
+//! `Delete` as `DeleteItem`, `ConditionCheck` as `ConditionCheckItem`), `TransactGetItems` as
+//! `GetItem`, and a `Query` or `Scan` on an index against the index's ARN
+//! (<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html>,
+//! <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html>).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::future::Future;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use serde::Serialize;
+use serde_json::Value;
+
+/// The directory the log is written to; unset means no log.
+pub const LOG_DIR_VARIABLE: &str = "CONDUIT_AWS_CALL_LOG_DIR";
+
+tokio::task_local! {
+    /// The function on whose behalf the current task calls AWS (the local gateway runs every
+    /// function in one process, so it names the function around each invocation).
+    static CURRENT_FUNCTION: &'static str;
+}
+
+/// Runs `work` as the named function: its AWS calls are logged under that name.
+pub async fn as_function<F: Future>(function: &'static str, work: F) -> F::Output {
+    CURRENT_FUNCTION.scope(function, work).await
+}
+
+/// One permission a call needed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub struct LoggedPermission {
+    /// The binary that made the call: the enclosing [`as_function`] scope, else the Lambda
+    /// function name from the environment; `None` for calls made outside any function.
+    pub function: Option<String>,
+    /// The IAM action, e.g. `dynamodb:UpdateItem`.
+    pub action: String,
+    pub resource: LoggedResource,
+}
+
+/// What a permission applies to, by kind; names are the ones the call used.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LoggedResource {
+    Table {
+        name: String,
+    },
+    Index {
+        table: String,
+        index: String,
+    },
+    Secret {
+        id: String,
+    },
+    /// A call the log cannot interpret yet: the contract test fails on it until the log learns it.
+    Unrecognised {
+        service: String,
+        detail: String,
+    },
+}
+
+/// The interceptor, added to a client's configuration when the log is on.
+pub(crate) fn interceptor(service: &'static str) -> Option<CallLogInterceptor> {
+    log_file().map(|_| CallLogInterceptor { service })
+}
+
+pub(crate) struct CallLogInterceptor {
+    service: &'static str,
+}
+
+impl fmt::Debug for CallLogInterceptor {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.debug_struct("CallLogInterceptor").field("service", &self.service).finish()
+    }
+}
+
+impl Intercept for CallLogInterceptor {
+    fn name(&self) -> &'static str {
+        "CallLogInterceptor"
+    }
+
+    // Once per operation (not per retry attempt): the serialised request names the operation in
+    // its `X-Amz-Target` header and the resources in its JSON body.
+    fn read_after_serialization(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _config: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request();
+        let target = request.headers().get("x-amz-target").unwrap_or_default();
+        let body = request.body().bytes().and_then(|bytes| serde_json::from_slice::<Value>(bytes).ok());
+        let function = CURRENT_FUNCTION
+            .try_with(|function| (*function).to_owned())
+            .ok()
+            .or_else(|| std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok());
+        for (action, resource) in permissions(self.service, target, body.as_ref().unwrap_or(&Value::Null)) {
+            write(LoggedPermission { function: function.clone(), action, resource });
+        }
+        Ok(())
+    }
+}
+
+/// The permissions one request needs, from its operation (`DynamoDB_20120810.Query`) and body.
+pub fn permissions(service: &str, target: &str, body: &Value) -> Vec<(String, LoggedResource)> {
+    let operation = target.rsplit('.').next().unwrap_or_default();
+    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    let unrecognised = || {
+        vec![(
+            format!("{service}:{operation}"),
+            LoggedResource::Unrecognised { service: service.to_owned(), detail: target.to_owned() },
+        )]
+    };
+    match (service, operation) {
+        ("dynamodb", "TransactWriteItems" | "TransactGetItems") => body["TransactItems"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|item| item.as_object()?.iter().next())
+            .map(|(kind, operation)| {
+                let action = match kind.as_str() {
+                    "Put" => "PutItem",
+                    "Update" => "UpdateItem",
+                    "Delete" => "DeleteItem",
+                    "ConditionCheck" => "ConditionCheckItem",
+                    "Get" => "GetItem",
+                    _ => "UnknownTransactItem",
+                };
+                (format!("dynamodb:{action}"), LoggedResource::Table { name: text(&operation["TableName"]) })
+            })
+            .collect(),
+        ("dynamodb", "BatchGetItem" | "BatchWriteItem") => body["RequestItems"]
+            .as_object()
+            .into_iter()
+            .flat_map(|tables| tables.keys())
+            .map(|table| (format!("dynamodb:{operation}"), LoggedResource::Table { name: table.clone() }))
+            .collect(),
+        ("dynamodb", _) if body["TableName"].is_string() => {
+            let table = text(&body["TableName"]);
+            let resource = match body["IndexName"].as_str() {
+                Some(index) => LoggedResource::Index { table, index: index.to_owned() },
+                None => LoggedResource::Table { name: table },
+            };
+            vec![(format!("dynamodb:{operation}"), resource)]
+        }
+        ("secretsmanager", _) if body["SecretId"].is_string() => {
+            vec![(format!("secretsmanager:{operation}"), LoggedResource::Secret { id: text(&body["SecretId"]) })]
+        }
+        _ => unrecognised(),
+    }
+}
+
+struct LogFile {
+    path: PathBuf,
+    written: Mutex<HashSet<LoggedPermission>>,
+}
+
+/// One file per process, so parallel test processes never interleave their lines.
+fn log_file() -> Option<&'static LogFile> {
+    static FILE: OnceLock<Option<LogFile>> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let directory = PathBuf::from(std::env::var_os(LOG_DIR_VARIABLE)?);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+        let path = directory.join(format!("{}-{nanos}.jsonl", std::process::id()));
+        Some(LogFile { path, written: Mutex::new(HashSet::new()) })
+    })
+    .as_ref()
+}
+
+fn write(permission: LoggedPermission) {
+    let Some(file) = log_file() else {
+        return;
+    };
+    let Ok(mut written) = file.written.lock() else {
+        return;
+    };
+    if written.contains(&permission) {
+        return;
+    }
+    let Ok(line) = serde_json::to_string(&permission) else {
+        return;
+    };
+    let appended = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file.path)
+        .and_then(|mut output| writeln!(output, "{line}"));
+    match appended {
+        Ok(()) => {
+            written.insert(permission);
+        }
+        // The log serves a test; failing to write it must not fail the call being logged.
+        Err(error) => tracing::warn!(path = %file.path.display(), %error, "cannot write the AWS call log"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn table(name: &str) -> LoggedResource {
+        LoggedResource::Table { name: name.to_owned() }
+    }
+
+    #[test]
+    fn each_item_of_a_write_transaction_needs_its_own_action() {
+        let body = json!({ "TransactItems": [
+            { "Update": { "TableName": "t" } },
+            { "Put": { "TableName": "t" } },
+            { "Delete": { "TableName": "t" } },
+            { "ConditionCheck": { "TableName": "t" } },
+        ]});
+
+        let needed = permissions("dynamodb", "DynamoDB_20120810.TransactWriteItems", &body);
+
+        assert_eq!(
+            needed,
+            vec![
+                ("dynamodb:UpdateItem".to_owned(), table("t")),
+                ("dynamodb:PutItem".to_owned(), table("t")),
+                ("dynamodb:DeleteItem".to_owned(), table("t")),
+                ("dynamodb:ConditionCheckItem".to_owned(), table("t")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_query_on_an_index_needs_the_index_and_a_batch_needs_each_table() {
+        let query =
+            permissions("dynamodb", "DynamoDB_20120810.Query", &json!({ "TableName": "t", "IndexName": "GSI1" }));
+        let batch = permissions("dynamodb", "DynamoDB_20120810.BatchGetItem", &json!({ "RequestItems": { "t": {} } }));
+
+        assert_eq!(
+            query,
+            vec![("dynamodb:Query".to_owned(), LoggedResource::Index { table: "t".into(), index: "GSI1".into() })]
+        );
+        assert_eq!(batch, vec![("dynamodb:BatchGetItem".to_owned(), table("t"))]);
+    }
+
+    #[test]
+    fn a_secret_read_needs_the_secret_and_an_unknown_call_is_flagged() {
+        let secret = permissions("secretsmanager", "secretsmanager.GetSecretValue", &json!({ "SecretId": "s" }));
+        let unknown = permissions("sesv2", "", &Value::Null);
+
+        assert_eq!(
+            secret,
+            vec![("secretsmanager:GetSecretValue".to_owned(), LoggedResource::Secret { id: "s".into() })]
+        );
+        assert!(matches!(unknown[0].1, LoggedResource::Unrecognised { .. }));
+    }
+}

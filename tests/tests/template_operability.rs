@@ -1,0 +1,84 @@
+//! What `template.yaml` must keep so the deployed functions stay operable: metrics at every log
+//! level, the REPORT lines, log retention, and alarm math CloudWatch accepts.
+
+use std::collections::BTreeSet;
+
+use conduit_api_tests::template::{self, intrinsic};
+use conduit_telemetry::LOG_LEVEL_VARIABLE;
+
+#[test]
+fn lambda_filters_no_application_line_so_metric_lines_survive_every_log_level() {
+    let template = template::template();
+    let logging = &template["Globals"]["Function"]["LoggingConfig"];
+    let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
+
+    // Lambda treats a line without a "level" key (every EMF line) as INFO: at any stricter
+    // application level it would drop the metrics, so Lambda must pass everything through.
+    assert_eq!(logging["LogFormat"].as_str(), Some("JSON"));
+    assert_eq!(logging["ApplicationLogLevel"].as_str(), Some("TRACE"));
+    // The operator's level reaches the functions, which filter their own log lines by it.
+    assert_eq!(intrinsic(&variables[LOG_LEVEL_VARIABLE], "Ref"), Some("LogLevel"));
+    // REPORT (Init Duration, Max Memory Used) is a system log at INFO.
+    assert!(matches!(logging["SystemLogLevel"].as_str(), Some("INFO" | "DEBUG")), "{logging:?}");
+    for function in template::functions(&template) {
+        assert!(
+            function.properties["LoggingConfig"]["ApplicationLogLevel"].is_null(),
+            "{} overrides the application log level",
+            function.logical_id
+        );
+    }
+}
+
+#[test]
+fn every_function_has_a_log_group_with_the_retention_parameter() {
+    let template = template::template();
+    let retained: BTreeSet<String> = template::resources_of_type(&template, "AWS::Logs::LogGroup")
+        .filter(|(_, group)| intrinsic(&group["Properties"]["RetentionInDays"], "Ref") == Some("LogRetentionDays"))
+        .filter_map(|(_, group)| intrinsic(&group["Properties"]["LogGroupName"], "Sub").map(str::to_owned))
+        .collect();
+
+    for function in template::functions(&template) {
+        let name = format!("/aws/lambda/${{{}}}", function.logical_id);
+        assert!(
+            retained.contains(&name),
+            "{} has no log group {name} with RetentionInDays: !Ref LogRetentionDays",
+            function.logical_id
+        );
+    }
+    assert_eq!(template["Parameters"]["LogRetentionDays"]["Default"].as_u64(), Some(30));
+}
+
+#[test]
+fn alarm_math_uses_only_documented_functions_on_time_series() {
+    let template = template::template();
+    // Metric math's MAX takes a time series array, not a series and a number: `IF` is the
+    // documented way to guard a division.
+    let expressions: Vec<String> = template::resources_of_type(&template, "AWS::CloudWatch::Alarm")
+        .flat_map(|(_, alarm)| alarm["Properties"]["Metrics"].as_sequence().cloned().unwrap_or_default())
+        .filter_map(|metric| metric["Expression"].as_str().map(str::to_owned))
+        .collect();
+
+    assert!(!expressions.is_empty());
+    for expression in &expressions {
+        for function in called_functions(expression) {
+            assert!(DOCUMENTED_FUNCTIONS_USED.contains(&function), "{function} in {expression}");
+        }
+    }
+    assert!(expressions.iter().all(|expression| !expression.contains("MAX([")));
+}
+
+/// The metric math functions this template may call, each checked against the CloudWatch
+/// "Metric math syntax and functions" reference for the argument types used here.
+const DOCUMENTED_FUNCTIONS_USED: &[&str] = &["IF"];
+
+/// The names directly before each `(` of an expression.
+fn called_functions(expression: &str) -> Vec<&str> {
+    expression
+        .match_indices('(')
+        .filter_map(|(position, _)| {
+            let before = &expression[..position];
+            let start = before.rfind(|character: char| !character.is_ascii_alphanumeric()).map_or(0, |index| index + 1);
+            (start < position).then(|| &expression[start..position])
+        })
+        .collect()
+}
