@@ -37,8 +37,18 @@ log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# Every AWS call a function makes, as the IAM permission it needs: the IAM contract test (last
+# step) holds this log against the policies in template.yaml.
+export CONDUIT_AWS_CALL_LOG_DIR="$TOOLS/aws-call-log"
+rm -rf "$CONDUIT_AWS_CALL_LOG_DIR" && mkdir -p "$CONDUIT_AWS_CALL_LOG_DIR"
+log "cargo build (every function binary: the Lambda Runtime API test starts them)"
+cargo build --workspace --bins --quiet
 log "cargo test"
 cargo test --workspace --quiet 2>&1 | tee "$TOOLS/test.log"
+
+log "a real browser (headless Chromium) on another origin, through the local gateway"
+BROWSER_FAILED=0
+"$ROOT/tests/browser/run.sh" || BROWSER_FAILED=1
 
 # The official RealWorld API test collection, unmodified, against the local gateway.
 log "RealWorld Postman collection (newman) through the local gateway"
@@ -57,8 +67,16 @@ NEWMAN_FAILED=0
 grep -E "requests|assertions|AssertionError" "$TOOLS/newman.log" || true
 [ "$NEWMAN_FAILED" = 0 ] || { cat "$TOOLS/newman.log"; echo "the RealWorld collection failed" >&2; }
 
-# One closing line for the whole run, summed over every test binary (the collection counts as one).
-awk -v newman_failed="$NEWMAN_FAILED" '
+# Last, once every test and the collection have logged their AWS calls.
+log "IAM contract: every AWS call made above against the policies in template.yaml"
+IAM_FAILED=0
+cargo test --quiet --package conduit-api-tests --test iam_contract -- --ignored 2>&1 | tee -a "$TOOLS/test.log" || IAM_FAILED=1
+
+# One closing line for the whole run, summed over every test binary (the collection and the
+# browser check count as one each; the IAM contract's run counts its test, not the ones it
+# ignored the first time round).
+awk -v newman_failed="$NEWMAN_FAILED" -v browser_failed="$BROWSER_FAILED" '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
-  END { if (newman_failed) f += 1; else p += 1; printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$TOOLS/test.log"
-exit "$NEWMAN_FAILED"
+  END { if (newman_failed) f += 1; else p += 1; if (browser_failed) f += 1; else p += 1; s -= 1
+        printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$TOOLS/test.log"
+[ "$NEWMAN_FAILED$BROWSER_FAILED$IAM_FAILED" = 000 ]

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use conduit_bootstrap::{Adapters, JwtService, KeyRing, SigningKey};
-use conduit_local_gateway::{Gateway, GatewayRequest, serve};
+use conduit_local_gateway::{Gateway, GatewayRequest, GatewayResponse, serve};
 pub use conduit_telemetry::capacity::CapacityUsage;
 use serde_json::{Value, json};
 
 pub use serde_json;
+
 
 pub mod template;
 
@@ -153,24 +154,53 @@ impl TestApi {
             request_id: "measured".to_owned(),
         };
         let (response, usage) = conduit_telemetry::capacity::measure(self.gateway.handle(request)).await;
-        let body =
-            if response.body.is_empty() { Value::Null } else { serde_json::from_slice(&response.body).expect("JSON") };
-        let mut header_map = reqwest::header::HeaderMap::new();
-        for (name, value) in &response.headers {
-            if let (Ok(name), Ok(value)) = (
-                reqwest::header::HeaderName::from_bytes(name.as_bytes()),
-                reqwest::header::HeaderValue::from_str(value),
-            ) {
-                header_map.insert(name, value);
-            }
-        }
-        (Reply { status: response.status, headers: header_map, body }, usage)
+        (reply_of(&response), usage)
+    }
+
+    /// Sends a bodiless request with exactly these headers through the gateway in this task and
+    /// says where the gateway sent it: the route it selected and the function that answered.
+    pub async fn route(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Routed {
+        let request = GatewayRequest {
+            method: method.to_owned(),
+            raw_path: format!("/api{path}"),
+            raw_query: String::new(),
+            headers: headers.iter().map(|(name, value)| (name.to_ascii_lowercase(), (*value).to_owned())).collect(),
+            body: Vec::new(),
+            source_ip: "127.0.0.1".to_owned(),
+            request_id: "routed".to_owned(),
+        };
+        let response = self.gateway.handle(request).await;
+        Routed { reply: reply_of(&response), route_key: response.route_key, function: response.function }
     }
 
     /// Token issuing with this API's key but another lifetime (e.g. zero, for expired tokens).
     pub fn jwt_with_lifetime(&self, lifetime: Duration) -> JwtService {
         self.adapters.clone().with_token_lifetime(lifetime).jwt().expect("jwt")
     }
+}
+
+/// A reply with where the gateway sent the request (what API Gateway's access log records).
+#[derive(Debug)]
+pub struct Routed {
+    pub reply: Reply,
+    /// `$context.routeKey`: a route's key, `$default`, or `None` when no route matched.
+    pub route_key: Option<String>,
+    /// The function that answered; `None` when the gateway answered by itself.
+    pub function: Option<String>,
+}
+
+fn reply_of(response: &GatewayResponse) -> Reply {
+    let body =
+        if response.body.is_empty() { Value::Null } else { serde_json::from_slice(&response.body).expect("JSON") };
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in &response.headers {
+        if let (Ok(name), Ok(value)) =
+            (reqwest::header::HeaderName::from_bytes(name.as_bytes()), reqwest::header::HeaderValue::from_str(value))
+        {
+            headers.insert(name, value);
+        }
+    }
+    Reply { status: response.status, headers, body }
 }
 
 pub fn registration(username: &str) -> Value {

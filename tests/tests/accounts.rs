@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use conduit_api_tests::{TestApi, errors, registration};
+use conduit_api_tests::{Reply, TestApi, errors, registration};
 use conduit_domain::values::UserId;
-use serde_json::json;
+use conduit_http::routes::FALLBACK_FUNCTION;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn registering_answers_201_with_every_user_field_and_a_working_token() {
@@ -268,23 +269,97 @@ async fn unknown_routes_and_methods_are_404_in_the_errors_shape() {
     assert_eq!((unknown_method.status, errors(&unknown_method, "route")), (404, vec!["not found"]));
 }
 
+/// The preflight a browser on another origin sends before `PUT /api/user` with a token and a
+/// JSON body.
+const PUT_USER_PREFLIGHT: [(&str, &str); 3] = [
+    ("origin", "https://app.example.com"),
+    ("access-control-request-method", "PUT"),
+    ("access-control-request-headers", "authorization,content-type"),
+];
+
+/// The headers of a preflight answer that let the browser go on with an authenticated JSON `PUT`.
+fn assert_preflight_allows_authenticated_json_put(reply: &Reply) {
+    let list = |name: &str| -> Vec<String> {
+        reply.header(name).unwrap_or_default().split(',').map(|item| item.trim().to_ascii_lowercase()).collect()
+    };
+    assert_eq!(reply.header("access-control-allow-origin"), Some("*"), "{:?}", reply.headers);
+    assert!(list("access-control-allow-methods").contains(&"put".to_owned()), "{:?}", reply.headers);
+    for header in ["authorization", "content-type"] {
+        assert!(list("access-control-allow-headers").contains(&header.to_owned()), "{header}: {:?}", reply.headers);
+    }
+    assert_eq!(reply.header("access-control-max-age"), Some("600"));
+}
+
+// API Gateway answers a preflight itself only when no route matches it; our `$default` route
+// matches every request no other route does, so preflights reach its function.
 #[tokio::test]
-async fn browsers_get_cors_preflights_and_headers() {
+async fn a_browsers_preflight_for_put_user_is_answered_by_the_default_route_function_with_cors_headers() {
+    // Given the API, which has no OPTIONS route
     let api = TestApi::start().await;
 
-    let preflight = api
+    // When a browser sends the preflight of an authenticated JSON PUT /api/user
+    let preflight = api.raw("OPTIONS", "/user", &PUT_USER_PREFLIGHT, Vec::<u8>::new()).await;
+    let routed = api.route("OPTIONS", "/user", &PUT_USER_PREFLIGHT).await;
+
+    // Then it gets a 204 with no body and the CORS headers the browser needs
+    assert_eq!((preflight.status, &preflight.body), (204, &Value::Null));
+    assert_preflight_allows_authenticated_json_put(&preflight);
+    // ...and the answer came from the `$default` route's function
+    assert_eq!((routed.route_key.as_deref(), routed.function.as_deref()), (Some("$default"), Some(FALLBACK_FUNCTION)));
+    assert_eq!(routed.reply.status, 204);
+}
+
+#[tokio::test]
+async fn a_preflight_for_a_path_no_route_matches_is_answered_alike() {
+    // Given the API
+    let api = TestApi::start().await;
+
+    // When a browser sends a preflight for a path that matches no route at all
+    let preflight = api.raw("OPTIONS", "/nothing", &PUT_USER_PREFLIGHT, Vec::<u8>::new()).await;
+    let routed = api.route("OPTIONS", "/nothing", &PUT_USER_PREFLIGHT).await;
+
+    // Then it gets the same 2xx as API Gateway with our `$default` function gives it: the
+    // preflight cannot know the route; the actual request that follows gets the 404
+    assert_eq!(preflight.status, 204);
+    assert_preflight_allows_authenticated_json_put(&preflight);
+    assert_eq!(routed.function.as_deref(), Some(FALLBACK_FUNCTION));
+}
+
+#[tokio::test]
+async fn an_options_request_that_is_no_preflight_is_an_unknown_route() {
+    // Given the API
+    let api = TestApi::start().await;
+
+    // When an OPTIONS request without Access-Control-Request-Method is sent, with an Origin
+    let plain = api.raw("OPTIONS", "/user", &[("origin", "https://app.example.com")], Vec::<u8>::new()).await;
+    let routed = api.route("OPTIONS", "/user", &[("origin", "https://app.example.com")]).await;
+
+    // Then the `$default` function answers 404 in the errors shape, with no CORS headers (API
+    // Gateway adds them to an OPTIONS answer only for a preflight)
+    assert_eq!((plain.status, errors(&plain, "route")), (404, vec!["not found"]));
+    assert!(plain.headers.keys().all(|name| !name.as_str().starts_with("access-control-")), "{:?}", plain.headers);
+    assert_eq!(routed.function.as_deref(), Some(FALLBACK_FUNCTION));
+}
+
+#[tokio::test]
+async fn a_cross_origin_request_gets_the_allowed_origin_and_no_preflight_headers() {
+    // Given a user
+    let api = TestApi::start().await;
+    let token = format!("Token {}", api.register("jake").await);
+
+    // When a browser on another origin sends the PUT it was allowed to send
+    let actual = api
         .raw(
-            "OPTIONS",
+            "PUT",
             "/user",
-            &[("origin", "https://app.example.com"), ("access-control-request-method", "PUT")],
-            Vec::<u8>::new(),
+            &[("origin", "https://app.example.com"), ("authorization", &token), ("content-type", "application/json")],
+            json!({"user": {"bio": "from the browser"}}).to_string(),
         )
         .await;
-    let actual = api.raw("GET", "/user", &[("origin", "https://app.example.com")], Vec::<u8>::new()).await;
 
-    assert_eq!(preflight.status, 204);
-    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
-    assert!(preflight.header("access-control-allow-headers").expect("headers").contains("authorization"));
-    assert!(preflight.header("access-control-allow-methods").expect("methods").contains("PUT"));
+    // Then the answer allows the origin to read it
+    assert_eq!(actual.status, 200, "{:?}", actual.body);
     assert_eq!(actual.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(actual.header("access-control-allow-methods"), None);
+    assert_eq!(actual.body["user"]["bio"], "from the browser");
 }

@@ -135,6 +135,18 @@ fn cors_settings_match_what_the_local_gateway_applies() {
 }
 
 #[test]
+fn preflights_reach_the_default_route_with_no_authorizer_in_the_way() {
+    // Browsers send no Authorization header on a preflight, and every preflight goes to
+    // `$default`: a DefaultAuthorizer, which SAM also puts on `$default`, would refuse them all.
+    let template = template();
+
+    let default_authorizer = &template["Resources"]["HttpApi"]["Properties"]["Auth"]["DefaultAuthorizer"];
+
+    assert!(default_authorizer.is_null(), "DefaultAuthorizer: {default_authorizer:?}");
+    assert!(template_routes(&template).contains(&format!("$default -> {FALLBACK_FUNCTION} (NONE)")));
+}
+
+#[test]
 fn the_local_gateway_serves_every_route_function() {
     let sdk = conduit_dynamodb_local::local_sdk_config("http://127.0.0.1:1");
     let keys = conduit_bootstrap::KeyRing { current: conduit_bootstrap::SigningKey::generate("k"), previous: None };

@@ -3,13 +3,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use authorizer::{Authorizer, AuthorizerRequest};
-use conduit_bootstrap::{Adapters, StartupError};
-use conduit_http::routes::{self, Auth, FALLBACK_FUNCTION, api_settings};
+use conduit_bootstrap::{Adapters, StartupError, aws_call_log};
+use conduit_http::routes::{self, AUTHORIZER_FUNCTION, Auth, FALLBACK_FUNCTION, Route, api_settings};
 use conduit_http::{Body, DynHandler};
 use lambda_http::RequestExt;
 use serde_json::Value;
 
 use crate::authorizer_cache::AuthorizerCache;
+use crate::cors;
 use crate::events::IncomingRequest;
 use crate::functions::{FunctionRegistry, build_functions};
 
@@ -19,29 +20,61 @@ pub struct GatewayResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The route API Gateway selected (`$context.routeKey` in its access log): a route's key or
+    /// `$default`; `None` when nothing matched and API Gateway answered by itself.
+    pub route_key: Option<String>,
+    /// The function whose answer this is; `None` for API Gateway's own answers.
+    pub function: Option<String>,
 }
 
 impl GatewayResponse {
     /// API Gateway's own answers (not a function's), with its `{"message": ...}` body.
-    fn from_gateway(status: u16, message: &str) -> Self {
+    pub(crate) fn from_gateway(status: u16, message: &str) -> Self {
         Self {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
             body: serde_json::json!({ "message": message }).to_string().into_bytes(),
+            route_key: None,
+            function: None,
         }
+    }
+}
+
+/// Where API Gateway sends a request ("Create routes for HTTP APIs in API Gateway", Routing API
+/// requests: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html).
+#[derive(Debug)]
+enum Target {
+    /// The most specific route whose method and path match.
+    Route(&'static Route, HashMap<String, String>),
+    /// No route matches, and the API has a `$default` route: it gets the request, whatever the
+    /// method, CORS preflights included.
+    DefaultRoute,
+    /// No route matches and there is no `$default`: API Gateway answers by itself.
+    Unrouted,
+}
+
+fn select(request: &IncomingRequest, has_default_route: bool) -> Target {
+    match routes::find(&request.method, &request.raw_path) {
+        Some((route, parameters)) => Target::Route(route, parameters),
+        None if has_default_route => Target::DefaultRoute,
+        None => Target::Unrouted,
     }
 }
 
 pub struct Gateway {
     functions: FunctionRegistry,
+    /// The deployed API has one (the route-contract test checks the template).
+    has_default_route: bool,
     authorizer: Authorizer,
     authorizer_cache: AuthorizerCache,
 }
 
 impl Gateway {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
+        let functions = build_functions(adapters)?;
         Ok(Self {
-            functions: build_functions(adapters)?,
+            has_default_route: functions.contains_key(FALLBACK_FUNCTION),
+            functions,
             authorizer: Authorizer::new(adapters)?,
             authorizer_cache: AuthorizerCache::new(Duration::from_secs(api_settings::AUTHORIZER_CACHE_TTL_SECONDS)),
         })
@@ -49,19 +82,21 @@ impl Gateway {
 
     pub async fn handle(self: &Arc<Self>, request: IncomingRequest) -> GatewayResponse {
         let started = Instant::now();
-        let origin = request.header("origin").map(str::to_owned);
-        let mut response = match preflight(&request) {
-            Some(preflight) => preflight,
-            None => self.route(&request).await,
+        let mut response = match select(&request, self.has_default_route) {
+            Target::Route(route, parameters) => self.route(&request, route, &parameters).await,
+            Target::DefaultRoute => self.invoke(FALLBACK_FUNCTION, "$default", &request, &HashMap::new(), None).await,
+            Target::Unrouted if cors::is_preflight(&request) => cors::gateway_preflight(),
+            Target::Unrouted => GatewayResponse::from_gateway(404, "Not Found"),
         };
-        if origin.is_some() {
-            response.headers.push(("access-control-allow-origin".into(), allowed_origin(origin.as_deref())));
-        }
+        cors::apply(&request, &mut response);
         response.headers.push(("apigw-requestid".into(), request.request_id.clone()));
+        // The fields of API Gateway's access log (template.yaml) that say where a request went.
         tracing::info!(
             request_id = request.request_id,
             method = request.method,
             path = request.raw_path,
+            route_key = response.route_key,
+            function = response.function,
             status = response.status,
             latency_ms = started.elapsed().as_secs_f64() * 1000.0,
             "request"
@@ -69,19 +104,21 @@ impl Gateway {
         response
     }
 
-    async fn route(&self, request: &IncomingRequest) -> GatewayResponse {
-        let Some((route, parameters)) = routes::find(&request.method, &request.raw_path) else {
-            return self.invoke(FALLBACK_FUNCTION, "$default", request, &HashMap::new(), None).await;
-        };
+    async fn route(
+        &self,
+        request: &IncomingRequest,
+        route: &Route,
+        parameters: &HashMap<String, String>,
+    ) -> GatewayResponse {
         let route_key = route.key();
         let authorizer_context = match route.auth {
-            Auth::Required => match self.authorize(request, &route_key, &parameters).await {
+            Auth::Required => match self.authorize(request, &route_key, parameters).await {
                 Ok(context) => Some(context),
-                Err(refusal) => return refusal,
+                Err(refusal) => return GatewayResponse { route_key: Some(route_key), ..refusal },
             },
             Auth::None | Auth::Optional => None,
         };
-        self.invoke(route.function, &route_key, request, &parameters, authorizer_context.as_ref()).await
+        self.invoke(route.function, &route_key, request, parameters, authorizer_context.as_ref()).await
     }
 
     /// API Gateway's authorizer step: no header, no call (401); a denial is 403; a failure 500.
@@ -100,7 +137,8 @@ impl Gateway {
                 let event = request.authorizer_event(route_key, identity, parameters);
                 let event: AuthorizerRequest = serde_json::from_value(event)
                     .map_err(|_| GatewayResponse::from_gateway(500, "Internal Server Error"))?;
-                let answer = self.authorizer.authorize(&event).await.map_err(|error| {
+                let answer = aws_call_log::as_function(AUTHORIZER_FUNCTION, self.authorizer.authorize(&event));
+                let answer = answer.await.map_err(|error| {
                     tracing::error!(request_id = request.request_id, error = ?error, "authorizer failed");
                     GatewayResponse::from_gateway(500, "Internal Server Error")
                 })?;
@@ -119,15 +157,19 @@ impl Gateway {
         parameters: &HashMap<String, String>,
         authorizer_context: Option<&Value>,
     ) -> GatewayResponse {
-        let Some(handler) = self.functions.get(function) else {
+        let Some((&function, handler)) = self.functions.get_key_value(function) else {
             tracing::error!(function, "no local handler for this function");
             return GatewayResponse::from_gateway(500, "Internal Server Error");
         };
         let event = request.function_event(route_key, parameters, authorizer_context);
-        match lambda_request(&event, &request.request_id, function) {
-            Some(lambda_request) => into_gateway_response(call(handler, lambda_request).await),
+        let response = match lambda_request(&event, &request.request_id, function) {
+            Some(lambda_request) => GatewayResponse {
+                function: Some(function.to_owned()),
+                ..into_gateway_response(aws_call_log::as_function(function, call(handler, lambda_request)).await)
+            },
             None => GatewayResponse::from_gateway(500, "Internal Server Error"),
-        }
+        };
+        GatewayResponse { route_key: Some(route_key.to_owned()), ..response }
     }
 }
 
@@ -159,28 +201,55 @@ fn into_gateway_response(response: lambda_http::Response<Body>) -> GatewayRespon
         Body::Binary(bytes) => bytes,
         _ => Vec::new(),
     };
-    GatewayResponse { status: parts.status.as_u16(), headers, body }
+    GatewayResponse { status: parts.status.as_u16(), headers, body, route_key: None, function: None }
 }
 
-/// API Gateway answers CORS preflights itself, without calling any function.
-fn preflight(request: &IncomingRequest) -> Option<GatewayResponse> {
-    let is_preflight = request.method.eq_ignore_ascii_case("OPTIONS")
-        && request.header("origin").is_some()
-        && request.header("access-control-request-method").is_some();
-    if !is_preflight {
-        return None;
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> IncomingRequest {
+        IncomingRequest {
+            method: method.into(),
+            raw_path: path.into(),
+            raw_query: String::new(),
+            headers: headers
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect::<BTreeMap<_, _>>(),
+            body: Vec::new(),
+            source_ip: "127.0.0.1".into(),
+            request_id: "r1".into(),
+        }
     }
-    Some(GatewayResponse {
-        status: 204,
-        headers: vec![
-            ("access-control-allow-methods".into(), api_settings::CORS_ALLOW_METHODS.join(",")),
-            ("access-control-allow-headers".into(), api_settings::CORS_ALLOW_HEADERS.join(",")),
-            ("access-control-max-age".into(), api_settings::CORS_MAX_AGE_SECONDS.to_string()),
-        ],
-        body: Vec::new(),
-    })
-}
 
-fn allowed_origin(origin: Option<&str>) -> String {
-    if api_settings::CORS_ALLOW_ORIGINS.contains(&"*") { "*".to_owned() } else { origin.unwrap_or_default().to_owned() }
+    const PREFLIGHT: [(&str, &str); 2] =
+        [("origin", "https://app.example.com"), ("access-control-request-method", "PUT")];
+
+    #[test]
+    fn a_request_matching_a_route_goes_to_that_route() {
+        let target = select(&request("PUT", "/api/user", &[]), true);
+
+        assert!(matches!(target, Target::Route(route, _) if route.function == "update-current-user"), "{target:?}");
+    }
+
+    #[test]
+    fn a_preflight_matches_no_route_so_the_default_route_gets_it() {
+        for path in ["/api/user", "/api/nothing"] {
+            let target = select(&request("OPTIONS", path, &PREFLIGHT), true);
+
+            assert!(matches!(target, Target::DefaultRoute), "{path}: {target:?}");
+        }
+    }
+
+    #[test]
+    fn only_an_api_without_default_route_leaves_unmatched_requests_to_the_gateway() {
+        let preflight = select(&request("OPTIONS", "/api/user", &PREFLIGHT), false);
+        let unknown = select(&request("GET", "/api/nothing", &[]), false);
+
+        assert!(matches!(preflight, Target::Unrouted), "{preflight:?}");
+        assert!(matches!(unknown, Target::Unrouted), "{unknown:?}");
+    }
 }

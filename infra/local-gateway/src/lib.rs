@@ -3,6 +3,7 @@
 //! and applies the Lambda authorizer, CORS and the `$default` route the way the deployed API does.
 
 mod authorizer_cache;
+mod cors;
 mod events;
 mod functions;
 mod gateway;

@@ -42,11 +42,7 @@ async fn handle(
     let body = match Limited::new(body, MAX_PAYLOAD_BYTES).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
         Err(_) => {
-            return to_hyper(GatewayResponse {
-                status: 413,
-                headers: vec![("content-type".into(), "application/json".into())],
-                body: br#"{"message":"Request Entity Too Large"}"#.to_vec(),
-            });
+            return to_hyper(GatewayResponse::from_gateway(413, "Request Entity Too Large"));
         }
     };
     let mut headers: BTreeMap<String, String> = BTreeMap::new();

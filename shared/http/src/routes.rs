@@ -111,6 +111,16 @@ pub fn find(method: &str, path: &str) -> Option<(&'static Route, HashMap<String,
         .max_by_key(|(route, _)| route.literal_segments())
 }
 
+/// A CORS preflight as API Gateway recognises one: `OPTIONS` with both an `Origin` and an
+/// `Access-Control-Request-Method` header ("Configure CORS for HTTP APIs in API Gateway",
+/// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html). `header`
+/// looks a request header up by its lower-case name.
+pub fn is_cors_preflight<'a>(method: &str, header: impl Fn(&str) -> Option<&'a str>) -> bool {
+    method.eq_ignore_ascii_case("OPTIONS")
+        && header("origin").is_some()
+        && header("access-control-request-method").is_some()
+}
+
 /// Decodes `%XX` escapes in a path segment (API Gateway hands functions decoded parameters).
 fn percent_decode(segment: &str) -> String {
     let bytes = segment.as_bytes();
@@ -155,6 +165,19 @@ mod tests {
         assert_eq!(parameters["username"], "jake doe");
         assert!(route.match_path("/api/profiles/").is_none());
         assert!(route.match_path("/api/profiles/jake/follow").is_none());
+    }
+
+    #[test]
+    fn a_preflight_is_an_options_request_with_origin_and_requested_method() {
+        fn headers<'a>(sent: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<&'a str> {
+            move |name| sent.iter().find(|(key, _)| *key == name).map(|(_, value)| *value)
+        }
+        let browser = [("origin", "https://app.example.com"), ("access-control-request-method", "PUT")];
+
+        assert!(is_cors_preflight("OPTIONS", headers(&browser)));
+        assert!(!is_cors_preflight("OPTIONS", headers(&browser[..1])));
+        assert!(!is_cors_preflight("OPTIONS", headers(&browser[1..])));
+        assert!(!is_cors_preflight("PUT", headers(&browser)));
     }
 
     #[test]
