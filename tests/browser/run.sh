@@ -3,6 +3,8 @@
 # an origin of its own, and the page registers, logs in, reads and updates the current user with
 # `Authorization: Token ...` and JSON bodies. Every such call needs a CORS preflight, so the
 # browser's own CORS enforcement decides whether the API works for a front end on another origin.
+# Then it opens the docs page (docs.js): Redoc, pinned and checked by its integrity hash, renders
+# under the page's Content-Security-Policy (the npm package of that version is kept in .tools/).
 #
 # Starts its own gateway on a free port, on $CONDUIT_TEST_DYNAMODB_ENDPOINT when set (else the
 # gateway starts DynamoDB Local itself). Installs what is missing: Debian's `chromium` (apt) and
@@ -29,7 +31,7 @@ else
   ensure_dynamodb_local
 fi
 # JSON log lines, so the check can see which route and function answered each preflight.
-AWS_LAMBDA_LOG_FORMAT=JSON "$ROOT/target/debug/conduit-local" --port "$PORT" "${DYNAMODB_ARGS[@]}" \
+AWS_LAMBDA_LOG_FORMAT=JSON "${CARGO_TARGET_DIR:-$ROOT/target}/debug/conduit-local" --port "$PORT" "${DYNAMODB_ARGS[@]}" \
   >"$GATEWAY_LOG" 2>&1 &
 GATEWAY_PID="$!"
 trap 'kill "$GATEWAY_PID" 2>/dev/null || true' EXIT
@@ -37,3 +39,6 @@ wait_for_port "$PORT" "the local gateway"
 
 log "headless Chromium, from another origin, through the local gateway"
 NODE_PATH="$TOOLS/node_modules" node "$ROOT/tests/browser/check.js" "http://127.0.0.1:$PORT/api" "$GATEWAY_LOG"
+
+log "the docs page in headless Chromium: its pinned Redoc (from npm) under its Content-Security-Policy"
+NODE_PATH="$TOOLS/node_modules" node "$ROOT/tests/browser/docs.js" "http://127.0.0.1:$PORT/api/docs" "$TOOLS"

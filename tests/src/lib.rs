@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 
 pub use serde_json;
 
+pub mod error_contract;
+pub mod faults;
+pub mod samples;
 
 pub mod template;
 
@@ -49,7 +52,12 @@ impl TestApi {
         let table = conduit_dynamodb_local::test_table().await;
         let signing_key = SigningKey::generate("test-key");
         let keys = KeyRing { current: signing_key.clone(), previous: None };
-        let adapters = Adapters::local(table.sdk_config, table.name, keys);
+        Self::start_on(Adapters::local(table.sdk_config, table.name, keys), signing_key).await
+    }
+
+    /// A gateway on adapters of the test's choosing (its own DynamoDB, time budget or key source);
+    /// `signing_key` is the key those adapters sign tokens with.
+    pub async fn start_on(adapters: Adapters, signing_key: SigningKey) -> Self {
         let gateway = Arc::new(Gateway::new(&adapters).expect("gateway built"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
         let base_url = format!("http://{}/api", listener.local_addr().expect("bound"));
@@ -99,7 +107,9 @@ impl TestApi {
             // Pages and other text are kept as a JSON string.
             (false, false) => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
         };
-        Reply { status, headers, body }
+        let reply = Reply { status, headers, body };
+        error_contract::check(&reply, None);
+        reply
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -200,17 +210,29 @@ fn reply_of(response: &GatewayResponse) -> Reply {
             headers.insert(name, value);
         }
     }
-    Reply { status: response.status, headers, body }
+    let reply = Reply { status: response.status, headers, body };
+    error_contract::check(&reply, Some(response.function.is_some()));
+    reply
 }
 
 pub fn registration(username: &str) -> Value {
     json!({"user": {"username": username, "email": format!("{username}@example.com"), "password": format!("password-{username}")}})
 }
 
-/// The error body's messages for one field, e.g. `errors(&reply, "email") == ["has already been taken"]`.
+/// One field's messages, read as a client reads them, e.g. `errors(&reply, "email") == ["has
+/// already been taken"]`: under the field's key, except for a field named `body`, whose key holds
+/// every error's sentence (`errors.body`, the official schema's), so its messages are the sentences
+/// that start with "body ".
 pub fn errors<'a>(reply: &'a Reply, field: &str) -> Vec<&'a str> {
-    reply.body["errors"][field]
-        .as_array()
-        .map(|messages| messages.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
+    let messages = reply.body["errors"][field].as_array().into_iter().flatten().filter_map(Value::as_str);
+    if field == "body" {
+        messages.filter_map(|sentence| sentence.strip_prefix("body ")).collect()
+    } else {
+        messages.collect()
+    }
+}
+
+/// `errors.body`: one readable sentence per message, e.g. `["email has already been taken"]`.
+pub fn sentences(reply: &Reply) -> Vec<&str> {
+    reply.body["errors"]["body"].as_array().into_iter().flatten().filter_map(Value::as_str).collect()
 }

@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use conduit_api_tests::TestApi;
+use conduit_api_tests::error_contract::violations;
 use conduit_http::routes::ROUTES;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const OFFICIAL: &str = include_str!("../realworld/openapi.yml");
 
@@ -177,4 +178,22 @@ async fn the_docs_page_renders_the_served_document() {
     assert_eq!(page.status, 200);
     assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
     assert!(page.body.as_str().expect("text").contains(r#"spec-url="openapi.json""#));
+}
+
+#[tokio::test]
+async fn the_error_shape_is_the_official_generic_error_model_plus_field_keys() {
+    let ours = served_document().await;
+    let official = official();
+    let error_body = &ours["components"]["schemas"]["ErrorBody"];
+
+    let generic_error_model = &official["components"]["schemas"]["GenericErrorModel"];
+    assert_compatible("ErrorBody", &official, generic_error_model, &ours, error_body, 0);
+    let field_keys = &error_body["properties"]["errors"]["additionalProperties"];
+    assert_eq!((&field_keys["type"], &field_keys["items"]["type"]), (&json!("array"), &json!("string")));
+    assert!(error_body["description"].as_str().is_some_and(|rule| rule.contains("errors.body")));
+    let examples = error_body["examples"].as_array().expect("examples");
+    assert!(!examples.is_empty());
+    for example in examples {
+        assert_eq!(violations(example), Vec::<String>::new(), "{example}");
+    }
 }

@@ -4,44 +4,22 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use conduit_api_tests::template::{self, TemplateFunction, intrinsic, template};
 use conduit_http::routes::{AUTHORIZER_FUNCTION, Auth, FALLBACK_FUNCTION, ROUTES, api_settings};
 use serde_norway::Value;
 
-const TEMPLATE: &str = include_str!("../../template.yaml");
 const AUTHORIZER_NAME: &str = "TokenAuthorizer";
-
-fn template() -> Value {
-    serde_norway::from_str(TEMPLATE).expect("template.yaml parses")
-}
-
-/// (resource name, properties, binary) of every function in the template.
-fn template_functions(template: &Value) -> Vec<(String, Value, String)> {
-    let resources = template["Resources"].as_mapping().expect("Resources");
-    resources
-        .iter()
-        .filter(|(_, resource)| resource["Type"].as_str() == Some("AWS::Serverless::Function"))
-        .map(|(name, resource)| {
-            let name = name.as_str().expect("name").to_owned();
-            let binary = resource["Metadata"]["BuildProperties"]["Binary"]
-                .as_str()
-                .unwrap_or_else(|| panic!("{name} names no binary under Metadata.BuildProperties.Binary"))
-                .to_owned();
-            assert_eq!(resource["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"), "{name}");
-            (name, resource["Properties"].clone(), binary)
-        })
-        .collect()
-}
 
 /// "METHOD PATH -> function (authorizer?)" for every HttpApi event; `$default` for the catch-all.
 fn template_routes(template: &Value) -> BTreeSet<String> {
     let mut routes = BTreeSet::new();
-    for (name, properties, binary) in template_functions(template) {
+    for TemplateFunction { logical_id: name, properties, binary } in template::functions(template) {
         let Some(events) = properties["Events"].as_mapping() else {
             continue;
         };
         for event in events.values().filter(|event| event["Type"].as_str() == Some("HttpApi")) {
             let event = &event["Properties"];
-            assert!(event["ApiId"].is_tagged_ref("HttpApi"), "{name}: every route belongs to HttpApi");
+            assert_eq!(intrinsic(&event["ApiId"], "Ref"), Some("HttpApi"), "{name}: every route belongs to HttpApi");
             let key = match (event["Method"].as_str(), event["Path"].as_str()) {
                 (Some(method), Some(path)) => format!("{method} {path}"),
                 (None, None) => "$default".to_owned(),
@@ -52,19 +30,6 @@ fn template_routes(template: &Value) -> BTreeSet<String> {
         }
     }
     routes
-}
-
-trait TaggedRef {
-    fn is_tagged_ref(&self, target: &str) -> bool;
-}
-
-impl TaggedRef for Value {
-    fn is_tagged_ref(&self, target: &str) -> bool {
-        match self {
-            Value::Tagged(tagged) => tagged.tag == "Ref" && tagged.value.as_str() == Some(target),
-            _ => false,
-        }
-    }
 }
 
 fn code_routes() -> BTreeSet<String> {
@@ -94,7 +59,8 @@ fn every_template_function_has_a_crate_and_every_crate_a_function() {
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
 
-    let binaries: BTreeSet<String> = template_functions(&template()).into_iter().map(|(_, _, binary)| binary).collect();
+    let binaries: BTreeSet<String> =
+        template::functions(&template()).into_iter().map(|function| function.binary).collect();
 
     assert_eq!(binaries, crates);
     assert!(binaries.contains(AUTHORIZER_FUNCTION));
@@ -104,13 +70,11 @@ fn every_template_function_has_a_crate_and_every_crate_a_function() {
 fn the_authorizer_is_the_one_the_code_expects_with_the_same_cache_ttl() {
     let template = template();
     let authorizer = &template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"][AUTHORIZER_NAME];
-    let function = match &authorizer["FunctionArn"] {
-        Value::Tagged(tagged) if tagged.tag == "GetAtt" => tagged.value.as_str().expect("target").to_owned(),
-        other => panic!("FunctionArn should be !GetAtt <Function>.Arn, is {other:?}"),
-    };
-    let (_, _, binary) = template_functions(&template)
+    let function = intrinsic(&authorizer["FunctionArn"], "GetAtt")
+        .unwrap_or_else(|| panic!("FunctionArn should be !GetAtt <Function>.Arn, is {:?}", authorizer["FunctionArn"]));
+    let TemplateFunction { binary, .. } = template::functions(&template)
         .into_iter()
-        .find(|(name, _, _)| format!("{name}.Arn") == function)
+        .find(|candidate| format!("{}.Arn", candidate.logical_id) == function)
         .expect("the authorizer function exists");
 
     assert_eq!(binary, AUTHORIZER_FUNCTION);
@@ -168,13 +132,11 @@ fn every_function_has_a_failure_alarm() {
         .flat_map(|alarm| alarm["Properties"]["Metrics"].as_sequence().cloned().unwrap_or_default())
         .map(|metric| metric["MetricStat"]["Metric"]["Dimensions"][0].clone())
         .filter(|dimension| dimension["Name"].as_str() == Some("FunctionName"))
-        .filter_map(|dimension| match &dimension["Value"] {
-            Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str().map(str::to_owned),
-            _ => None,
-        })
+        .filter_map(|dimension| intrinsic(&dimension["Value"], "Ref").map(str::to_owned))
         .collect();
 
-    let functions: BTreeSet<String> = template_functions(&template).into_iter().map(|(name, _, _)| name).collect();
+    let functions: BTreeSet<String> =
+        template::functions(&template).into_iter().map(|function| function.logical_id).collect();
 
     assert_eq!(alarmed, functions);
 }
@@ -182,11 +144,9 @@ fn every_function_has_a_failure_alarm() {
 #[test]
 fn the_dashboard_shows_every_metric_the_functions_emit() {
     let template = template();
-    let body = match &template["Resources"]["Dashboard"]["Properties"]["DashboardBody"] {
-        Value::Tagged(tagged) if tagged.tag == "Sub" => tagged.value.as_str().expect("body").to_owned(),
-        other => panic!("DashboardBody should be a !Sub string, is {other:?}"),
-    };
-    let dashboard: serde_json::Value = serde_json::from_str(&body).expect("the dashboard body is JSON");
+    let body = intrinsic(&template["Resources"]["Dashboard"]["Properties"]["DashboardBody"], "Sub")
+        .expect("DashboardBody should be a !Sub string");
+    let dashboard: serde_json::Value = serde_json::from_str(body).expect("the dashboard body is JSON");
 
     let shown = dashboard.to_string();
     for name in conduit_telemetry::metrics::METRIC_NAMES {

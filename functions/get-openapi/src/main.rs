@@ -1,5 +1,13 @@
+use std::process::ExitCode;
+
+/// A failure to start is one line on stderr and a non-zero exit: Lambda reports an init error.
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
+async fn main() -> ExitCode {
     conduit_telemetry::init();
-    conduit_http::run(get_openapi::GetOpenApiEndpoint::new()?).await
+    let served: Result<(), lambda_http::Error> = async {
+        conduit_telemetry::process::require_lambda_environment()?;
+        conduit_http::run(get_openapi::GetOpenApiEndpoint::new()?, conduit_http::CALLS_NOTHING_BUDGET).await
+    }
+    .await;
+    conduit_telemetry::process::exit_code(env!("CARGO_PKG_NAME"), served)
 }

@@ -6,6 +6,6 @@ mod process;
 mod sdk;
 mod table_definition;
 
-pub use process::{DynamoDbLocal, StartError};
-pub use sdk::{TestTable, local_sdk_config, test_table};
+pub use process::{DynamoDbLocal, StartError, Storage};
+pub use sdk::{TestTable, local_sdk_config, test_table, test_table_on};
 pub use table_definition::{TableDefinition, TableDefinitionError};

@@ -35,7 +35,12 @@ pub async fn test_table() -> TestTable {
     let endpoint = std::env::var(ENDPOINT_VARIABLE).unwrap_or_else(|_| {
         panic!("{ENDPOINT_VARIABLE} is not set: run the tests with infra/test.sh, which starts DynamoDB Local")
     });
-    let sdk_config = local_sdk_config(&endpoint);
+    test_table_on(&endpoint).await
+}
+
+/// A new table on the DynamoDB at `endpoint` (a test's own engine, e.g. one it pauses or kills).
+pub async fn test_table_on(endpoint: &str) -> TestTable {
+    let sdk_config = local_sdk_config(endpoint);
     let client = aws_sdk_dynamodb::Client::new(&sdk_config);
     let name = format!("conduit-test-{}", ulid::Ulid::new().to_string().to_lowercase());
     TableDefinition::from_template()

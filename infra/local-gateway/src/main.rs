@@ -1,12 +1,17 @@
 //! `conduit-local`: the whole API on this machine. Starts DynamoDB Local (unless an endpoint is
 //! given), creates the table from template.yaml, and serves http://127.0.0.1:3000/api until Ctrl-C.
+//! A failure to start is one line on stderr (`conduit-local: ...`) and exit status 1; a wrong
+//! option (or `--help`) prints the usage and exits with status 2.
 
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
 use conduit_dynamodb_local::{DynamoDbLocal, TableDefinition, local_sdk_config};
 use conduit_local_gateway::{Gateway, serve};
+use conduit_telemetry::process::{Failure, exit_code};
 
+const COMMAND: &str = "conduit-local";
 const USAGE: &str = "usage: conduit-local [--port N] [--dynamodb-endpoint URL] [--table NAME]";
 
 struct Options {
@@ -15,34 +20,84 @@ struct Options {
     table: String,
 }
 
-fn options() -> Result<Options, String> {
+enum Refusal {
+    Help,
+    Usage(String),
+}
+
+fn options(mut arguments: impl Iterator<Item = String>) -> Result<Options, Refusal> {
     let mut options = Options { port: 3000, dynamodb_endpoint: None, table: "conduit-local".into() };
-    let mut arguments = std::env::args().skip(1);
     while let Some(flag) = arguments.next() {
-        let mut value = || arguments.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
+        let mut value = || arguments.next().ok_or_else(|| Refusal::Usage(format!("{flag} needs a value")));
         match flag.as_str() {
-            "--port" => options.port = value()?.parse().map_err(|_| format!("--port takes a number\n{USAGE}"))?,
+            "--port" => {
+                let port = value()?;
+                options.port =
+                    port.parse().map_err(|_| Refusal::Usage(format!("--port takes a number, not {port:?}")))?
+            }
             "--dynamodb-endpoint" => options.dynamodb_endpoint = Some(value()?),
             "--table" => options.table = value()?,
-            "-h" | "--help" => return Err(USAGE.to_owned()),
-            other => return Err(format!("unknown option {other}\n{USAGE}")),
+            "-h" | "--help" => return Err(Refusal::Help),
+            other => return Err(Refusal::Usage(format!("unknown option {other}"))),
         }
     }
     Ok(options)
 }
 
+/// Why the API could not start, in words that say what to fix.
+#[derive(Debug, thiserror::Error)]
+enum StartFailure {
+    #[error("{0:?} is not a valid DynamoDB table name (3 to 255 letters, digits, '_', '-' or '.')")]
+    TableName(String),
+    #[error("cannot use DynamoDB at {endpoint}{answered}")]
+    DynamoDb {
+        endpoint: String,
+        /// What it answered, when something did: ", which answered HTTP 404".
+        answered: String,
+        #[source]
+        cause: Failure,
+    },
+    #[error("cannot create table {table} in DynamoDB at {endpoint}")]
+    CreateTable {
+        table: String,
+        endpoint: String,
+        #[source]
+        cause: Failure,
+    },
+    #[error("cannot listen on 127.0.0.1:{port}")]
+    Listen {
+        port: u16,
+        #[source]
+        cause: std::io::Error,
+    },
+}
+
+/// DynamoDB's rule for table names, checked here so that a typo is not a service error later.
+fn is_valid_table_name(name: &str) -> bool {
+    (3..=255).contains(&name.len())
+        && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.'))
+}
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> ExitCode {
     conduit_telemetry::init();
-    let options = match options() {
+    let options = match options(std::env::args().skip(1)) {
         Ok(options) => options,
-        Err(message) => {
-            eprintln!("{message}");
-            std::process::exit(2);
+        Err(Refusal::Help) => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+        Err(Refusal::Usage(problem)) => {
+            eprintln!("{COMMAND}: {problem} ({USAGE})");
+            return ExitCode::from(2);
         }
     };
-    // Ctrl-C or a plain `kill`, even during start-up: dropping `run` drops the DynamoDB Local it
-    // started, which kills that process.
+    exit_code(COMMAND, run_until_stopped(options).await)
+}
+
+/// Ctrl-C or a plain `kill`, even during start-up: dropping `run` drops the DynamoDB Local it
+/// started, which kills that process.
+async fn run_until_stopped(options: Options) -> Result<(), Failure> {
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         result = run(options) => return result,
@@ -53,7 +108,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-async fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(options: Options) -> Result<(), Failure> {
+    if !is_valid_table_name(&options.table) {
+        return Err(StartFailure::TableName(options.table).into());
+    }
     // Kept alive while serving: dropping it stops DynamoDB Local.
     let (_dynamodb_local, endpoint) = match options.dynamodb_endpoint {
         Some(endpoint) => (None, endpoint),
@@ -65,19 +123,68 @@ async fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
     };
     let sdk = local_sdk_config(&endpoint);
     let client = aws_sdk_dynamodb::Client::new(&sdk);
-    let exists = client.describe_table().table_name(&options.table).send().await.is_ok();
-    if !exists {
-        TableDefinition::from_template()?.create(&client, &options.table).await?;
+    match client.describe_table().table_name(&options.table).send().await {
+        Ok(_) => {}
+        Err(error) if error.as_service_error().is_some_and(|error| error.is_resource_not_found_exception()) => {
+            let created = async { TableDefinition::from_template()?.create(&client, &options.table).await };
+            created.await.map_err(|cause| StartFailure::CreateTable {
+                table: options.table.clone(),
+                endpoint: endpoint.clone(),
+                cause: cause.into(),
+            })?;
+        }
+        Err(error) => {
+            let answered = error
+                .raw_response()
+                .map(|response| format!(", which answered HTTP {}", response.status().as_u16()))
+                .unwrap_or_default();
+            return Err(StartFailure::DynamoDb { endpoint, answered, cause: error.into() }.into());
+        }
     }
 
     // No AWS account here: tokens are signed with a key generated for this run.
     let keys = KeyRing { current: SigningKey::generate(format!("local-{}", ulid::Ulid::new())), previous: None };
     let gateway = Arc::new(Gateway::new(&Adapters::local(sdk, &options.table, keys))?);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .map_err(|cause| StartFailure::Listen { port: options.port, cause })?;
     println!(
         "Conduit API listening on http://{}/api (DynamoDB at {endpoint}, table {})",
         listener.local_addr()?,
         options.table
     );
     Ok(serve(listener, gateway).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(arguments: &[&str]) -> Result<Options, Refusal> {
+        options(arguments.iter().map(|argument| (*argument).to_owned()))
+    }
+
+    #[test]
+    fn table_names_follow_dynamodb_rules() {
+        for valid in ["conduit-local", "abc", "a.b_c-1", &"x".repeat(255)] {
+            assert!(is_valid_table_name(valid), "{valid}");
+        }
+        for invalid in ["", "ab", "a b", "tábla", "a/b", &"x".repeat(256)] {
+            assert!(!is_valid_table_name(invalid), "{invalid}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_option_is_refused_with_what_is_wrong() {
+        let problem = |arguments: &[&str]| match parsed(arguments) {
+            Err(Refusal::Usage(problem)) => problem,
+            _ => panic!("{arguments:?} accepted"),
+        };
+
+        assert_eq!(problem(&["--port", "x"]), r#"--port takes a number, not "x""#);
+        assert_eq!(problem(&["--table"]), "--table needs a value");
+        assert_eq!(problem(&["--verbose"]), "unknown option --verbose");
+        assert!(matches!(parsed(&["--help"]), Err(Refusal::Help)));
+        assert!(matches!(parsed(&["--port", "8080", "--table", "t1"]), Ok(Options { port: 8080, .. })));
+    }
 }

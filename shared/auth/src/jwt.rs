@@ -97,7 +97,10 @@ impl JwtService {
 
 impl TokenIssuer for JwtService {
     async fn issue(&self, user: UserId) -> Result<String, InfrastructureError> {
-        self.issue_for(user).await.map_err(|error| InfrastructureError::new("issuing a token", error))
+        self.issue_for(user).await.map_err(|error| match error {
+            TokenError::Keys(keys) => keys.into_infrastructure("issuing a token"),
+            other => InfrastructureError::new("issuing a token", other),
+        })
     }
 }
 
@@ -107,8 +110,8 @@ impl TokenVerifier for JwtService {
             Ok(verified) => Ok(verified.user_id),
             Err(TokenError::Expired) => Err(TokenRejection::Expired),
             Err(TokenError::Malformed | TokenError::Invalid | TokenError::UnknownKey) => Err(TokenRejection::Invalid),
-            Err(unavailable @ TokenError::Keys(_)) => {
-                Err(TokenRejection::Unavailable(InfrastructureError::new("verifying a token", unavailable)))
+            Err(TokenError::Keys(keys)) => {
+                Err(TokenRejection::Unavailable(keys.into_infrastructure("verifying a token")))
             }
         }
     }

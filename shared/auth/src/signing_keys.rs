@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+use conduit_domain::error::InfrastructureError;
 use tokio::sync::Mutex;
 
 /// An HMAC key and its id. `Debug` never shows the key material.
@@ -70,6 +71,8 @@ pub enum KeyError {
     Fetch {
         secret_id: String,
         stage: &'static str,
+        /// Secrets Manager was unreachable, too slow or throttling (see `conduit_aws::errors`).
+        transient: bool,
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
@@ -77,6 +80,22 @@ pub enum KeyError {
     Empty(String),
     #[error("signing key is {0} bytes; at least {min} are required", min = SigningKey::MIN_LENGTH)]
     TooShort(usize),
+}
+
+impl KeyError {
+    /// The keys could not be read just now; the same request may well succeed shortly.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Fetch { transient: true, .. })
+    }
+
+    /// This failure as the domain sees it, while doing `operation`.
+    pub fn into_infrastructure(self, operation: &'static str) -> InfrastructureError {
+        if self.is_transient() {
+            InfrastructureError::unavailable(operation, "Secrets Manager", self)
+        } else {
+            InfrastructureError::new(operation, self)
+        }
+    }
 }
 
 /// Where keys come from: Secrets Manager in AWS, a fixed ring when running locally.
@@ -204,7 +223,13 @@ impl SecretsManagerKeys {
                 return Ok(None);
             }
             Err(error) => {
-                return Err(KeyError::Fetch { secret_id: self.secret_id.clone(), stage, source: Box::new(error) });
+                let transient = conduit_aws::errors::is_transient(&error);
+                return Err(KeyError::Fetch {
+                    secret_id: self.secret_id.clone(),
+                    stage,
+                    transient,
+                    source: Box::new(error),
+                });
             }
         };
         let kid = output.version_id().unwrap_or(stage).to_owned();

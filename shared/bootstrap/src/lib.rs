@@ -9,8 +9,10 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use conduit_auth::{SecretsManagerKeys, SigningKeySource};
 use conduit_repository::Table;
 
-pub mod aws_call_log;
-mod aws_clients;
+// The AWS call log, under the name functions' hosts know it by.
+pub use conduit_aws::call_log as aws_call_log;
+use conduit_aws::clients as aws_clients;
+pub use conduit_aws::{BudgetError, TimeBudget};
 
 // The concrete adapters, re-exported so function crates name them without depending on each
 // adapter crate.
@@ -38,11 +40,18 @@ pub enum StartupError {
     InvalidSeconds { name: &'static str, value: String },
     #[error("a document served by the API cannot be built: {0}")]
     Document(String),
+    #[error(transparent)]
+    Budget(#[from] BudgetError),
 }
 
 #[derive(Clone, Debug)]
 enum KeySettings {
-    SecretsManager { secret_id: Option<String>, cache_ttl: Duration },
+    SecretsManager {
+        secret_id: Option<String>,
+        cache_ttl: Duration,
+        /// AWS settings of its own, when Secrets Manager is not where the other clients go.
+        sdk: Option<Box<SdkConfig>>,
+    },
     Static(Arc<KeyRing>),
 }
 
@@ -53,6 +62,7 @@ pub struct Adapters {
     table_name: String,
     keys: KeySettings,
     token_lifetime: Duration,
+    budget: TimeBudget,
     /// One DynamoDB client per container, shared by every repository the function uses.
     table: OnceLock<Table>,
 }
@@ -67,8 +77,10 @@ impl Adapters {
             keys: KeySettings::SecretsManager {
                 secret_id: std::env::var(variables::SIGNING_SECRET_ID).ok(),
                 cache_ttl: seconds(variables::SIGNING_KEY_CACHE_SECONDS, DEFAULT_KEY_CACHE_TTL)?,
+                sdk: None,
             },
             token_lifetime: seconds(variables::TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_LIFETIME)?,
+            budget: TimeBudget::from_env()?,
             table: OnceLock::new(),
         })
     }
@@ -81,6 +93,32 @@ impl Adapters {
             table_name: table_name.into(),
             keys: KeySettings::Static(Arc::new(keys)),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            budget: TimeBudget::default(),
+            table: OnceLock::new(),
+        }
+    }
+
+    /// A configuration for running without AWS whose signing keys come from Secrets Manager, as
+    /// deployed: `sdk` points at DynamoDB Local, `secrets_manager` at a Secrets Manager endpoint
+    /// (moto_server) holding `secret_id`. One `SdkConfig` has one endpoint, hence two. Keys are
+    /// cached per function for the deployed default TTL, so each function fetches them on first use.
+    pub fn local_with_secrets_manager(
+        sdk: SdkConfig,
+        table_name: impl Into<String>,
+        secrets_manager: SdkConfig,
+        secret_id: impl Into<String>,
+    ) -> Self {
+        let keys = KeySettings::SecretsManager {
+            secret_id: Some(secret_id.into()),
+            cache_ttl: DEFAULT_KEY_CACHE_TTL,
+            sdk: Some(Box::new(secrets_manager)),
+        };
+        Self {
+            sdk,
+            table_name: table_name.into(),
+            keys,
+            token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            budget: TimeBudget::default(),
             table: OnceLock::new(),
         }
     }
@@ -90,8 +128,20 @@ impl Adapters {
         self
     }
 
+    /// Replaces the time budget (the default, or the environment's for [`Self::from_env`]).
+    pub fn with_time_budget(mut self, budget: TimeBudget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    pub fn time_budget(&self) -> TimeBudget {
+        self.budget
+    }
+
     pub fn table(&self) -> Table {
-        self.table.get_or_init(|| Table::new(aws_clients::dynamodb(&self.sdk), self.table_name.clone())).clone()
+        self.table
+            .get_or_init(|| Table::new(aws_clients::dynamodb(&self.sdk, &self.budget), self.table_name.clone()))
+            .clone()
     }
 
     pub fn users(&self) -> DynamoUsers {
@@ -130,9 +180,9 @@ impl Adapters {
     pub fn jwt(&self) -> Result<JwtService, StartupError> {
         let source = match &self.keys {
             KeySettings::Static(ring) => SigningKeySource::Static(Arc::clone(ring)),
-            KeySettings::SecretsManager { secret_id, cache_ttl } => {
+            KeySettings::SecretsManager { secret_id, cache_ttl, sdk } => {
                 let secret_id = secret_id.clone().ok_or(StartupError::MissingVariable(variables::SIGNING_SECRET_ID))?;
-                let client = aws_clients::secrets_manager(&self.sdk);
+                let client = aws_clients::secrets_manager(sdk.as_deref().unwrap_or(&self.sdk), &self.budget);
                 SigningKeySource::SecretsManager(Arc::new(SecretsManagerKeys::new(client, secret_id, *cache_ttl)))
             }
         };

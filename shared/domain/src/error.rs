@@ -21,7 +21,8 @@ pub enum DomainError {
     /// 409: the same item kept changing underneath us; the client may retry.
     #[error("the resource was modified concurrently")]
     Conflict,
-    /// 500: storage or crypto failed; the cause is logged, never shown to the client.
+    /// 503 when a dependency was unavailable (see [`InfrastructureError::unavailable`]), else 500:
+    /// storage or crypto failed; the cause is logged, never shown to the client.
     #[error("infrastructure failure")]
     Infrastructure(#[source] InfrastructureError),
 }
@@ -32,13 +33,26 @@ pub enum DomainError {
 #[error("{operation} failed")]
 pub struct InfrastructureError {
     pub operation: &'static str,
+    /// The dependency that was unavailable, too slow or throttling, when that is what happened: a
+    /// passing condition the client may retry (503). `None` is a defect of ours (500).
+    pub unavailable: Option<&'static str>,
     #[source]
     pub source: Box<dyn std::error::Error + Send + Sync>,
 }
 
 impl InfrastructureError {
+    /// A failure retrying will not fix.
     pub fn new(operation: &'static str, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        Self { operation, source: source.into() }
+        Self { operation, unavailable: None, source: source.into() }
+    }
+
+    /// `dependency` could not serve us just now (down, slow, throttling).
+    pub fn unavailable(
+        operation: &'static str,
+        dependency: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self { operation, unavailable: Some(dependency), source: source.into() }
     }
 }
 

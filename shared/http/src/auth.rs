@@ -76,7 +76,7 @@ pub async fn optional_caller<V: TokenVerifier>(request: &Request, verifier: &V) 
         }
         Err(TokenRejection::Invalid) => Err(ApiError::Unauthorized("invalid")),
         Err(TokenRejection::Expired) => Err(ApiError::Unauthorized("expired")),
-        Err(TokenRejection::Unavailable(cause)) => Err(ApiError::Internal(Box::new(cause))),
+        Err(TokenRejection::Unavailable(cause)) => Err(cause.into()),
     }
 }
 

@@ -1,9 +1,12 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use conduit_telemetry::RequestContext;
 use conduit_telemetry::metrics::{BusinessEvent, RequestMetrics};
+use conduit_telemetry::process::ErrorChain;
+use lambda_http::http::header;
 use lambda_http::{Body, BoxFuture, Request, RequestExt, Response, service_fn};
 use tracing::Instrument;
 
@@ -22,29 +25,45 @@ pub trait Endpoint: Send + Sync + 'static {
 
 /// Runs the endpoint in its request span and turns any error into its response. Every log line
 /// of the request carries the span's context; one summary line and one EMF metrics line close it.
-pub async fn respond<E: Endpoint>(endpoint: &E, request: Request) -> Response<Body> {
+pub async fn respond<E: Endpoint>(endpoint: &E, request: Request, time_budget: Duration) -> Response<Body> {
     let context = request_context(&request);
+    let time_budget = within_invocation_deadline(&request, time_budget);
     let (span, cold_start) = context.span();
     let started = std::time::Instant::now();
     // Boxed: a handler's future nests every layer below it (use case, repository, AWS SDK); keeping
     // it behind a pointer stops the runtime's own layers from adding to that depth, which release
     // builds otherwise reject as too deep a type to lay out.
-    let handling: BoxFuture<'_, Result<Response<Body>, ApiError>> = Box::pin(endpoint.handle(request));
+    let handling: BoxFuture<'_, Result<Response<Body>, ApiError>> = Box::pin(async move {
+        // Past its budget a request answers 503 rather than hold the invocation until Lambda kills
+        // it: whatever it was waiting for is too slow right now.
+        tokio::time::timeout(time_budget, endpoint.handle(request)).await.unwrap_or_else(|elapsed| {
+            Err(ApiError::Unavailable { dependency: REQUEST_DEADLINE, cause: Box::new(elapsed) })
+        })
+    });
     let subsegment = conduit_telemetry::xray::start(context.function.clone());
     let (outcome, capacity) = conduit_telemetry::capacity::measure(handling).instrument(span.clone()).await;
-    subsegment.finish(matches!(outcome, Err(ApiError::Internal(_))));
+    subsegment.finish(matches!(outcome, Err(ApiError::Internal(_) | ApiError::Unavailable { .. })));
+    let dependency_failure = match &outcome {
+        Err(ApiError::Unavailable { dependency, .. }) => Some(*dependency),
+        _ => None,
+    };
     let _entered = span.enter();
-    let response = match outcome {
+    let mut response = match outcome {
         Ok(response) => response,
         Err(error) => {
             if let ApiError::Internal(cause) = &error {
                 tracing::error!(error = %ErrorChain(cause.as_ref()), "request failed");
+            } else if let ApiError::Unavailable { dependency, cause } = &error {
+                tracing::warn!(dependency, error = %ErrorChain(cause.as_ref()), "dependency unavailable");
             } else {
                 tracing::info!(status = error.status().as_u16(), error = %error, "request refused");
             }
             error.into_response(&context.request_id)
         }
     };
+    // Browsers must take every answer for what its Content-Type says (no sniffing a JSON error
+    // into HTML), successes and refusals alike.
+    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
     let metrics = RequestMetrics {
         route: &context.route,
         status: response.status().as_u16(),
@@ -52,6 +71,7 @@ pub async fn respond<E: Endpoint>(endpoint: &E, request: Request) -> Response<Bo
         cold_start,
         capacity,
         business_event: E::BUSINESS_EVENT,
+        dependency_failure,
     };
     tracing::info!(
         status = metrics.status,
@@ -85,38 +105,48 @@ fn request_context(request: &Request) -> RequestContext {
     }
 }
 
-/// Serves the endpoint on the Lambda runtime until the container is shut down.
-pub async fn run<E: Endpoint>(endpoint: E) -> Result<(), lambda_http::Error> {
+/// The time budget of an endpoint that calls no dependency (the documents, the 404).
+pub const CALLS_NOTHING_BUDGET: Duration = Duration::from_secs(1);
+
+/// The dependency a request that outlived its time budget is counted against.
+pub const REQUEST_DEADLINE: &str = "RequestDeadline";
+
+/// Time kept back from Lambda's own deadline to answer, log and emit metrics.
+const ANSWER_MARGIN: Duration = Duration::from_millis(500);
+
+/// The request's budget, shortened when Lambda's deadline for this invocation comes sooner (the
+/// local gateway sets no deadline).
+fn within_invocation_deadline(request: &Request, time_budget: Duration) -> Duration {
+    let deadline_ms = request.lambda_context_ref().map_or(0, |context| context.deadline);
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
+    if deadline_ms == 0 {
+        return time_budget;
+    }
+    let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(ANSWER_MARGIN);
+    time_budget.min(left)
+}
+
+/// Serves the endpoint on the Lambda runtime until the container is shut down; each request gets
+/// `time_budget` at most (see `conduit_aws::budget`).
+pub async fn run<E: Endpoint>(endpoint: E, time_budget: Duration) -> Result<(), lambda_http::Error> {
     let endpoint = Arc::new(endpoint);
     lambda_http::run(service_fn(move |request: Request| {
         let endpoint = Arc::clone(&endpoint);
-        async move { Ok::<_, Infallible>(respond(endpoint.as_ref(), request).await) }
+        async move { Ok::<_, Infallible>(respond(endpoint.as_ref(), request, time_budget).await) }
     }))
     .await
+    .map_err(conduit_telemetry::process::runtime_stopped)
 }
 
 /// An endpoint behind a uniform type, for hosts that serve many of them (the local gateway).
 pub type DynHandler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
 
-pub fn erase<E: Endpoint>(endpoint: E) -> DynHandler {
+pub fn erase<E: Endpoint>(endpoint: E, time_budget: Duration) -> DynHandler {
     let endpoint = Arc::new(endpoint);
     Arc::new(move |request| {
         let endpoint = Arc::clone(&endpoint);
-        Box::pin(async move { respond(endpoint.as_ref(), request).await })
+        Box::pin(async move { respond(endpoint.as_ref(), request, time_budget).await })
     })
-}
-
-/// Displays an error with all its sources: "DynamoDB GetItem failed: dispatch failure: ...".
-struct ErrorChain<'a>(&'a (dyn std::error::Error + 'static));
-
-impl std::fmt::Display for ErrorChain<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(cause) = source {
-            write!(f, ": {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
-    }
 }

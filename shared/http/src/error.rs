@@ -1,9 +1,12 @@
 use std::collections::BTreeMap;
 
+use conduit_domain::error::InfrastructureError;
 use conduit_domain::{DomainError, ValidationErrors};
 use lambda_http::http::StatusCode;
+use lambda_http::http::header::{self, HeaderValue};
 use lambda_http::{Body, Response};
-use serde::Serialize;
+
+use crate::error_body::ErrorBody;
 
 /// Every way a request can fail, each documented by the status it becomes. Rendering happens only
 /// in [`ApiError::into_response`]; handlers just return `Err`.
@@ -33,16 +36,18 @@ pub enum ApiError {
     /// 415: the body is not JSON.
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// 503 with `Retry-After`: a dependency (named for the logs and the metric) was unavailable,
+    /// too slow or throttling, or the request ran out of its time budget. Not the client's fault
+    /// and not a defect: the same request may well succeed shortly.
+    #[error("{dependency} unavailable")]
+    Unavailable {
+        dependency: &'static str,
+        #[source]
+        cause: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// 500: our fault. The cause is logged with the request id and never shown to the client.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
-
-/// `{"errors": {"<field>": ["<message>", ...]}}`: the body of every error.
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct ErrorBody<'a> {
-    #[schema(value_type = BTreeMap<String, Vec<String>>)]
-    errors: BTreeMap<&'a str, Vec<String>>,
 }
 
 impl ApiError {
@@ -59,6 +64,7 @@ impl ApiError {
             Self::Conflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -70,15 +76,39 @@ impl ApiError {
                 errors.fields().iter().map(|(field, messages)| (field.as_str(), messages.clone())).collect()
             }
             Self::Unauthorized(reason) => one("token", format!("is {reason}")),
-            Self::InvalidCredentials => one("credentials", "invalid".into()),
-            Self::Forbidden => one("authorization", "you are not allowed to do this".into()),
+            Self::InvalidCredentials => one("credentials", "are invalid".into()),
+            Self::Forbidden => one("authorization", "does not allow this: only the author may change it".into()),
             Self::NotFound(what) => one(what, "not found".into()),
             Self::Conflict => one("request", "conflicted with a concurrent change, please retry".into()),
             Self::PayloadTooLarge { limit } => one("body", format!("is too large (maximum is {limit} bytes)")),
             Self::UnsupportedMediaType => one("body", "must be JSON (Content-Type: application/json)".into()),
-            Self::Internal(_) => one("server", format!("unexpected error, request id {request_id}")),
+            Self::Unavailable { .. } => one(
+                "server",
+                format!(
+                    "is busy or briefly unavailable, please retry in {RETRY_AFTER_SECONDS} s (request id {request_id})"
+                ),
+            ),
+            Self::Internal(_) => one("server", format!("had an unexpected error (request id {request_id})")),
         };
-        crate::response::json(self.status(), &ErrorBody { errors })
+        let mut response = crate::response::json(self.status(), &ErrorBody::new(errors));
+        if matches!(self, Self::Unavailable { .. }) {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
+        response
+    }
+}
+
+/// How long a client should wait before retrying a 503: long enough for throttling to ease and a
+/// new connection to be tried, short enough that a person barely notices.
+pub const RETRY_AFTER_SECONDS: u64 = 2;
+
+/// A failure outside the domain: an outage of a dependency (503) or a defect (500).
+impl From<InfrastructureError> for ApiError {
+    fn from(cause: InfrastructureError) -> Self {
+        match cause.unavailable {
+            Some(dependency) => Self::Unavailable { dependency, cause: Box::new(cause) },
+            None => Self::Internal(Box::new(cause)),
+        }
     }
 }
 
@@ -91,7 +121,7 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound(what) => Self::NotFound(what),
             DomainError::Forbidden => Self::Forbidden,
             DomainError::Conflict => Self::Conflict,
-            DomainError::Infrastructure(cause) => Self::Internal(Box::new(cause)),
+            DomainError::Infrastructure(cause) => cause.into(),
         }
     }
 }
@@ -108,20 +138,28 @@ mod tests {
     }
 
     #[test]
-    fn every_error_uses_the_errors_shape() {
+    fn every_error_keeps_its_field_key_and_reads_as_a_sentence_in_body() {
         let cases = [
             (
                 ApiError::invalid_field("email", "has already been taken"),
                 422,
-                r#"{"errors":{"email":["has already been taken"]}}"#,
+                r#"{"errors":{"body":["email has already been taken"],"email":["has already been taken"]}}"#,
             ),
-            (ApiError::Unauthorized("missing"), 401, r#"{"errors":{"token":["is missing"]}}"#),
-            (ApiError::InvalidCredentials, 401, r#"{"errors":{"credentials":["invalid"]}}"#),
-            (ApiError::NotFound("user"), 404, r#"{"errors":{"user":["not found"]}}"#),
+            (
+                ApiError::Unauthorized("missing"),
+                401,
+                r#"{"errors":{"body":["token is missing"],"token":["is missing"]}}"#,
+            ),
+            (
+                ApiError::InvalidCredentials,
+                401,
+                r#"{"errors":{"body":["credentials are invalid"],"credentials":["are invalid"]}}"#,
+            ),
+            (ApiError::NotFound("user"), 404, r#"{"errors":{"body":["user not found"],"user":["not found"]}}"#),
             (
                 ApiError::PayloadTooLarge { limit: 10 },
                 413,
-                r#"{"errors":{"body":["is too large (maximum is 10 bytes)"]}}"#,
+                r#"{"errors":{"body":["body is too large (maximum is 10 bytes)"]}}"#,
             ),
         ];
         for (error, status, expected) in cases {

@@ -17,7 +17,7 @@ use crate::dto::comments::{CommentEnvelope, CommentResponse, CommentsResponse};
 use crate::dto::profiles::ProfileResponse;
 use crate::dto::tags::TagsResponse;
 use crate::dto::users::{LoginFields, RegistrationFields, UpdateFields, UserEnvelope, UserResponse};
-use crate::error::ErrorBody;
+use crate::error_body::ErrorBody;
 use crate::routes::{Auth, ROUTES, Route};
 
 const TOKEN_SCHEME: &str = "Token";

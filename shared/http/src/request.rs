@@ -29,10 +29,71 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> 
         return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
     }
     let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
-    serde_json::from_slice(bytes).map_err(|error| {
-        // serde's message names the position and the expected type, which is what a client needs;
-        // it never contains anything but the client's own input.
-        ApiError::invalid_field("body", format!("is not valid JSON: {error}"))
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let parsed = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| refusal(error.inner(), Some(error.path())))?;
+    // Anything after the value (`{}{}`) is a syntax error too.
+    deserializer.end().map_err(|error| refusal(&error, None))?;
+    Ok(parsed)
+}
+
+/// A 422 that names the offending field (its key, as the domain's own errors name fields) and
+/// where it is: `"email": ["must be a string (at user.email, line 1, column 18)"]`. serde's own
+/// wording names Rust types ("expected struct UserEnvelope") and quotes the value, which may be a
+/// password: neither reaches the client.
+fn refusal(error: &serde_json::Error, path: Option<&serde_path_to_error::Path>) -> ApiError {
+    let position = format!("line {}, column {}", error.line(), error.column());
+    let text = error.to_string();
+    let text = text.strip_suffix(&format!(" at line {} column {}", error.line(), error.column())).unwrap_or(&text);
+    if !error.is_data() {
+        // Syntax: serde_json says what it found, in JSON's terms ("EOF while parsing an object").
+        return ApiError::invalid_field("body", format!("is not valid JSON: {text} (at {position})"));
+    }
+    let innermost_key = path.into_iter().flatten().rev().find_map(|segment| match segment {
+        serde_path_to_error::Segment::Map { key } => Some(key.as_str()),
+        _ => None,
+    });
+    let at = match (innermost_key, path) {
+        (Some(_), Some(path)) => format!("at {path}, {position}"),
+        _ => format!("at {position}"),
+    };
+    // A missing field is reported under its own name, like an empty one.
+    if let Some(missing) = text.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
+        return ApiError::invalid_field(missing, format!("can't be blank ({at})"));
+    }
+    let expected = ["invalid type: ", "invalid length ", "invalid value: "]
+        .iter()
+        .find_map(|prefix| text.strip_prefix(prefix))
+        .and_then(|rest| rest.rsplit_once(", expected "))
+        .and_then(|(_, expected)| in_json_terms(expected));
+    let problem = match expected {
+        Some(kind) => format!("must be {kind}"),
+        None if text.starts_with("duplicate field") => "is given more than once".to_owned(),
+        None => "is not acceptable".to_owned(),
+    };
+    // A value of the wrong shape at the top (`[]`, `"text"`) is the request body's fault.
+    ApiError::invalid_field(innermost_key.unwrap_or("body"), format!("{problem} ({at})"))
+}
+
+/// serde's "expected ..." in JSON's terms; `None` for anything not known to be free of Rust names.
+fn in_json_terms(expected: &str) -> Option<&'static str> {
+    let first_word = expected.split_whitespace().next().unwrap_or_default();
+    Some(match first_word {
+        "struct" | "map" => "an object",
+        "tuple" | "sequence" => "a list",
+        "enum" => "one of the allowed values",
+        "unit" => "null",
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => {
+            "a whole number"
+        }
+        "f32" | "f64" => "a number",
+        _ => match expected {
+            "a map" => "an object",
+            "a sequence" => "a list",
+            "a string" | "a borrowed string" | "a character" => "a string",
+            "a boolean" => "true or false",
+            _ => return None,
+        },
     })
 }
 
@@ -96,6 +157,50 @@ mod tests {
         assert_eq!(status_of(json_body(&request(Some("application/json"), Body::from("{\"user\":")))), 422);
         assert_eq!(status_of(json_body(&request(None, Body::from("{\"user\":{\"email\":1}}")))), 422);
         assert_eq!(status_of(json_body(&request(None, Body::from("[]")))), 422);
+    }
+
+    /// The field's messages as the client gets them.
+    fn refusal_of(body: &str) -> Vec<(String, Vec<String>)> {
+        match json_body::<Wrapper>(&request(None, Body::from(body))) {
+            Err(ApiError::Validation(errors)) => errors.fields().clone().into_iter().collect(),
+            other => panic!("{body}: not a validation error: {other:?}"),
+        }
+    }
+
+    fn one(field: &str, message: &str) -> Vec<(String, Vec<String>)> {
+        vec![(field.to_owned(), vec![message.to_owned()])]
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_refused_under_its_field_with_its_path_and_position() {
+        assert_eq!(
+            refusal_of(r#"{"user":{"email":1}}"#),
+            one("email", "must be a string (at user.email, line 1, column 18)")
+        );
+        assert_eq!(refusal_of(r#"{"user":[]}"#), one("user", "must be an object (at user, line 1, column 10)"));
+    }
+
+    #[test]
+    fn a_body_of_the_wrong_shape_is_refused_as_the_body_without_naming_a_rust_type() {
+        // serde alone says "invalid length 0, expected struct Wrapper with 1 element".
+        assert_eq!(refusal_of("[]"), one("body", "must be an object (at line 1, column 2)"));
+        assert_eq!(refusal_of(r#""jake""#), one("body", "must be an object (at line 1, column 6)"));
+    }
+
+    #[test]
+    fn malformed_json_is_refused_as_the_body_with_the_position() {
+        assert_eq!(
+            refusal_of(r#"{"user":"#),
+            one("body", "is not valid JSON: EOF while parsing a value (at line 1, column 8)")
+        );
+        assert_eq!(refusal_of("{}{}"), one("body", "is not valid JSON: trailing characters (at line 1, column 3)"));
+    }
+
+    #[test]
+    fn a_refusal_never_quotes_the_value_sent() {
+        let refused = refusal_of(r#"{"user":{"email":12345678}}"#);
+
+        assert!(!format!("{refused:?}").contains("12345678"), "{refused:?}");
     }
 
     #[test]

@@ -9,7 +9,10 @@ pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 pub fn json(status: StatusCode, body: &impl Serialize) -> Response<Body> {
     let (status, text) = match serde_json::to_string(body) {
         Ok(text) => (status, text),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, r#"{"errors":{"server":["unexpected error"]}}"#.to_owned()),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            r#"{"errors":{"body":["server had an unexpected error"],"server":["had an unexpected error"]}}"#.to_owned(),
+        ),
     };
     let mut response = Response::new(Body::Text(text));
     *response.status_mut() = status;

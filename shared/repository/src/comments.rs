@@ -46,7 +46,7 @@ impl DynamoComments {
             {
                 return Err(StoreError::Missing("article"));
             }
-            Err(error) => return Err(RepositoryError::request("UpdateItem", error).into()),
+            Err(error) => return Err(RepositoryError::sdk("UpdateItem", error).into()),
         };
         crate::capacity::record("UpdateItem", output.consumed_capacity());
         output

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, DeleteRequest, KeysAndAttributes, ReturnConsumedCapacity, TransactWriteItem, WriteRequest,
@@ -26,6 +25,9 @@ const BATCH_GET_LIMIT: usize = 100;
 const BATCH_WRITE_LIMIT: usize = 25;
 /// Unprocessed items and transaction conflicts are retried with exponential backoff this often.
 const RETRIES: u32 = 8;
+/// Cancellation reasons of a transaction that lost to other writers or to throughput limits: worth
+/// another try, and when the tries run out, a passing condition (503), not a defect.
+const CONTENTION_CODES: &[&str] = &["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"];
 
 /// The table every repository works on: a client (cheap to clone, built once per container) and
 /// the table's name.
@@ -128,7 +130,7 @@ impl Table {
             .send()
             .traced(self, "GetItem")
             .await
-            .map_err(|error| RepositoryError::request("GetItem", error))?;
+            .map_err(|error| RepositoryError::sdk("GetItem", error))?;
         crate::capacity::record("GetItem", output.consumed_capacity());
         Ok(output.item)
     }
@@ -145,7 +147,7 @@ impl Table {
             request = request.condition_expression("attribute_not_exists(PK)");
         }
         let output =
-            request.send().traced(self, "PutItem").await.map_err(|error| RepositoryError::request("PutItem", error))?;
+            request.send().traced(self, "PutItem").await.map_err(|error| RepositoryError::sdk("PutItem", error))?;
         crate::capacity::record("PutItem", output.consumed_capacity());
         Ok(())
     }
@@ -161,7 +163,7 @@ impl Table {
             .send()
             .traced(self, "DeleteItem")
             .await
-            .map_err(|error| RepositoryError::request("DeleteItem", error))?;
+            .map_err(|error| RepositoryError::sdk("DeleteItem", error))?;
         crate::capacity::record("DeleteItem", output.consumed_capacity());
         Ok(())
     }
@@ -199,7 +201,7 @@ impl Table {
                 .send()
                 .traced(self, "BatchGetItem")
                 .await
-                .map_err(|error| RepositoryError::request("BatchGetItem", error))?;
+                .map_err(|error| RepositoryError::sdk("BatchGetItem", error))?;
             crate::capacity::record("BatchGetItem", output.consumed_capacity());
             if let Some(mut responses) = output.responses {
                 found.extend(responses.remove(self.name()).unwrap_or_default());
@@ -245,7 +247,7 @@ impl Table {
                     .send()
                     .traced(self, "BatchWriteItem")
                     .await
-                    .map_err(|error| RepositoryError::request("BatchWriteItem", error))?;
+                    .map_err(|error| RepositoryError::sdk("BatchWriteItem", error))?;
                 crate::capacity::record("BatchWriteItem", output.consumed_capacity());
                 pending = output
                     .unprocessed_items
@@ -284,7 +286,7 @@ impl Table {
                 request = request.expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()));
             }
             let output =
-                request.send().traced(self, "Query").await.map_err(|error| RepositoryError::request("Query", error))?;
+                request.send().traced(self, "Query").await.map_err(|error| RepositoryError::sdk("Query", error))?;
             crate::capacity::record("Query", output.consumed_capacity());
             items.extend(output.items.unwrap_or_default());
             start_key = output.last_evaluated_key;
@@ -311,16 +313,15 @@ impl Table {
                 .send()
                 .traced(self, "TransactWriteItems")
                 .await;
-            let service = match result {
+            let error = match result {
                 Ok(output) => {
                     crate::capacity::record("TransactWriteItems", output.consumed_capacity());
                     return Ok(());
                 }
-                Err(SdkError::ServiceError(service)) => service,
-                Err(other) => return Err(RepositoryError::request("TransactWriteItems", other).into()),
+                Err(error) => error,
             };
-            match service.err() {
-                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+            let contended = match error.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
                     let codes: Vec<String> = cancelled
                         .cancellation_reasons()
                         .iter()
@@ -329,14 +330,17 @@ impl Table {
                     if codes.iter().any(|code| code == "ConditionalCheckFailed") {
                         return Err(TransactError::Cancelled(codes));
                     }
-                    if !codes.iter().any(|code| code == "TransactionConflict" || code == "ThrottlingError") {
-                        return Err(RepositoryError::request("TransactWriteItems", service.into_err()).into());
-                    }
+                    codes.iter().any(|code| CONTENTION_CODES.contains(&code.as_str()))
                 }
-                TransactWriteItemsError::TransactionInProgressException(_)
-                | TransactWriteItemsError::ProvisionedThroughputExceededException(_)
-                | TransactWriteItemsError::ThrottlingException(_) => {}
-                _ => return Err(RepositoryError::request("TransactWriteItems", service.into_err()).into()),
+                Some(
+                    TransactWriteItemsError::TransactionInProgressException(_)
+                    | TransactWriteItemsError::ProvisionedThroughputExceededException(_)
+                    | TransactWriteItemsError::ThrottlingException(_),
+                ) => true,
+                _ => false,
+            };
+            if !contended {
+                return Err(RepositoryError::sdk("TransactWriteItems", error).into());
             }
         }
         Err(RepositoryError::Throttled { operation: "TransactWriteItems", unprocessed: items.len() }.into())

@@ -5,6 +5,7 @@
 pub mod capacity;
 mod logging;
 pub mod metrics;
+pub mod process;
 mod request;
 pub mod xray;
 

@@ -22,6 +22,7 @@ pub const METRIC_NAMES: &[&str] = &[
     "UsersRegistered",
     "ArticlesPublished",
     "CommentsPosted",
+    "DependencyFailures",
 ];
 
 /// A business event worth counting, emitted by the endpoint that makes it happen.
@@ -52,6 +53,8 @@ pub struct RequestMetrics<'a> {
     pub capacity: CapacityUsage,
     /// Counted only when the request succeeded.
     pub business_event: Option<BusinessEvent>,
+    /// The dependency whose outage made this request fail (a 503), if one did.
+    pub dependency_failure: Option<&'static str>,
 }
 
 impl RequestMetrics<'_> {
@@ -74,17 +77,22 @@ impl RequestMetrics<'_> {
         let definitions: Vec<Value> =
             values.iter().map(|(name, unit, _)| json!({ "Name": name, "Unit": unit })).collect();
         let mut document = Map::new();
-        document.insert(
-            "_aws".to_owned(),
-            json!({
-                "Timestamp": timestamp as u64,
-                "CloudWatchMetrics": [{
-                    "Namespace": NAMESPACE,
-                    "Dimensions": [["Route"], []],
-                    "Metrics": definitions,
-                }],
-            }),
-        );
+        let mut directives = vec![json!({
+            "Namespace": NAMESPACE,
+            "Dimensions": [["Route"], []],
+            "Metrics": definitions,
+        })];
+        // Its own directive, so only this metric gets the Dependency dimension.
+        if let Some(dependency) = self.dependency_failure {
+            directives.push(json!({
+                "Namespace": NAMESPACE,
+                "Dimensions": [["Dependency"], []],
+                "Metrics": [{ "Name": "DependencyFailures", "Unit": "Count" }],
+            }));
+            document.insert("Dependency".to_owned(), json!(dependency));
+            document.insert("DependencyFailures".to_owned(), json!(1));
+        }
+        document.insert("_aws".to_owned(), json!({ "Timestamp": timestamp as u64, "CloudWatchMetrics": directives }));
         document.insert("Route".to_owned(), json!(self.route));
         document.insert("StatusCode".to_owned(), json!(self.status));
         for (name, _, value) in values {
@@ -112,6 +120,7 @@ mod tests {
             cold_start: true,
             capacity: CapacityUsage { read_units: 0.0, write_units: 6.0, calls: 1 },
             business_event,
+            dependency_failure: None,
         }
         .to_emf()
     }
@@ -147,5 +156,26 @@ mod tests {
         assert_eq!((refused["ClientErrors"].clone(), refused["ServerErrors"].clone()), (json!(1), json!(0)));
         assert!(refused.get("UsersRegistered").is_none());
         assert_eq!((failed["ClientErrors"].clone(), failed["ServerErrors"].clone()), (json!(0), json!(1)));
+    }
+
+    #[test]
+    fn a_dependency_failure_is_counted_by_dependency_and_in_total() {
+        let metrics = RequestMetrics {
+            route: "GET /api/tags",
+            status: 503,
+            latency_ms: 3000.0,
+            cold_start: false,
+            capacity: CapacityUsage::default(),
+            business_event: None,
+            dependency_failure: Some("DynamoDB"),
+        };
+
+        let emf = metrics.to_emf();
+
+        let directive = &emf["_aws"]["CloudWatchMetrics"][1];
+        assert_eq!(directive["Dimensions"], json!([["Dependency"], []]));
+        assert_eq!(directive["Metrics"][0]["Name"], "DependencyFailures");
+        assert_eq!((emf["Dependency"].clone(), emf["DependencyFailures"].clone()), (json!("DynamoDB"), json!(1)));
+        assert_eq!(emf["ServerErrors"], 1);
     }
 }

@@ -145,7 +145,10 @@ pub fn assert_refused_by_gateway(reply: &Reply) {
 
 /// A 401 from a function for a token it could not verify.
 pub fn assert_invalid_token(reply: &Reply) {
-    assert_eq!((reply.status, &reply.body), (401, &json!({"errors": {"token": ["is invalid"]}})));
+    assert_eq!(
+        (reply.status, &reply.body),
+        (401, &json!({"errors": {"body": ["token is invalid"], "token": ["is invalid"]}}))
+    );
 }
 
 /// An error in the API's `{"errors":{field:[messages]}}` shape with the given status.

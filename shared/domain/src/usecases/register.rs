@@ -23,7 +23,9 @@ impl<W: UserWriter, H: PasswordHasher, T: TokenIssuer> RegisterUser<W, H, T> {
     }
 
     /// Creates the account; an e-mail or username already in use is a field error, decided by the
-    /// store's atomic claim (so two simultaneous sign-ups cannot both win).
+    /// store's atomic claim (so two simultaneous sign-ups cannot both win). The token is issued
+    /// before the account is stored: when the signing keys are unavailable nothing is written, and
+    /// a retry can still register instead of finding its own e-mail taken.
     pub async fn execute(&self, input: Registration) -> Result<AuthenticatedUser, DomainError> {
         let mut errors = ValidationErrors::default();
         let username = required(&mut errors, "username", input.username.as_deref(), Username::parse);
@@ -34,8 +36,8 @@ impl<W: UserWriter, H: PasswordHasher, T: TokenIssuer> RegisterUser<W, H, T> {
         };
 
         let user = User::register(username, email, self.hasher.hash(&password)?);
-        self.users.insert(&user).await?;
         let token = self.tokens.issue(user.id).await?;
+        self.users.insert(&user).await?;
         Ok(AuthenticatedUser { user, token })
     }
 }
@@ -43,6 +45,7 @@ impl<W: UserWriter, H: PasswordHasher, T: TokenIssuer> RegisterUser<W, H, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::InfrastructureError;
     use crate::usecases::fakes::{FakeHasher, FakeTokens, InMemoryUsers};
 
     fn registration(username: &str, email: &str, password: &str) -> Registration {
@@ -61,6 +64,28 @@ mod tests {
         assert_eq!(registered.token, format!("token-for-{}", registered.user.id));
         let stored = users.get(registered.user.id).expect("stored");
         assert_eq!(stored.password_hash.as_phc(), "hashed:jakejake");
+    }
+
+    #[tokio::test]
+    async fn when_no_token_can_be_issued_nothing_is_stored() {
+        struct KeysUnavailable;
+        impl TokenIssuer for KeysUnavailable {
+            async fn issue(&self, _: crate::values::UserId) -> Result<String, InfrastructureError> {
+                Err(InfrastructureError::unavailable("issuing a token", "Secrets Manager", "timed out"))
+            }
+        }
+        let users = InMemoryUsers::default();
+
+        let error = RegisterUser::new(users.clone(), FakeHasher, KeysUnavailable)
+            .execute(registration("jake", "jake@jake.jake", "jakejake"))
+            .await
+            .expect_err("refused");
+
+        assert!(matches!(error, DomainError::Infrastructure(InfrastructureError { unavailable: Some(_), .. })));
+        let retried = RegisterUser::new(users, FakeHasher, FakeTokens)
+            .execute(registration("jake", "jake@jake.jake", "jakejake"))
+            .await;
+        assert!(retried.is_ok(), "the e-mail and username are still free: {retried:?}");
     }
 
     #[tokio::test]

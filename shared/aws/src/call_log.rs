@@ -1,5 +1,5 @@
 //! The AWS call log: when `CONDUIT_AWS_CALL_LOG_DIR` names a directory, every call a client built
-//! by this crate makes is written there as the IAM permissions it needs, one JSON line per distinct
+//! by [`crate::clients`] makes is written there as the IAM permissions it needs, one JSON line per distinct
 //! (function, action, resource). The IAM contract test holds that record against each function's
 //! policy in `template.yaml`, because neither DynamoDB Local nor moto_server enforces IAM.
 //!

@@ -1,0 +1,10 @@
+//! What every AWS adapter shares: clients built in one place with one time budget
+//! ([`clients`], [`budget`]), the AWS call log the IAM contract test reads ([`call_log`]), and the
+//! line between a dependency that is unavailable for a moment and a defect ([`errors`]).
+
+pub mod budget;
+pub mod call_log;
+pub mod clients;
+pub mod errors;
+
+pub use budget::{BudgetError, TimeBudget};
