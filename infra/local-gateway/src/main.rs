@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
+use conduit_bootstrap::{Adapters, KeyRing, SigningKey, TimeBudget};
 use conduit_dynamodb_local::{DynamoDbLocal, TableDefinition, local_sdk_config};
 use conduit_local_gateway::{Gateway, serve};
 use conduit_telemetry::process::{Failure, exit_code};
@@ -144,7 +144,9 @@ async fn run(options: Options) -> Result<(), Failure> {
 
     // No AWS account here: tokens are signed with a key generated for this run.
     let keys = KeyRing { current: SigningKey::generate(format!("local-{}", ulid::Ulid::new())), previous: None };
-    let gateway = Arc::new(Gateway::new(&Adapters::local(sdk, &options.table, keys))?);
+    // The same budget variables as the functions (README, "Failing well"), checked before serving.
+    let adapters = Adapters::local(sdk, &options.table, keys).with_time_budget(TimeBudget::from_env()?);
+    let gateway = Arc::new(Gateway::new(&adapters)?);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
         .await
         .map_err(|cause| StartFailure::Listen { port: options.port, cause })?;
