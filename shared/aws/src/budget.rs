@@ -7,8 +7,8 @@
 //!   slow TLS handshake on a cold container.
 //! - attempt 1 s: DynamoDB answers in single-digit milliseconds and a full 1 MB query page in tens;
 //!   an attempt still running after a second is stuck, and another attempt has a better chance.
-//! - 3 attempts, 3 s per operation: the SDK's standard retry (with jittered backoff) gets two more
-//!   tries, and one call can never take more than 3 s.
+//! - 3 attempts, 3 s per operation: the SDK's standard retry, its jittered backoff starting at
+//!   100 ms, gets two more tries, and one call can never take more than 3 s.
 //! - request 6 s: a request makes up to a few sequential calls and our own retries of transaction
 //!   conflicts; past 6 s it answers 503, leaving 4 s of the 10 s function timeout for the answer,
 //!   the logs and the metrics.

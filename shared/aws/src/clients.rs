@@ -36,6 +36,14 @@ fn timeouts(budget: &TimeBudget) -> TimeoutConfig {
         .build()
 }
 
+/// The SDK's standard retry, with its backoff scaled to the budget: its default starts at 1 s,
+/// which would spend the whole operation budget waiting and leave room for two attempts, not three.
 fn retries(budget: &TimeBudget) -> RetryConfig {
-    RetryConfig::standard().with_max_attempts(budget.max_attempts)
+    RetryConfig::standard()
+        .with_max_attempts(budget.max_attempts)
+        .with_initial_backoff(RETRY_INITIAL_BACKOFF)
+        .with_max_backoff(budget.attempt / 2)
 }
+
+/// Jittered and doubled on each retry; DynamoDB's throttling eases within tens of milliseconds.
+const RETRY_INITIAL_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
