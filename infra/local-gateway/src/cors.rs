@@ -59,23 +59,10 @@ fn allowed_origin(origin: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
 
     fn request(method: &str, headers: &[(&str, &str)]) -> IncomingRequest {
-        IncomingRequest {
-            method: method.into(),
-            raw_path: "/api/user".into(),
-            raw_query: String::new(),
-            headers: headers
-                .iter()
-                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-                .collect::<BTreeMap<_, _>>(),
-            body: Vec::new(),
-            source_ip: "127.0.0.1".into(),
-            request_id: "r1".into(),
-        }
+        crate::events::test_request(method, "/api/user", headers)
     }
 
     /// An answer from a function that sets CORS headers of its own.

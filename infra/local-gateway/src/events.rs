@@ -125,6 +125,20 @@ impl IncomingRequest {
     }
 }
 
+/// A request as the gateway's unit tests build it.
+#[cfg(test)]
+pub(crate) fn test_request(method: &str, path: &str, headers: &[(&str, &str)]) -> IncomingRequest {
+    IncomingRequest {
+        method: method.into(),
+        raw_path: path.into(),
+        raw_query: String::new(),
+        headers: headers.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect(),
+        body: Vec::new(),
+        source_ip: "127.0.0.1".into(),
+        request_id: "r1".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -206,24 +206,9 @@ fn into_gateway_response(response: lambda_http::Response<Body>) -> GatewayRespon
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
 
-    fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> IncomingRequest {
-        IncomingRequest {
-            method: method.into(),
-            raw_path: path.into(),
-            raw_query: String::new(),
-            headers: headers
-                .iter()
-                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-                .collect::<BTreeMap<_, _>>(),
-            body: Vec::new(),
-            source_ip: "127.0.0.1".into(),
-            request_id: "r1".into(),
-        }
-    }
+    use crate::events::test_request as request;
 
     const PREFLIGHT: [(&str, &str); 2] =
         [("origin", "https://app.example.com"), ("access-control-request-method", "PUT")];
