@@ -69,6 +69,41 @@ ensure_sam() {
   fi
 }
 
+# cargo-lambda (which cross-compiles with Zig, no Docker) in a venv of its own; the PyPI package
+# brings the `ziglang` package with it. Puts that venv first on the PATH: `cargo lambda` and SAM's
+# rust-cargolambda builder find cargo-lambda there, and cargo-lambda finds Zig through its python.
+# Also adds the arm64 Rust standard library that Lambda's Graviton runtime needs.
+ensure_cargo_lambda() {
+  if [ ! -x "$TOOLS/cargo-lambda-venv/bin/cargo-lambda" ] ||
+    ! "$TOOLS/cargo-lambda-venv/bin/python" -c 'import ziglang' 2>/dev/null; then
+    log "installing cargo-lambda and ziglang (pip)"
+    python3 -m venv "$TOOLS/cargo-lambda-venv"
+    "$TOOLS/cargo-lambda-venv/bin/pip" install --quiet --disable-pip-version-check "cargo-lambda>=1.8,<2" ziglang
+  fi
+  export PATH="$TOOLS/cargo-lambda-venv/bin:$PATH"
+  if ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+    log "adding the Rust target aarch64-unknown-linux-gnu (rustup)"
+    rustup target add aarch64-unknown-linux-gnu
+  fi
+}
+
+# Line coverage: cargo-llvm-cov (crates.io, into .tools/bin) with Debian's LLVM tools of the same
+# major version as rustc's own LLVM (`rustc -vV`; the profile format changes between versions), so
+# rustup's llvm-tools component is not needed. Exports LLVM_COV and LLVM_PROFDATA, which
+# cargo-llvm-cov reads, and puts .tools/bin on the PATH.
+CARGO_LLVM_COV_VERSION="0.9.1"
+ensure_llvm_cov() {
+  local llvm
+  llvm="llvm-$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*$/\1/p')"
+  [ -x "/usr/lib/$llvm/bin/llvm-profdata" ] || apt_install "$llvm"
+  export LLVM_COV="/usr/lib/$llvm/bin/llvm-cov" LLVM_PROFDATA="/usr/lib/$llvm/bin/llvm-profdata"
+  if [ "$("$TOOLS/bin/cargo-llvm-cov" llvm-cov --version 2>/dev/null)" != "cargo-llvm-cov $CARGO_LLVM_COV_VERSION" ]; then
+    log "installing cargo-llvm-cov $CARGO_LLVM_COV_VERSION (cargo install, a few minutes)"
+    cargo install --locked --quiet --root "$TOOLS" "cargo-llvm-cov@$CARGO_LLVM_COV_VERSION"
+  fi
+  export PATH="$TOOLS/bin:$PATH"
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
