@@ -10,6 +10,7 @@ ensure_python_tool moto_server "moto[server]>=5,<6"
 ensure_python_tool cfn-lint "cfn-lint>=1,<2"
 ensure_sam
 ensure_node_tool newman "newman@6"
+ensure_llvm_cov
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy rustfmt
 
 SERVICES=()
@@ -18,7 +19,7 @@ trap stop_services EXIT
 
 DYNAMODB_PORT="$(free_port)"
 java -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" -jar "$DYNAMODB_LOCAL_DIR/DynamoDBLocal.jar" \
-  -inMemory -sharedDb -port "$DYNAMODB_PORT" >"$TOOLS/dynamodb-local.log" 2>&1 &
+  -inMemory -sharedDb -disableTelemetry -port "$DYNAMODB_PORT" >"$TOOLS/dynamodb-local.log" 2>&1 &
 SERVICES+=("$!")
 SECRETS_PORT="$(free_port)"
 "$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$SECRETS_PORT" >"$TOOLS/moto.log" 2>&1 &
@@ -41,9 +42,40 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 # step) holds this log against the policies in template.yaml.
 export CONDUIT_AWS_CALL_LOG_DIR="$TOOLS/aws-call-log"
 rm -rf "$CONDUIT_AWS_CALL_LOG_DIR" && mkdir -p "$CONDUIT_AWS_CALL_LOG_DIR"
-log "cargo build (every function binary: the Lambda Runtime API test starts them)"
-cargo build --workspace --bins --quiet
-log "cargo test"
+
+# Line coverage, from one instrumented build and run. From here on every cargo build is
+# instrumented (cargo-llvm-cov's rustc wrapper instruments the workspace's crates, not the
+# dependencies) and goes to target/llvm-cov-target, leaving target/debug alone. Every process run
+# from it writes its profile there: the tests, the function binaries that the Lambda Runtime API
+# test starts, the local gateways of the browser check and of the collection, the IAM contract run.
+# The report at the end adds them all up. Continuous mode (`%c`, which on Linux needs counter
+# relocation) keeps each profile current while its process runs, so processes that are killed
+# rather than left to exit (the function binaries, the gateways) count as well.
+export CARGO_TARGET_DIR="$ROOT/target/llvm-cov-target"
+source <(cargo llvm-cov show-env --sh 2>/dev/null)
+export LLVM_PROFILE_FILE="${LLVM_PROFILE_FILE%.profraw}%c.profraw"
+export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-C llvm-args=-runtime-counter-relocation"
+# Coverage needs no debug info (it has mappings of its own); line tables keep backtraces readable
+# and make the binaries a third of the size, and quicker to link, than with full debug info.
+export CARGO_PROFILE_DEV_DEBUG=line-tables-only
+cargo llvm-cov clean --profraw-only
+log "cargo build, instrumented (the function binaries too: the Lambda Runtime API test starts them)"
+cargo build --workspace --bins --tests --quiet --message-format=json-render-diagnostics >"$TOOLS/coverage-build.json"
+# The report reads every workspace executable in the target directory: drop those this build did
+# not produce (left by an earlier build with other dependencies), whose code may be out of date.
+python3 - "$CARGO_TARGET_DIR/debug/deps" "$TOOLS/coverage-build.json" <<'PY'
+import json, os, sys
+deps, messages = sys.argv[1:]
+built = set()
+for line in open(messages):
+    executable = json.loads(line).get("executable") if line.startswith("{") else None
+    if executable:
+        built.add(os.stat(executable).st_ino)  # a binary is a hard link of its copy in deps
+for entry in os.scandir(deps):
+    if "." not in entry.name and entry.is_file() and os.access(entry.path, os.X_OK) and entry.inode() not in built:
+        os.remove(entry.path)
+PY
+log "cargo test (instrumented)"
 cargo test --workspace --quiet 2>&1 | tee "$TOOLS/test.log"
 
 log "a real browser (headless Chromium) on another origin, through the local gateway"
@@ -54,7 +86,7 @@ BROWSER_FAILED=0
 log "RealWorld Postman collection (newman) through the local gateway"
 cargo build --quiet --package conduit-local-gateway --bin conduit-local
 GATEWAY_PORT="$(free_port)"
-"$ROOT/target/debug/conduit-local" --port "$GATEWAY_PORT" --dynamodb-endpoint "$CONDUIT_TEST_DYNAMODB_ENDPOINT" \
+"$CARGO_TARGET_DIR/debug/conduit-local" --port "$GATEWAY_PORT" --dynamodb-endpoint "$CONDUIT_TEST_DYNAMODB_ENDPOINT" \
   --table "realworld-$$" >"$TOOLS/gateway.log" 2>&1 &
 SERVICES+=("$!")
 wait_for_port "$GATEWAY_PORT" "the local gateway"
@@ -72,11 +104,41 @@ log "IAM contract: every AWS call made above against the policies in template.ya
 IAM_FAILED=0
 cargo test --quiet --package conduit-api-tests --test iam_contract -- --ignored 2>&1 | tee -a "$TOOLS/test.log" || IAM_FAILED=1
 
-# One closing line for the whole run, summed over every test binary (the collection and the
-# browser check count as one each; the IAM contract's run counts its test, not the ones it
-# ignored the first time round).
-awk -v newman_failed="$NEWMAN_FAILED" -v browser_failed="$BROWSER_FAILED" '
+# Line coverage of everything above. Test code is not measured: cargo-llvm-cov leaves out every
+# `tests/` directory (the tests crate included) and `tests.rs`/`*_tests.rs` files, and
+# COVERAGE_IGNORE leaves out the domain's in-memory fakes, a `#[cfg(test)]` module that only its
+# unit tests use. Everything else of the workspace counts, `main.rs` files and `infra/` included.
+COVERAGE_MIN_LINES=90
+COVERAGE_IGNORE='/shared/domain/src/usecases/fakes\.rs$'
+log "line coverage (cargo llvm-cov report), at least $COVERAGE_MIN_LINES% of lines"
+COVERAGE_FAILED=0
+cargo llvm-cov report --ignore-filename-regex "$COVERAGE_IGNORE" --json --summary-only \
+  --output-path "$TOOLS/coverage.json" || COVERAGE_FAILED=1
+# Line by line, to read after the run: target/llvm-cov-target/llvm-cov/html/index.html (a second).
+cargo llvm-cov report --ignore-filename-regex "$COVERAGE_IGNORE" --html || COVERAGE_FAILED=1
+[ "$COVERAGE_FAILED" = 1 ] || python3 - "$ROOT" "$TOOLS/coverage.json" "$COVERAGE_MIN_LINES" <<'PY' || COVERAGE_FAILED=1
+import json, os, sys
+root, report, minimum = sys.argv[1], sys.argv[2], float(sys.argv[3])
+data = json.load(open(report))["data"][0]
+crates = {}
+for file in data["files"]:
+    crate = "/".join(os.path.relpath(file["filename"], root).split(os.sep)[:2])
+    covered, count = crates.get(crate, (0, 0))
+    crates[crate] = (covered + file["summary"]["lines"]["covered"], count + file["summary"]["lines"]["count"])
+least = sorted(crates.items(), key=lambda item: item[1][0] / max(item[1][1], 1))[:5]
+print("least covered: " + ", ".join(f"{crate} {covered / max(count, 1):.1%}" for crate, (covered, count) in least))
+total = data["totals"]["lines"]
+print(f"line coverage: {total['percent']:.2f}% ({total['covered']} of {total['count']} lines)")
+if total["percent"] < minimum:
+    sys.exit(f"line coverage {total['percent']:.2f}% is below the minimum of {minimum:g}%")
+PY
+
+# One closing line for the whole run, summed over every test binary (the collection, the
+# browser check and the coverage minimum count as one each; the IAM contract's run counts its
+# test, not the ones it ignored the first time round).
+awk -v newman_failed="$NEWMAN_FAILED" -v browser_failed="$BROWSER_FAILED" -v coverage_failed="$COVERAGE_FAILED" '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
   END { if (newman_failed) f += 1; else p += 1; if (browser_failed) f += 1; else p += 1; s -= 1
+        if (coverage_failed) f += 1; else p += 1
         printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$TOOLS/test.log"
-[ "$NEWMAN_FAILED$BROWSER_FAILED$IAM_FAILED" = 000 ]
+[ "$NEWMAN_FAILED$BROWSER_FAILED$IAM_FAILED$COVERAGE_FAILED" = 0000 ]
