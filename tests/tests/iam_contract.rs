@@ -321,7 +321,7 @@ fn an_update_inside_a_transaction_is_refused_when_only_put_and_delete_are_grante
 
     // Then the contract names exactly that missing permission
     assert_eq!(
-        Contract::violations(&contract, &log),
+        contract.violations(&log),
         vec![r#"update-current-user uses dynamodb:UpdateItem on Table("Table"), which its policy does not grant"#]
     );
 }

@@ -118,12 +118,12 @@ const ANSWER_MARGIN: Duration = Duration::from_millis(500);
 /// local gateway sets no deadline).
 fn within_invocation_deadline(request: &Request, time_budget: Duration) -> Duration {
     let deadline_ms = request.lambda_context_ref().map_or(0, |context| context.deadline);
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
     if deadline_ms == 0 {
         return time_budget;
     }
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
     let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(ANSWER_MARGIN);
     time_budget.min(left)
 }
