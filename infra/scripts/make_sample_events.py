@@ -53,7 +53,7 @@ def event(method, template, path, auth, body=None, query=None, path_parameters=N
     authorizer = None
     if auth == "required":
         headers["authorization"] = f"Token {VALID}"
-        authorizer = {"userId": JAKE, "expiresAt": FAR_FUTURE}
+        authorizer = {"userId": JAKE, "expiresAt": FAR_FUTURE, "sessionGeneration": 0}
     elif auth == "optional":
         headers["authorization"] = f"Token {VALID}"
     if body is not None:
@@ -85,6 +85,12 @@ EVENTS = {
     "get-current-user": event("GET", "/api/user", "/api/user", "required"),
     "update-current-user": event("PUT", "/api/user", "/api/user", "required",
                                  {"user": {"bio": "I like to skateboard", "image": "https://example.com/jake.png"}}),
+    "revoke-sessions": event("DELETE", "/api/user/sessions", "/api/user/sessions", "required"),
+    "request-password-reset": event("POST", "/api/users/password-reset", "/api/users/password-reset", "none",
+                                    {"user": {"email": "jake@example.com"}}),
+    # The token of a reset link (43 URL-safe characters); this one was never issued, so it is refused.
+    "confirm-password-reset": event("POST", "/api/users/password-reset/confirm", "/api/users/password-reset/confirm", "none",
+                                    {"user": {"token": "q8Vh3nX0bR2tL6yW9eK1mP4sA7dF5gJ0cZ3uN8iO2vB", "password": "a new password"}}),
     "get-profile": event("GET", "/api/profiles/{username}", "/api/profiles/celeb", "optional", path_parameters={"username": "celeb"}),
     "follow-user": event("POST", "/api/profiles/{username}/follow", "/api/profiles/celeb/follow", "required",
                          path_parameters={"username": "celeb"}),

@@ -124,6 +124,14 @@ impl TestApi {
         self.call("PUT", path, Some(body), token).await
     }
 
+    /// The mail the functions sent, as the local gateway's outbox serves it (newest last).
+    pub async fn outbox(&self) -> Vec<Value> {
+        let root = self.base_url.trim_end_matches("/api");
+        let response = self.client.get(format!("{root}/_local/outbox")).send().await.expect("outbox read");
+        let body: Value = response.json().await.expect("outbox JSON");
+        body["messages"].as_array().cloned().unwrap_or_default()
+    }
+
     /// Registers `username` (e-mail `<username>@example.com`, password `password-<username>`)
     /// and returns its token.
     pub async fn register(&self, username: &str) -> String {

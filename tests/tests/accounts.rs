@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use conduit_api_tests::{Reply, TestApi, errors, registration};
-use conduit_domain::values::UserId;
+use conduit_domain::values::{Session, UserId};
 use conduit_http::routes::FALLBACK_FUNCTION;
 use serde_json::{Value, json};
 
@@ -168,7 +168,8 @@ async fn a_protected_route_without_a_token_is_refused_by_the_gateway_with_401() 
 #[tokio::test]
 async fn invalid_foreign_and_expired_tokens_are_401_in_the_errors_shape() {
     let api = TestApi::start().await;
-    let expired = api.jwt_with_lifetime(Duration::ZERO).issue_for(UserId::generate()).await.expect("issued");
+    let expired =
+        api.jwt_with_lifetime(Duration::ZERO).issue_for(Session::first(UserId::generate())).await.expect("issued");
     let other_api = TestApi::start().await;
     let foreign = other_api.register("stranger").await;
     tokio::time::sleep(Duration::from_millis(1100)).await;

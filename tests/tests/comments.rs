@@ -369,7 +369,7 @@ async fn a_token_whose_account_does_not_exist_cannot_comment_nor_break_the_comme
     // Correctly signed, but for nobody (an account that never existed or was removed).
     let ghost = api
         .jwt_with_lifetime(std::time::Duration::from_secs(600))
-        .issue_for(conduit_domain::values::UserId::generate())
+        .issue_for(conduit_domain::values::Session::first(conduit_domain::values::UserId::generate()))
         .await
         .expect("issued");
 

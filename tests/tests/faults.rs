@@ -16,7 +16,7 @@ use common::{create_article, new_article};
 use conduit_api_tests::faults::{Blackhole, MotoServer, ScratchDir, inconsistencies, settled};
 use conduit_api_tests::{Reply, TestApi, registration};
 use conduit_bootstrap::{Adapters, KeyRing, SigningKey, TimeBudget};
-use conduit_domain::values::UserId;
+use conduit_domain::values::{Session, UserId};
 use conduit_dynamodb_local::{DynamoDbLocal, Storage, TestTable, local_sdk_config, test_table_on};
 use serde_json::{Value, json};
 
@@ -210,7 +210,7 @@ async fn given_a_dynamodb_endpoint_that_accepts_connections_and_never_answers_th
     let adapters =
         Adapters::local(local_sdk_config(blackhole.endpoint()), "conduit-blackhole", keys).with_time_budget(BUDGET);
     let api = TestApi::start_on(adapters, key).await;
-    let token = api.adapters.jwt().expect("jwt").issue_for(UserId::generate()).await.expect("token");
+    let token = api.adapters.jwt().expect("jwt").issue_for(Session::first(UserId::generate())).await.expect("token");
 
     let (tags_read, registered, list, published) = tokio::join!(
         timed(api.get("/tags", None)),

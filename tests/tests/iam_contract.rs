@@ -15,6 +15,10 @@ use conduit_bootstrap::aws_call_log::{LOG_DIR_VARIABLE, LoggedPermission, Logged
 use serde_norway::Value;
 
 const JUSTIFICATION: &str = "# Not exercised by tests:";
+/// The template parameter holding the address mail is sent from.
+const MAIL_SENDER_PARAMETER: &str = "MailSender";
+/// How a policy names an SES identity held in a parameter: `!Sub "<this>${Parameter}"`.
+const SES_IDENTITY_ARN_PREFIX: &str = "arn:aws:ses:${AWS::Region}:${AWS::AccountId}:identity/";
 
 /// A resource as the template names it: by logical id.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -23,6 +27,8 @@ enum Resource {
     /// A table's index; `*` in a grant stands for every index.
     Index(String, String),
     Secret(String),
+    /// An SES identity, named by the template parameter that holds its address.
+    EmailIdentity(String),
 }
 
 impl Resource {
@@ -71,6 +77,8 @@ struct Contract {
     policies: BTreeMap<String, Vec<Statement>>,
     table: String,
     secret: Option<String>,
+    /// The template parameter naming the address mail is sent from, when the template has it.
+    mail_sender: Option<String>,
 }
 
 impl Contract {
@@ -112,7 +120,8 @@ impl Contract {
                 (function.binary, statements)
             })
             .collect();
-        Self { policies, table: tables[0].clone(), secret: secrets.first().cloned() }
+        let mail_sender = template["Parameters"].get(MAIL_SENDER_PARAMETER).map(|_| MAIL_SENDER_PARAMETER.to_owned());
+        Self { policies, table: tables[0].clone(), secret: secrets.first().cloned(), mail_sender }
     }
 
     fn resource(&self, logged: &LoggedResource) -> Result<Resource, String> {
@@ -122,6 +131,12 @@ impl Contract {
             LoggedResource::Secret { id } => {
                 self.secret.clone().map(Resource::Secret).ok_or(format!("secret {id} is not in the template"))
             }
+            // Tests send from sender addresses of their own (each verified in moto for one test),
+            // where the deployed functions send from the one in the MailSender parameter: every
+            // logged sender stands for that parameter.
+            LoggedResource::EmailIdentity { identity } => self.mail_sender.clone().map(Resource::EmailIdentity).ok_or(
+                format!("mail is sent from {identity}, but the template has no {MAIL_SENDER_PARAMETER} parameter"),
+            ),
             LoggedResource::Unrecognised { service, detail } => {
                 Err(format!("a {service} call ({detail}) the AWS call log cannot interpret yet: teach it"))
             }
@@ -195,7 +210,8 @@ fn parse_statement(function: &str, statement: &Value, justification: Option<Stri
     Statement { actions, resources, justification }
 }
 
-/// `!GetAtt Table.Arn`, `!Sub "${Table.Arn}/index/NAME"` and `!Ref Secret`: the forms the
+/// `!GetAtt Table.Arn`, `!Sub "${Table.Arn}/index/NAME"`, `!Ref Secret` and
+/// `!Sub "arn:aws:ses:${AWS::Region}:${AWS::AccountId}:identity/${Parameter}"`: the forms the
 /// template uses. Anything else fails loudly rather than being guessed at.
 fn parse_resource(function: &str, resource: &Value) -> Resource {
     if let Some(table) = intrinsic(resource, "GetAtt").and_then(|target| target.strip_suffix(".Arn")) {
@@ -206,6 +222,13 @@ fn parse_resource(function: &str, resource: &Value) -> Resource {
         .and_then(|text| text.split_once(".Arn}/index/"))
     {
         return Resource::Index(table.to_owned(), index.to_owned());
+    }
+    if let Some(parameter) = intrinsic(resource, "Sub")
+        .and_then(|text| text.strip_prefix(SES_IDENTITY_ARN_PREFIX))
+        .and_then(|text| text.strip_prefix("${"))
+        .and_then(|text| text.strip_suffix('}'))
+    {
+        return Resource::EmailIdentity(parameter.to_owned());
     }
     if let Some(secret) = intrinsic(resource, "Ref") {
         return Resource::Secret(secret.to_owned());
@@ -378,6 +401,78 @@ fn a_call_the_log_cannot_interpret_or_from_an_unknown_function_is_a_violation() 
 
     assert!(violations.iter().any(|violation| violation.contains("cannot interpret")));
     assert!(violations.iter().any(|violation| violation.contains("no-such-function is not a function")));
+}
+
+const A_MAILING_FUNCTION: &str = r#"
+Parameters:
+  MailSender:
+    Type: String
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+  RequestPasswordResetFunction:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: rust-cargolambda
+      BuildProperties:
+        Binary: request-password-reset
+    Properties:
+      Policies:
+        - Statement:
+            - Effect: Allow
+              Action: ses:SendEmail
+              Resource: !Sub "arn:aws:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailSender}"
+  ListTagsFunction:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: rust-cargolambda
+      BuildProperties:
+        Binary: list-tags
+    Properties:
+      Policies:
+        - Statement:
+            # Not exercised by tests: reads the table.
+            - Effect: Allow
+              Action: dynamodb:Query
+              Resource: !GetAtt Table.Arn
+"#;
+
+fn sent_from(sender: &str) -> LoggedResource {
+    LoggedResource::EmailIdentity { identity: sender.to_owned() }
+}
+
+#[test]
+fn mail_sent_from_a_test_sender_is_granted_by_send_email_on_the_mail_sender_identity() {
+    // Given a function allowed ses:SendEmail on the identity in the MailSender parameter
+    let contract = Contract::from_template(A_MAILING_FUNCTION);
+    // When, in a test, it sends from a sender address of that test's own
+    let log = vec![used("request-password-reset", "ses:SendEmail", sent_from("noreply-01abc@conduit.example"))];
+
+    // Then the grant covers it, and counts as used
+    assert_eq!(contract.violations(&log), Vec::<String>::new());
+}
+
+#[test]
+fn mail_sent_by_a_function_without_the_grant_or_with_no_mail_sender_in_the_template_is_a_violation() {
+    let contract = Contract::from_template(A_MAILING_FUNCTION);
+    let without_parameter = Contract::from_template(TWO_FUNCTIONS);
+    let log = vec![
+        used("request-password-reset", "ses:SendEmail", sent_from("noreply@conduit.example")),
+        used("list-tags", "ses:SendEmail", sent_from("noreply@conduit.example")),
+    ];
+    let stray = vec![used("list-articles", "ses:SendEmail", sent_from("noreply@conduit.example"))];
+
+    let violations = contract.violations(&log);
+    let unmapped = without_parameter.violations(&stray);
+
+    assert_eq!(
+        violations,
+        vec![r#"list-tags uses ses:SendEmail on EmailIdentity("MailSender"), which its policy does not grant"#]
+    );
+    assert!(
+        unmapped.iter().any(|violation| violation.contains("the template has no MailSender parameter")),
+        "{unmapped:#?}"
+    );
 }
 
 #[test]

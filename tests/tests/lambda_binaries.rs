@@ -131,6 +131,9 @@ impl LocalStack<'_> {
             "AWS::Partition" => return Ok("aws".to_owned()),
             "AWS::URLSuffix" => return Ok("amazonaws.com".to_owned()),
             "AWS::StackName" => return Ok("conduit-local".to_owned()),
+            // Parameters every deployment must set (no Default), with local stand-ins.
+            "AppBaseUrl" => return Ok(conduit_bootstrap::LOCAL_APP_BASE_URL.to_owned()),
+            "MailSender" => return Ok("no-reply@conduit.test".to_owned()),
             _ => {}
         }
         let parameter = &self.template["Parameters"][name];

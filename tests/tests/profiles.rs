@@ -9,7 +9,7 @@ use common::{
     assert_error, assert_invalid_token, assert_profile, assert_refused_by_gateway, follow, keys_of, unfollow,
 };
 use conduit_api_tests::{TestApi, errors};
-use conduit_domain::values::UserId;
+use conduit_domain::values::{Session, UserId};
 use serde_json::json;
 
 #[tokio::test]
@@ -74,7 +74,8 @@ async fn an_invalid_token_on_get_profile_is_401_not_an_anonymous_read() {
 async fn an_expired_token_on_get_profile_is_401_is_expired() {
     let api = TestApi::start().await;
     api.register("jake").await;
-    let expired = api.jwt_with_lifetime(Duration::ZERO).issue_for(UserId::generate()).await.expect("issued");
+    let expired =
+        api.jwt_with_lifetime(Duration::ZERO).issue_for(Session::first(UserId::generate())).await.expect("issued");
     tokio::time::sleep(Duration::from_millis(1100)).await;
 
     let reply = api.get("/profiles/jake", Some(&expired)).await;
@@ -235,7 +236,11 @@ async fn a_token_whose_account_does_not_exist_cannot_follow() {
     let api = TestApi::start().await;
     api.register("jake").await;
     // Correctly signed, but for nobody (an account that never existed or was removed).
-    let ghost = api.jwt_with_lifetime(Duration::from_secs(600)).issue_for(UserId::generate()).await.expect("issued");
+    let ghost = api
+        .jwt_with_lifetime(Duration::from_secs(600))
+        .issue_for(Session::first(UserId::generate()))
+        .await
+        .expect("issued");
 
     let reply = api.call("POST", "/profiles/jake/follow", None, Some(&ghost)).await;
 

@@ -1,14 +1,20 @@
 //! The Lambda REQUEST authorizer of the HTTP API (payload 2.0, simple responses).
 //!
 //! API Gateway calls it only when the `Authorization` header is present and caches the answer per
-//! header value. A valid token is allowed with the user id (and expiry) in the context. An invalid
-//! or expired token is *also* allowed through, with the reason in the context, so the function
-//! answers 401 in the API's `{"errors":...}` shape: a denial here would make API Gateway answer
-//! 403 with its own body. Only when the keys cannot be read at all does the authorizer fail
-//! (API Gateway then answers 500), because that is our fault, not the client's.
+//! header value (see `AuthorizerResultTtlInSeconds` in `template.yaml`: the longest a revoked
+//! token still passes here). A valid token of the account's current session generation is allowed
+//! with the user id, expiry and generation in the context. An invalid, expired or revoked token is
+//! *also* allowed through, with the reason in the context, so the function answers 401 in the
+//! API's `{"errors":...}` shape: a denial here would make API Gateway answer 403 with its own
+//! body. Only when the keys or the account cannot be read at all does the authorizer fail (API
+//! Gateway then answers 500), because that is our fault, not the client's.
 
-use conduit_bootstrap::{Adapters, JwtService, StartupError, TokenError};
-use conduit_http::auth::{CONTEXT_EXPIRES_AT, CONTEXT_REFUSAL, CONTEXT_USER_ID, token_from_header};
+use conduit_bootstrap::{Adapters, DynamoUsers, JwtService, StartupError, TokenError};
+use conduit_domain::ports::TokenRejection;
+use conduit_domain::usecases::Authenticate;
+use conduit_http::auth::{
+    CONTEXT_EXPIRES_AT, CONTEXT_REFUSAL, CONTEXT_SESSION_GENERATION, CONTEXT_USER_ID, refusal_of, token_from_header,
+};
 use lambda_http::aws_lambda_events::apigw::{
     ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request,
 };
@@ -17,16 +23,26 @@ use serde_json::{Value, json};
 pub type AuthorizerRequest = ApiGatewayV2CustomAuthorizerV2Request;
 pub type AuthorizerResponse = ApiGatewayV2CustomAuthorizerSimpleResponse<Value>;
 
+/// Why the authorizer could not decide: nothing the client did.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthorizerError {
+    #[error("signing keys are unavailable")]
+    Keys(#[source] TokenError),
+    #[error("the account's sessions cannot be read")]
+    Sessions(#[source] conduit_domain::error::InfrastructureError),
+}
+
 pub struct Authorizer {
     jwt: JwtService,
+    authenticate: Authenticate<JwtService, DynamoUsers>,
 }
 
 impl Authorizer {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self { jwt: adapters.jwt()? })
+        Ok(Self { jwt: adapters.jwt()?, authenticate: adapters.authenticate()? })
     }
 
-    pub async fn authorize(&self, request: &AuthorizerRequest) -> Result<AuthorizerResponse, TokenError> {
+    pub async fn authorize(&self, request: &AuthorizerRequest) -> Result<AuthorizerResponse, AuthorizerError> {
         let header = request
             .headers
             .get("authorization")
@@ -36,16 +52,22 @@ impl Authorizer {
             let reason = if header.is_some() { "invalid" } else { "missing" };
             return Ok(allow(json!({ CONTEXT_REFUSAL: reason })));
         };
-        match self.jwt.verify(token).await {
-            Ok(verified) => Ok(allow(json!({
-                CONTEXT_USER_ID: verified.user_id.to_string(),
-                CONTEXT_EXPIRES_AT: verified.expires_at,
-            }))),
-            Err(TokenError::Expired) => Ok(allow(json!({ CONTEXT_REFUSAL: "expired" }))),
+        let verified = match self.jwt.verify(token).await {
+            Ok(verified) => verified,
+            Err(TokenError::Expired) => return Ok(allow(json!({ CONTEXT_REFUSAL: "expired" }))),
             Err(TokenError::Malformed | TokenError::Invalid | TokenError::UnknownKey) => {
-                Ok(allow(json!({ CONTEXT_REFUSAL: "invalid" })))
+                return Ok(allow(json!({ CONTEXT_REFUSAL: "invalid" })));
             }
-            Err(keys_unavailable @ TokenError::Keys(_)) => Err(keys_unavailable),
+            Err(keys_unavailable @ TokenError::Keys(_)) => return Err(AuthorizerError::Keys(keys_unavailable)),
+        };
+        match self.authenticate.ensure_current(verified.session).await {
+            Ok(session) => Ok(allow(json!({
+                CONTEXT_USER_ID: session.user.to_string(),
+                CONTEXT_EXPIRES_AT: verified.expires_at,
+                CONTEXT_SESSION_GENERATION: session.generation.value(),
+            }))),
+            Err(TokenRejection::Unavailable(cause)) => Err(AuthorizerError::Sessions(cause)),
+            Err(rejection) => Ok(allow(json!({ CONTEXT_REFUSAL: refusal_of(&rejection) }))),
         }
     }
 }
@@ -58,8 +80,12 @@ impl Authorizer {
     ) -> Result<AuthorizerResponse, lambda_runtime::Diagnostic> {
         self.authorize(&event.payload).await.map_err(|error| {
             tracing::error!(request_id = event.context.request_id, error = ?error, "cannot verify tokens");
+            let error_type = match error {
+                AuthorizerError::Keys(_) => "SigningKeysUnavailable",
+                AuthorizerError::Sessions(_) => "SessionsUnavailable",
+            };
             lambda_runtime::Diagnostic {
-                error_type: "SigningKeysUnavailable".into(),
+                error_type: error_type.into(),
                 error_message: "tokens cannot be verified right now".into(),
             }
         })

@@ -18,7 +18,7 @@ impl GetCurrentUserEndpoint {
 impl Endpoint for GetCurrentUserEndpoint {
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
         let caller = auth::require_caller(&request)?;
-        let user = self.get_current_user.execute(caller.user_id).await?;
+        let user = self.get_current_user.execute(caller.session).await?;
         Ok(response::ok(&UserResponse::new(&user, caller.token)))
     }
 }

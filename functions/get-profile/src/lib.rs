@@ -1,24 +1,27 @@
 //! `GET /api/profiles/{username}`: a profile; `following` is personal when a token is sent.
 
 use conduit_bootstrap::{Adapters, DynamoRelations, DynamoUsers, JwtService, StartupError};
-use conduit_domain::usecases::GetProfile;
+use conduit_domain::usecases::{Authenticate, GetProfile};
 use conduit_http::dto::profiles::ProfileResponse;
 use conduit_http::{ApiError, Body, Endpoint, Request, Response, auth, request, response};
 
 pub struct GetProfileEndpoint {
-    jwt: JwtService,
+    authenticate: Authenticate<JwtService, DynamoUsers>,
     get_profile: GetProfile<DynamoUsers, DynamoRelations>,
 }
 
 impl GetProfileEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self { jwt: adapters.jwt()?, get_profile: GetProfile::new(adapters.users(), adapters.relations()) })
+        Ok(Self {
+            authenticate: adapters.authenticate()?,
+            get_profile: GetProfile::new(adapters.users(), adapters.relations()),
+        })
     }
 }
 
 impl Endpoint for GetProfileEndpoint {
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
-        let viewer = auth::optional_caller(&request, &self.jwt).await?;
+        let viewer = auth::optional_caller(&request, &self.authenticate).await?;
         let username = request::path_parameter(&request, "username")?;
         let profile = self.get_profile.execute(viewer, &username).await?;
         Ok(response::ok(&ProfileResponse::from(&profile)))

@@ -1,25 +1,25 @@
 //! `GET /api/articles?tag=&author=&favorited=&limit=&offset=`: most recent first, with the total.
 
 use conduit_bootstrap::{Adapters, DynamoArticles, DynamoRelations, DynamoUsers, JwtService, StartupError};
-use conduit_domain::usecases::{ArticleQuery, ListArticles};
+use conduit_domain::usecases::{ArticleQuery, Authenticate, ListArticles};
 use conduit_http::dto::articles::ArticlesResponse;
 use conduit_http::{ApiError, Body, Endpoint, Request, Response, auth, request, response};
 
 pub struct ListArticlesEndpoint {
-    jwt: JwtService,
+    authenticate: Authenticate<JwtService, DynamoUsers>,
     list_articles: ListArticles<DynamoArticles, DynamoUsers, DynamoRelations>,
 }
 
 impl ListArticlesEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
         let list_articles = ListArticles::new(adapters.articles(), adapters.users(), adapters.relations());
-        Ok(Self { jwt: adapters.jwt()?, list_articles })
+        Ok(Self { authenticate: adapters.authenticate()?, list_articles })
     }
 }
 
 impl Endpoint for ListArticlesEndpoint {
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
-        let viewer = auth::optional_caller(&request, &self.jwt).await?;
+        let viewer = auth::optional_caller(&request, &self.authenticate).await?;
         let query = ArticleQuery {
             tag: request::query_parameter(&request, "tag"),
             author: request::query_parameter(&request, "author"),

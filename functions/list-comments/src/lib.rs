@@ -1,25 +1,27 @@
 //! `GET /api/articles/{slug}/comments`: an article's comments, oldest first.
 
-use conduit_bootstrap::{Adapters, DynamoArticles, DynamoComments, DynamoRelations, JwtService, StartupError};
-use conduit_domain::usecases::ListComments;
+use conduit_bootstrap::{
+    Adapters, DynamoArticles, DynamoComments, DynamoRelations, DynamoUsers, JwtService, StartupError,
+};
+use conduit_domain::usecases::{Authenticate, ListComments};
 use conduit_http::dto::comments::CommentsResponse;
 use conduit_http::{ApiError, Body, Endpoint, Request, Response, auth, request, response};
 
 pub struct ListCommentsEndpoint {
-    jwt: JwtService,
+    authenticate: Authenticate<JwtService, DynamoUsers>,
     list_comments: ListComments<DynamoArticles, DynamoComments, DynamoRelations>,
 }
 
 impl ListCommentsEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
         let list_comments = ListComments::new(adapters.articles(), adapters.comments(), adapters.relations());
-        Ok(Self { jwt: adapters.jwt()?, list_comments })
+        Ok(Self { authenticate: adapters.authenticate()?, list_comments })
     }
 }
 
 impl Endpoint for ListCommentsEndpoint {
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
-        let viewer = auth::optional_caller(&request, &self.jwt).await?;
+        let viewer = auth::optional_caller(&request, &self.authenticate).await?;
         let slug = request::path_parameter(&request, "slug")?;
         let comments = self.list_comments.execute(viewer, &slug).await?;
         Ok(response::ok(&CommentsResponse::from(comments.as_slice())))

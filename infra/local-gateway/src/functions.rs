@@ -16,6 +16,15 @@ pub fn build_functions(adapters: &Adapters) -> Result<FunctionRegistry, StartupE
     functions.insert("get-current-user", erase(get_current_user::GetCurrentUserEndpoint::new(adapters)?, budget));
     functions
         .insert("update-current-user", erase(update_current_user::UpdateCurrentUserEndpoint::new(adapters)?, budget));
+    functions.insert("revoke-sessions", erase(revoke_sessions::RevokeSessionsEndpoint::new(adapters)?, budget));
+    functions.insert(
+        "request-password-reset",
+        erase(request_password_reset::RequestPasswordResetEndpoint::new(adapters)?, budget),
+    );
+    functions.insert(
+        "confirm-password-reset",
+        erase(confirm_password_reset::ConfirmPasswordResetEndpoint::new(adapters)?, budget),
+    );
     functions.insert("get-profile", erase(get_profile::GetProfileEndpoint::new(adapters)?, budget));
     functions.insert("follow-user", erase(follow_user::FollowUserEndpoint::new(adapters)?, budget));
     functions.insert("unfollow-user", erase(unfollow_user::UnfollowUserEndpoint::new(adapters)?, budget));

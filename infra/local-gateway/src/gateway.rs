@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use authorizer::{Authorizer, AuthorizerRequest};
-use conduit_bootstrap::{Adapters, StartupError, aws_call_log};
+use conduit_bootstrap::{Adapters, Outbox, StartupError, aws_call_log};
 use conduit_http::routes::{self, AUTHORIZER_FUNCTION, Auth, FALLBACK_FUNCTION, Route, api_settings};
 use conduit_http::{Body, DynHandler};
 use lambda_http::RequestExt;
@@ -67,6 +67,8 @@ pub struct Gateway {
     has_default_route: bool,
     authorizer: Authorizer,
     authorizer_cache: AuthorizerCache,
+    /// Where the functions' mail goes: the adapters', so the outbox routes show what they sent.
+    outbox: Outbox,
 }
 
 impl Gateway {
@@ -77,7 +79,13 @@ impl Gateway {
             functions,
             authorizer: Authorizer::new(adapters)?,
             authorizer_cache: AuthorizerCache::new(Duration::from_secs(api_settings::AUTHORIZER_CACHE_TTL_SECONDS)),
+            outbox: adapters.outbox().unwrap_or_default(),
         })
+    }
+
+    /// The mail the functions sent (served at [`crate::OUTBOX_PATH`]).
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
     }
 
     pub async fn handle(self: &Arc<Self>, request: IncomingRequest) -> GatewayResponse {

@@ -7,9 +7,11 @@ mod cors;
 mod events;
 mod functions;
 mod gateway;
+mod outbox;
 mod server;
 
 pub use events::IncomingRequest as GatewayRequest;
 pub use functions::{FunctionRegistry, build_functions, missing_functions};
 pub use gateway::{Gateway, GatewayResponse};
+pub use outbox::{OUTBOX_PAGE_PATH, OUTBOX_PATH};
 pub use server::serve;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use conduit_bootstrap::{Adapters, KeyRing, SigningKey, TimeBudget};
 use conduit_dynamodb_local::{DynamoDbLocal, TableDefinition, local_sdk_config};
-use conduit_local_gateway::{Gateway, serve};
+use conduit_local_gateway::{Gateway, OUTBOX_PAGE_PATH, serve};
 use conduit_telemetry::process::{Failure, exit_code};
 
 const COMMAND: &str = "conduit-local";
@@ -145,7 +145,11 @@ async fn run(options: Options) -> Result<(), Failure> {
     // No AWS account here: tokens are signed with a key generated for this run.
     let keys = KeyRing { current: SigningKey::generate(format!("local-{}", ulid::Ulid::new())), previous: None };
     // The same budget variables as the functions (README, "Failing well"), checked before serving.
-    let adapters = Adapters::local(sdk, &options.table, keys).with_time_budget(TimeBudget::from_env()?);
+    let mut adapters = Adapters::local(sdk, &options.table, keys).with_time_budget(TimeBudget::from_env()?);
+    // Links in the mails the outbox captures point at the front end under development.
+    if let Ok(url) = std::env::var(conduit_bootstrap::variables::APP_BASE_URL) {
+        adapters = adapters.with_app_base_url(url);
+    }
     let gateway = Arc::new(Gateway::new(&adapters)?);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
         .await
@@ -155,6 +159,7 @@ async fn run(options: Options) -> Result<(), Failure> {
         listener.local_addr()?,
         options.table
     );
+    println!("Mail the API sends is shown at http://{}{OUTBOX_PAGE_PATH}", listener.local_addr()?);
     Ok(serve(listener, gateway).await?)
 }
 

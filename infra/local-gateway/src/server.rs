@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 
 use crate::events::IncomingRequest;
 use crate::gateway::{Gateway, GatewayResponse};
+use crate::outbox;
 
 /// API Gateway's own payload limit for HTTP APIs.
 const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -62,6 +63,10 @@ async fn handle(
         source_ip: peer.ip().to_string(),
         request_id: ulid::Ulid::new().to_string(),
     };
+    // The local gateway's own pages, ahead of the API's routes.
+    if let Some(response) = outbox::answer(&incoming, gateway.outbox()) {
+        return to_hyper(response);
+    }
     to_hyper(gateway.handle(incoming).await)
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use conduit_auth::{Argon2Hasher, JwtService, KeyRing, SigningKey, SigningKeySource};
 use conduit_domain::ports::PasswordHasher;
-use conduit_domain::values::{Password, UserId};
+use conduit_domain::values::{Password, Session, SessionGeneration, UserId};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn password_hashing(c: &mut Criterion) {
@@ -28,7 +28,7 @@ fn tokens(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
     let ring = KeyRing { current: SigningKey::generate("bench"), previous: None };
     let jwt = JwtService::new(SigningKeySource::Static(Arc::new(ring)), Duration::from_secs(3600));
-    let user = UserId::generate();
+    let user = Session { user: UserId::generate(), generation: SessionGeneration::FIRST };
     let token = runtime.block_on(jwt.issue_for(user)).expect("issued");
     let mut group = c.benchmark_group("jwt HS256");
     group.bench_function("issue", |b| b.iter(|| runtime.block_on(jwt.issue_for(black_box(user))).expect("issued")));

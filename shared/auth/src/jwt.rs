@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use conduit_domain::error::InfrastructureError;
 use conduit_domain::ports::{TokenIssuer, TokenRejection, TokenVerifier};
-use conduit_domain::values::UserId;
+use conduit_domain::values::{Session, SessionGeneration, UserId};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -18,12 +18,16 @@ struct Claims {
     iss: String,
     iat: u64,
     exp: u64,
+    /// The account's session generation when issued. Tokens from before generations existed
+    /// carry none and count as the first.
+    #[serde(default, rename = "gen")]
+    generation: u32,
 }
 
 /// A token that passed every check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedToken {
-    pub user_id: UserId,
+    pub session: Session,
     pub expires_at: u64,
 }
 
@@ -55,14 +59,15 @@ impl JwtService {
         Self { keys, lifetime }
     }
 
-    pub async fn issue_for(&self, user: UserId) -> Result<String, TokenError> {
+    pub async fn issue_for(&self, session: Session) -> Result<String, TokenError> {
         let ring = self.keys.key_ring().await?;
         let now = unix_now();
         let claims = Claims {
-            sub: user.to_string(),
+            sub: session.user.to_string(),
             iss: Self::ISSUER.to_owned(),
             iat: now,
             exp: now + self.lifetime.as_secs(),
+            generation: session.generation.value(),
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(ring.current.kid.clone());
@@ -90,14 +95,15 @@ impl JwtService {
                 }
                 _ => TokenError::Invalid,
             })?;
-        let user_id = UserId::parse(&data.claims.sub).map_err(|_| TokenError::Invalid)?;
-        Ok(VerifiedToken { user_id, expires_at: data.claims.exp })
+        let user = UserId::parse(&data.claims.sub).map_err(|_| TokenError::Invalid)?;
+        let session = Session { user, generation: SessionGeneration::from_stored(data.claims.generation) };
+        Ok(VerifiedToken { session, expires_at: data.claims.exp })
     }
 }
 
 impl TokenIssuer for JwtService {
-    async fn issue(&self, user: UserId) -> Result<String, InfrastructureError> {
-        self.issue_for(user).await.map_err(|error| match error {
+    async fn issue(&self, session: Session) -> Result<String, InfrastructureError> {
+        self.issue_for(session).await.map_err(|error| match error {
             TokenError::Keys(keys) => keys.into_infrastructure("issuing a token"),
             other => InfrastructureError::new("issuing a token", other),
         })
@@ -105,9 +111,9 @@ impl TokenIssuer for JwtService {
 }
 
 impl TokenVerifier for JwtService {
-    async fn verify(&self, token: &str) -> Result<UserId, TokenRejection> {
+    async fn verify(&self, token: &str) -> Result<Session, TokenRejection> {
         match JwtService::verify(self, token).await {
-            Ok(verified) => Ok(verified.user_id),
+            Ok(verified) => Ok(verified.session),
             Err(TokenError::Expired) => Err(TokenRejection::Expired),
             Err(TokenError::Malformed | TokenError::Invalid | TokenError::UnknownKey) => Err(TokenRejection::Invalid),
             Err(TokenError::Keys(keys)) => {
@@ -133,21 +139,25 @@ mod tests {
         JwtService::new(SigningKeySource::Static(Arc::new(ring)), lifetime)
     }
 
+    fn any_session() -> Session {
+        Session { user: UserId::generate(), generation: SessionGeneration::FIRST }
+    }
+
     #[tokio::test]
-    async fn an_issued_token_verifies_to_its_user() {
+    async fn an_issued_token_verifies_to_its_session() {
         let jwt = service_with(&SigningKey::generate("k1"), None, Duration::from_secs(60));
-        let user = UserId::generate();
+        let session = Session { user: UserId::generate(), generation: SessionGeneration::FIRST.next() };
 
-        let token = jwt.issue_for(user).await.expect("issued");
+        let token = jwt.issue_for(session).await.expect("issued");
 
-        assert_eq!(jwt.verify(&token).await.expect("verified").user_id, user);
+        assert_eq!(jwt.verify(&token).await.expect("verified").session, session);
     }
 
     #[tokio::test]
     async fn tokens_of_the_previous_key_still_verify_after_rotation() {
         let (old, new) = (SigningKey::generate("old"), SigningKey::generate("new"));
         let before = service_with(&old, None, Duration::from_secs(60));
-        let token = before.issue_for(UserId::generate()).await.expect("issued");
+        let token = before.issue_for(any_session()).await.expect("issued");
 
         let after = service_with(&new, Some(&old), Duration::from_secs(60));
 
@@ -159,12 +169,12 @@ mod tests {
     #[tokio::test]
     async fn expired_tampered_foreign_and_garbage_tokens_are_refused() {
         let key = SigningKey::generate("k1");
-        let expired = service_with(&key, None, Duration::ZERO).issue_for(UserId::generate()).await.expect("issued");
+        let expired = service_with(&key, None, Duration::ZERO).issue_for(any_session()).await.expect("issued");
         let jwt = service_with(&key, None, Duration::from_secs(60));
-        let valid = jwt.issue_for(UserId::generate()).await.expect("issued");
+        let valid = jwt.issue_for(any_session()).await.expect("issued");
         let tampered = format!("{}x", &valid[..valid.len() - 1]);
         let foreign = service_with(&SigningKey::generate("k1"), None, Duration::from_secs(60))
-            .issue_for(UserId::generate())
+            .issue_for(any_session())
             .await
             .expect("issued");
         tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -174,6 +184,22 @@ mod tests {
         assert!(matches!(jwt.verify(&foreign).await, Err(TokenError::Invalid)));
         assert!(matches!(jwt.verify("not.a.token").await, Err(TokenError::Malformed)));
         assert!(matches!(jwt.verify("").await, Err(TokenError::Malformed)));
+    }
+
+    #[tokio::test]
+    async fn a_token_issued_before_generations_existed_is_of_the_first_generation() {
+        let key = SigningKey::generate("k1");
+        let jwt = service_with(&key, None, Duration::from_secs(60));
+        let user = UserId::generate();
+        let claims =
+            serde_json::json!({ "sub": user.to_string(), "iss": "conduit", "iat": unix_now(), "exp": unix_now() + 60 });
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("k1".into());
+        let legacy = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(key.secret())).expect("encoded");
+
+        let verified = jwt.verify(&legacy).await.expect("verified");
+
+        assert_eq!(verified.session, Session { user, generation: SessionGeneration::FIRST });
     }
 
     #[tokio::test]

@@ -1,10 +1,13 @@
-//! Credential adapters: argon2id password hashing, JWT issuing and verifying, and the signing keys
+//! Credential adapters: argon2id password hashing, JWT issuing and verifying, one-time link
+//! secrets, and the signing keys
 //! behind them (from Secrets Manager, cached with a TTL so rotation needs no redeploy).
 
 mod jwt;
+mod one_time_tokens;
 mod password;
 mod signing_keys;
 
 pub use jwt::{JwtService, TokenError, VerifiedToken};
+pub use one_time_tokens::RandomOneTimeTokens;
 pub use password::Argon2Hasher;
 pub use signing_keys::{KeyError, KeyRing, SecretsManagerKeys, SigningKey, SigningKeySource};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use aws_sdk_secretsmanager::Client;
 use conduit_auth::{JwtService, KeyError, SecretsManagerKeys, SigningKeySource, TokenError};
-use conduit_domain::values::UserId;
+use conduit_domain::values::{Session, SessionGeneration, UserId};
 
 const ENDPOINT_VARIABLE: &str = "CONDUIT_TEST_SECRETSMANAGER_ENDPOINT";
 
@@ -50,7 +50,10 @@ async fn after_rotation_new_tokens_use_the_new_key_and_old_tokens_still_verify()
     let client = client();
     let secret_id = secret_with(&client, &"a".repeat(64)).await;
     let keys = Arc::new(SecretsManagerKeys::new(client.clone(), &secret_id, Duration::ZERO));
-    let old_token = jwt(&keys).issue_for(UserId::generate()).await.expect("issued");
+    let old_token = jwt(&keys)
+        .issue_for(Session { user: UserId::generate(), generation: SessionGeneration::FIRST })
+        .await
+        .expect("issued");
     let old_kid = keys.key_ring().await.expect("keys").current.kid.clone();
 
     rotate(&client, &secret_id, &"b".repeat(64)).await;
@@ -59,7 +62,10 @@ async fn after_rotation_new_tokens_use_the_new_key_and_old_tokens_still_verify()
     assert_ne!(ring.current.kid, old_kid);
     assert_eq!(ring.previous.as_ref().map(|key| key.kid.clone()), Some(old_kid));
     assert!(jwt(&keys).verify(&old_token).await.is_ok(), "a token of the previous key still verifies");
-    let new_token = jwt(&keys).issue_for(UserId::generate()).await.expect("issued");
+    let new_token = jwt(&keys)
+        .issue_for(Session { user: UserId::generate(), generation: SessionGeneration::FIRST })
+        .await
+        .expect("issued");
     assert!(jwt(&keys).verify(&new_token).await.is_ok());
 }
 
@@ -76,7 +82,10 @@ async fn a_token_from_a_rotation_this_container_has_not_seen_triggers_a_rate_lim
     throttled.key_ring().await.expect("keys loaded");
     rotate(&client, &secret_id, &"b".repeat(64)).await;
     let fresh = Arc::new(SecretsManagerKeys::new(client.clone(), &secret_id, hour));
-    let token_from_elsewhere = jwt(&fresh).issue_for(UserId::generate()).await.expect("issued");
+    let token_from_elsewhere = jwt(&fresh)
+        .issue_for(Session { user: UserId::generate(), generation: SessionGeneration::FIRST })
+        .await
+        .expect("issued");
 
     let accepted = jwt(&eager).verify(&token_from_elsewhere).await;
     let refused = jwt(&throttled).verify(&token_from_elsewhere).await;

@@ -11,6 +11,9 @@
 //! `GetItem`, and a `Query` or `Scan` on an index against the index's ARN
 //! (<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html>,
 //! <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html>).
+//! SES v2's `SendEmail` is checked against the sending identity and, when the call names one, the
+//! configuration set
+//! (<https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsimpleemailservicev2.html>).
 
 use std::collections::HashSet;
 use std::fmt;
@@ -66,6 +69,10 @@ pub enum LoggedResource {
     Secret {
         id: String,
     },
+    /// An SES identity mail is sent from: the sender address, as the call names it.
+    EmailIdentity {
+        identity: String,
+    },
     /// A call the log cannot interpret yet: the contract test fails on it until the log learns it.
     Unrecognised {
         service: String,
@@ -94,7 +101,8 @@ impl Intercept for CallLogInterceptor {
     }
 
     // Once per operation (not per retry attempt): the serialised request names the operation in
-    // its `X-Amz-Target` header and the resources in its JSON body.
+    // its `X-Amz-Target` header (JSON protocols) or its method and path (REST protocols), and the
+    // resources in its JSON body.
     fn read_after_serialization(
         &self,
         context: &BeforeTransmitInterceptorContextRef<'_>,
@@ -108,22 +116,36 @@ impl Intercept for CallLogInterceptor {
             .try_with(|function| (*function).to_owned())
             .ok()
             .or_else(|| std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok());
-        for (action, resource) in permissions(self.service, target, body.as_ref().unwrap_or(&Value::Null)) {
+        let (method, path) = (request.method(), path_of(request.uri()));
+        for (action, resource) in permissions(self.service, method, path, target, body.as_ref().unwrap_or(&Value::Null))
+        {
             write(LoggedPermission { function: function.clone(), action, resource });
         }
         Ok(())
     }
 }
 
-/// The permissions one request needs, from its operation (`DynamoDB_20120810.Query`) and body.
-pub fn permissions(service: &str, target: &str, body: &Value) -> Vec<(String, LoggedResource)> {
+/// The path of a request URI (`https://host/v2/email/outbound-emails?x` gives `/v2/email/outbound-emails`).
+fn path_of(uri: &str) -> &str {
+    let after_scheme = uri.split_once("://").map_or(uri, |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("/", |start| &after_scheme[start..]);
+    path.split(['?', '#']).next().unwrap_or(path)
+}
+
+/// The permissions one request needs, from its operation (the `X-Amz-Target` header of a JSON
+/// protocol, `DynamoDB_20120810.Query`; the method and path of a REST one) and its body.
+pub fn permissions(
+    service: &str,
+    method: &str,
+    path: &str,
+    target: &str,
+    body: &Value,
+) -> Vec<(String, LoggedResource)> {
     let operation = target.rsplit('.').next().unwrap_or_default();
     let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
     let unrecognised = || {
-        vec![(
-            format!("{service}:{operation}"),
-            LoggedResource::Unrecognised { service: service.to_owned(), detail: target.to_owned() },
-        )]
+        let detail = if target.is_empty() { format!("{method} {path}") } else { target.to_owned() };
+        vec![(format!("{service}:{operation}"), LoggedResource::Unrecognised { service: service.to_owned(), detail })]
     };
     match (service, operation) {
         ("dynamodb", "TransactWriteItems" | "TransactGetItems") => body["TransactItems"]
@@ -160,7 +182,31 @@ pub fn permissions(service: &str, target: &str, body: &Value) -> Vec<(String, Lo
         ("secretsmanager", _) if body["SecretId"].is_string() => {
             vec![(format!("secretsmanager:{operation}"), LoggedResource::Secret { id: text(&body["SecretId"]) })]
         }
+        ("ses", _) if method == "POST" && path.ends_with("/v2/email/outbound-emails") => {
+            let identity = sender_address(body["FromEmailAddress"].as_str().unwrap_or_default()).to_owned();
+            let mut needed = vec![("ses:SendEmail".to_owned(), LoggedResource::EmailIdentity { identity })];
+            // No configuration set is used yet; one that appears must be taught here and granted.
+            if let Some(set) = body["ConfigurationSetName"].as_str() {
+                needed.push((
+                    "ses:SendEmail".to_owned(),
+                    LoggedResource::Unrecognised {
+                        service: service.to_owned(),
+                        detail: format!("configuration set {set}"),
+                    },
+                ));
+            }
+            needed
+        }
         _ => unrecognised(),
+    }
+}
+
+/// The address of a sender that may carry a display name (`Conduit <noreply@example.com>`): the
+/// identity IAM checks is the address alone.
+fn sender_address(sender: &str) -> &str {
+    match sender.rsplit_once('<') {
+        Some((_, rest)) => rest.split('>').next().unwrap_or(rest).trim(),
+        None => sender.trim(),
     }
 }
 
@@ -218,6 +264,10 @@ mod tests {
         LoggedResource::Table { name: name.to_owned() }
     }
 
+    fn dynamodb(target: &str, body: &Value) -> Vec<(String, LoggedResource)> {
+        permissions("dynamodb", "POST", "/", target, body)
+    }
+
     #[test]
     fn each_item_of_a_write_transaction_needs_its_own_action() {
         let body = json!({ "TransactItems": [
@@ -227,7 +277,7 @@ mod tests {
             { "ConditionCheck": { "TableName": "t" } },
         ]});
 
-        let needed = permissions("dynamodb", "DynamoDB_20120810.TransactWriteItems", &body);
+        let needed = dynamodb("DynamoDB_20120810.TransactWriteItems", &body);
 
         assert_eq!(
             needed,
@@ -242,9 +292,8 @@ mod tests {
 
     #[test]
     fn a_query_on_an_index_needs_the_index_and_a_batch_needs_each_table() {
-        let query =
-            permissions("dynamodb", "DynamoDB_20120810.Query", &json!({ "TableName": "t", "IndexName": "GSI1" }));
-        let batch = permissions("dynamodb", "DynamoDB_20120810.BatchGetItem", &json!({ "RequestItems": { "t": {} } }));
+        let query = dynamodb("DynamoDB_20120810.Query", &json!({ "TableName": "t", "IndexName": "GSI1" }));
+        let batch = dynamodb("DynamoDB_20120810.BatchGetItem", &json!({ "RequestItems": { "t": {} } }));
 
         assert_eq!(
             query,
@@ -255,13 +304,57 @@ mod tests {
 
     #[test]
     fn a_secret_read_needs_the_secret_and_an_unknown_call_is_flagged() {
-        let secret = permissions("secretsmanager", "secretsmanager.GetSecretValue", &json!({ "SecretId": "s" }));
-        let unknown = permissions("sesv2", "", &Value::Null);
+        let secret =
+            permissions("secretsmanager", "POST", "/", "secretsmanager.GetSecretValue", &json!({ "SecretId": "s" }));
+        let unknown = permissions("ses", "GET", "/v2/email/identities", "", &Value::Null);
 
         assert_eq!(
             secret,
             vec![("secretsmanager:GetSecretValue".to_owned(), LoggedResource::Secret { id: "s".into() })]
         );
-        assert!(matches!(unknown[0].1, LoggedResource::Unrecognised { .. }));
+        assert_eq!(
+            unknown,
+            vec![(
+                "ses:".to_owned(),
+                LoggedResource::Unrecognised { service: "ses".into(), detail: "GET /v2/email/identities".into() }
+            )]
+        );
+    }
+
+    #[test]
+    fn sending_a_mail_needs_send_email_on_the_sender_identity() {
+        // Given SES v2 SendEmail requests, from a bare address and from one with a display name
+        let send = |sender: &str| {
+            let body = json!({ "FromEmailAddress": sender, "Destination": { "ToAddresses": ["jake@example.com"] } });
+            permissions("ses", "POST", "/v2/email/outbound-emails", "", &body)
+        };
+
+        // Then each needs ses:SendEmail on the sender's address as identity, never the recipient's
+        let expected = vec![(
+            "ses:SendEmail".to_owned(),
+            LoggedResource::EmailIdentity { identity: "noreply@conduit.example".into() },
+        )];
+        assert_eq!(send("noreply@conduit.example"), expected);
+        assert_eq!(send("Conduit <noreply@conduit.example>"), expected);
+    }
+
+    #[test]
+    fn a_mail_sent_through_a_configuration_set_is_flagged_until_the_log_learns_it() {
+        let body = json!({ "FromEmailAddress": "noreply@conduit.example", "ConfigurationSetName": "tracking" });
+
+        let needed = permissions("ses", "POST", "/v2/email/outbound-emails", "", &body);
+
+        assert_eq!(needed.len(), 2, "{needed:?}");
+        assert!(matches!(&needed[1].1, LoggedResource::Unrecognised { detail, .. } if detail.contains("tracking")));
+    }
+
+    #[test]
+    fn the_path_of_a_request_uri_leaves_out_host_and_query() {
+        assert_eq!(
+            path_of("https://email.us-east-1.amazonaws.com/v2/email/outbound-emails"),
+            "/v2/email/outbound-emails"
+        );
+        assert_eq!(path_of("http://127.0.0.1:5000/v2/email/outbound-emails?x=1"), "/v2/email/outbound-emails");
+        assert_eq!(path_of("https://dynamodb.us-east-1.amazonaws.com"), "/");
     }
 }

@@ -28,6 +28,15 @@ pub fn secrets_manager(sdk: &SdkConfig, budget: &TimeBudget) -> aws_sdk_secretsm
     aws_sdk_secretsmanager::Client::from_conf(config.build())
 }
 
+pub fn ses(sdk: &SdkConfig, budget: &TimeBudget) -> aws_sdk_sesv2::Client {
+    let mut config =
+        aws_sdk_sesv2::config::Builder::from(sdk).timeout_config(timeouts(budget)).retry_config(retries(budget));
+    if let Some(interceptor) = call_log::interceptor("ses") {
+        config = config.interceptor(interceptor);
+    }
+    aws_sdk_sesv2::Client::from_conf(config.build())
+}
+
 fn timeouts(budget: &TimeBudget) -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(budget.connect)

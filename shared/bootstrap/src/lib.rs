@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use conduit_auth::{SecretsManagerKeys, SigningKeySource};
+use conduit_domain::ports::SystemClock;
+use conduit_domain::usecases::Authenticate;
+use conduit_mail::SesMailer;
 use conduit_repository::Table;
 
 // The AWS call log, under the name functions' hosts know it by.
@@ -16,9 +19,11 @@ pub use conduit_aws::{BudgetError, TimeBudget};
 
 // The concrete adapters, re-exported so function crates name them without depending on each
 // adapter crate.
-pub use conduit_auth::{Argon2Hasher, JwtService, KeyRing, SigningKey, TokenError, VerifiedToken};
+pub use conduit_auth::{Argon2Hasher, JwtService, KeyRing, RandomOneTimeTokens, SigningKey, TokenError, VerifiedToken};
+pub use conduit_mail::{CapturedMail, ConfiguredMailer, Outbox, OutboxMailer};
 pub use conduit_repository::{
-    DynamoArticles, DynamoComments, DynamoFavorites, DynamoFollows, DynamoRelations, DynamoTags, DynamoUsers,
+    DynamoArticles, DynamoComments, DynamoFavorites, DynamoFollows, DynamoPasswordResets, DynamoRelations, DynamoTags,
+    DynamoUsers,
 };
 
 /// Environment variables a function reads (set by `template.yaml`).
@@ -27,7 +32,15 @@ pub mod variables {
     pub const SIGNING_SECRET_ID: &str = "SIGNING_SECRET_ID";
     pub const TOKEN_LIFETIME_SECONDS: &str = "TOKEN_LIFETIME_SECONDS";
     pub const SIGNING_KEY_CACHE_SECONDS: &str = "SIGNING_KEY_CACHE_SECONDS";
+    /// The address mail is sent from, an identity verified in SES.
+    pub const MAIL_SENDER: &str = "MAIL_SENDER";
+    /// Where the front end lives: links in mails point there.
+    pub const APP_BASE_URL: &str = "APP_BASE_URL";
 }
+
+/// Where links in mails point when run locally, unless told otherwise: a front end's usual
+/// development address.
+pub const LOCAL_APP_BASE_URL: &str = "http://localhost:4100";
 
 const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 const DEFAULT_KEY_CACHE_TTL: Duration = Duration::from_secs(5 * 60);
@@ -65,6 +78,9 @@ pub struct Adapters {
     budget: TimeBudget,
     /// One DynamoDB client per container, shared by every repository the function uses.
     table: OnceLock<Table>,
+    mail: MailSettings,
+    /// `None` until configured: only functions that mail links need it.
+    app_base_url: Option<String>,
 }
 
 impl Adapters {
@@ -82,6 +98,8 @@ impl Adapters {
             token_lifetime: seconds(variables::TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_LIFETIME)?,
             budget: TimeBudget::from_env()?,
             table: OnceLock::new(),
+            mail: MailSettings::from_env(),
+            app_base_url: std::env::var(variables::APP_BASE_URL).ok().filter(|url| !url.trim().is_empty()),
         })
     }
 
@@ -95,6 +113,8 @@ impl Adapters {
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             budget: TimeBudget::default(),
             table: OnceLock::new(),
+            mail: MailSettings::Outbox(Outbox::new()),
+            app_base_url: Some(LOCAL_APP_BASE_URL.to_owned()),
         }
     }
 
@@ -120,6 +140,8 @@ impl Adapters {
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             budget: TimeBudget::default(),
             table: OnceLock::new(),
+            mail: MailSettings::Outbox(Outbox::new()),
+            app_base_url: Some(LOCAL_APP_BASE_URL.to_owned()),
         }
     }
 
@@ -190,6 +212,37 @@ impl Adapters {
     }
 }
 
+// ---------------------------------------------------------------- account lifecycle
+
+impl Adapters {
+    /// Links in mails point at `url` (the local gateway's own front page, when run locally).
+    pub fn with_app_base_url(mut self, url: impl Into<String>) -> Self {
+        self.app_base_url = Some(url.into());
+        self
+    }
+
+    pub fn app_base_url(&self) -> Result<String, StartupError> {
+        self.app_base_url.clone().ok_or(StartupError::MissingVariable(variables::APP_BASE_URL))
+    }
+
+    /// Whether a token may act for its account: its signature, expiry and session generation.
+    pub fn authenticate(&self) -> Result<Authenticate<JwtService, DynamoUsers>, StartupError> {
+        Ok(Authenticate::new(self.jwt()?, self.users()))
+    }
+
+    pub fn password_resets(&self) -> DynamoPasswordResets {
+        DynamoPasswordResets::new(self.table())
+    }
+
+    pub fn one_time_tokens(&self) -> RandomOneTimeTokens {
+        RandomOneTimeTokens
+    }
+
+    pub fn clock(&self) -> SystemClock {
+        SystemClock
+    }
+}
+
 fn required(name: &'static str) -> Result<String, StartupError> {
     std::env::var(name).map_err(|_| StartupError::MissingVariable(name))
 }
@@ -200,5 +253,102 @@ fn seconds(name: &'static str, default: Duration) -> Result<Duration, StartupErr
         Ok(value) => {
             value.trim().parse().map(Duration::from_secs).map_err(|_| StartupError::InvalidSeconds { name, value })
         }
+    }
+}
+
+// ---------------------------------------------------------------- mail
+
+/// Where a function's mail goes: Amazon SES when deployed, an in-memory outbox when run locally.
+#[derive(Clone, Debug)]
+enum MailSettings {
+    Ses {
+        /// `None` when unset: only functions that send mail need it, and they fail at start-up.
+        sender: Option<String>,
+        /// One SES client per container, built on first use.
+        mailer: OnceLock<SesMailer>,
+    },
+    Outbox(Outbox),
+}
+
+impl MailSettings {
+    fn from_env() -> Self {
+        let sender = std::env::var(variables::MAIL_SENDER).ok().filter(|sender| !sender.trim().is_empty());
+        Self::Ses { sender, mailer: OnceLock::new() }
+    }
+}
+
+impl Adapters {
+    /// Mail goes to `outbox` instead of SES: the local gateway shows what is captured there.
+    pub fn with_outbox(mut self, outbox: Outbox) -> Self {
+        self.mail = MailSettings::Outbox(outbox);
+        self
+    }
+
+    /// The outbox mail goes to; `None` when mail goes to SES.
+    pub fn outbox(&self) -> Option<Outbox> {
+        match &self.mail {
+            MailSettings::Outbox(outbox) => Some(outbox.clone()),
+            MailSettings::Ses { .. } => None,
+        }
+    }
+
+    /// The mailer; deployed, only functions that call this need `MAIL_SENDER`.
+    pub fn mailer(&self) -> Result<ConfiguredMailer, StartupError> {
+        match &self.mail {
+            MailSettings::Outbox(outbox) => Ok(ConfiguredMailer::Outbox(outbox.mailer())),
+            MailSettings::Ses { sender, mailer } => {
+                let sender = sender.as_ref().ok_or(StartupError::MissingVariable(variables::MAIL_SENDER))?;
+                let mailer =
+                    mailer.get_or_init(|| SesMailer::new(aws_clients::ses(&self.sdk, &self.budget), sender.clone()));
+                Ok(ConfiguredMailer::Ses(mailer.clone()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod mail_tests {
+    use conduit_domain::ports::{MailMessage, Mailer};
+    use conduit_domain::values::Email;
+
+    use super::*;
+
+    fn local() -> Adapters {
+        let keys = KeyRing { current: SigningKey::generate("test"), previous: None };
+        Adapters::local(SdkConfig::builder().behavior_version(BehaviorVersion::latest()).build(), "t", keys)
+    }
+
+    fn deployed(sender: Option<&str>) -> Adapters {
+        Adapters { mail: MailSettings::Ses { sender: sender.map(str::to_owned), mailer: OnceLock::new() }, ..local() }
+    }
+
+    #[tokio::test]
+    async fn locally_mail_is_captured_in_the_outbox_the_adapters_were_given() {
+        // Given local adapters handed the outbox the gateway shows
+        let outbox = Outbox::new();
+        let adapters = local().with_outbox(outbox.clone());
+        let message = MailMessage {
+            to: Email::parse("jake@example.com").expect("valid"),
+            subject: "Welcome to Conduit".into(),
+            text: String::new(),
+            html: String::new(),
+        };
+
+        // When a function's mailer sends a message
+        adapters.mailer().expect("a mailer").send(&message).await.expect("captured");
+
+        // Then that outbox holds it, and the adapters name it as theirs
+        assert_eq!(outbox.messages().len(), 1);
+        assert_eq!(adapters.outbox().map(|outbox| outbox.messages().len()), Some(1));
+    }
+
+    #[test]
+    fn deployed_mail_goes_through_ses_from_the_configured_sender_which_only_mailing_functions_need() {
+        let configured = deployed(Some("noreply@conduit.example"));
+        let unconfigured = deployed(None);
+
+        assert!(matches!(configured.mailer(), Ok(ConfiguredMailer::Ses(_))));
+        assert!(configured.outbox().is_none());
+        assert!(matches!(unconfigured.mailer(), Err(StartupError::MissingVariable("MAIL_SENDER"))));
     }
 }

@@ -12,6 +12,10 @@ pub enum DomainError {
     /// 401: e-mail and password do not match an account.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// 401: the token was revoked (a password change, a reset, "sign out everywhere") after it was
+    /// issued.
+    #[error("session revoked")]
+    SessionRevoked,
     /// 404: the named thing does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),

@@ -6,6 +6,8 @@
 
 pub mod article;
 pub mod error;
+pub mod mail_templates;
+pub mod password_reset;
 pub mod ports;
 pub mod usecases;
 pub mod user;

@@ -3,8 +3,9 @@
 //! the body keeps the API's error shape. Routes where authentication is optional have no authorizer:
 //! the function verifies a token itself when one is sent. See "Authentication" in README.md.
 
-use conduit_domain::ports::{TokenRejection, TokenVerifier};
-use conduit_domain::values::UserId;
+use conduit_domain::ports::{SessionReader, TokenRejection, TokenVerifier};
+use conduit_domain::usecases::Authenticate;
+use conduit_domain::values::{Session, SessionGeneration, UserId};
 use lambda_http::http::header;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
@@ -17,11 +18,15 @@ pub const CONTEXT_REFUSAL: &str = "refusal";
 /// Unix seconds at which the token expires: API Gateway may serve a cached "allowed" answer for a
 /// while, so the function re-checks expiry itself.
 pub const CONTEXT_EXPIRES_AT: &str = "expiresAt";
+/// The session generation the token carries, so functions that read the account anyway can refuse
+/// a revoked token at once, whatever the authorizer's cache still says.
+pub const CONTEXT_SESSION_GENERATION: &str = "sessionGeneration";
 
 /// A caller the authorizer vouched for, with the token it presented (echoed back in User bodies).
 #[derive(Debug, Clone)]
 pub struct AuthenticatedCaller {
     pub user_id: UserId,
+    pub session: Session,
     pub token: String,
 }
 
@@ -51,32 +56,60 @@ pub fn require_caller(request: &Request) -> Result<AuthenticatedCaller, ApiError
     };
     if let Some(user_id) = fields.get(CONTEXT_USER_ID).and_then(|value| value.as_str()) {
         let user_id = UserId::parse(user_id).map_err(|_| ApiError::Unauthorized("invalid"))?;
-        let expires_at = fields.get(CONTEXT_EXPIRES_AT).and_then(unix_seconds).unwrap_or(0);
+        let expires_at = fields.get(CONTEXT_EXPIRES_AT).and_then(context_number).unwrap_or(0);
         if expires_at <= unix_now() {
             return Err(ApiError::Unauthorized("expired"));
         }
+        // Absent only in answers cached from before generations existed: those tokens are of the first.
+        let generation = fields
+            .get(CONTEXT_SESSION_GENERATION)
+            .and_then(context_number)
+            .and_then(|value| u32::try_from(value).ok())
+            .map_or(SessionGeneration::FIRST, SessionGeneration::from_stored);
         conduit_telemetry::record_user(&user_id.to_string());
-        return Ok(AuthenticatedCaller { user_id, token });
+        return Ok(AuthenticatedCaller { user_id, session: Session { user: user_id, generation }, token });
     }
     let refusal = fields.get(CONTEXT_REFUSAL).and_then(|value| value.as_str());
     Err(ApiError::Unauthorized(refusal_reason(refusal)))
 }
 
 /// The caller of a route where authentication is optional: no `Authorization` header is an
-/// anonymous caller, but a header with a bad token is refused (401), never silently anonymous.
-pub async fn optional_caller<V: TokenVerifier>(request: &Request, verifier: &V) -> Result<Option<UserId>, ApiError> {
+/// anonymous caller, but a header with a bad or revoked token is refused (401), never silently
+/// anonymous. No authorizer runs on these routes, so revocation is checked here, on every request.
+pub async fn optional_caller<V: TokenVerifier, S: SessionReader>(
+    request: &Request,
+    authenticate: &Authenticate<V, S>,
+) -> Result<Option<UserId>, ApiError> {
     let Some(header) = request.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
     let token = header.to_str().ok().and_then(token_from_header).ok_or(ApiError::Unauthorized("invalid"))?;
-    match verifier.verify(token).await {
-        Ok(user) => {
-            conduit_telemetry::record_user(&user.to_string());
-            Ok(Some(user))
+    match authenticate.execute(token).await {
+        Ok(session) => {
+            conduit_telemetry::record_user(&session.user.to_string());
+            Ok(Some(session.user))
         }
-        Err(TokenRejection::Invalid) => Err(ApiError::Unauthorized("invalid")),
-        Err(TokenRejection::Expired) => Err(ApiError::Unauthorized("expired")),
-        Err(TokenRejection::Unavailable(cause)) => Err(cause.into()),
+        Err(rejection) => Err(rejection_error(rejection)),
+    }
+}
+
+/// A refused token as the API answers it.
+pub fn rejection_error(rejection: TokenRejection) -> ApiError {
+    match rejection {
+        TokenRejection::Invalid => ApiError::Unauthorized("invalid"),
+        TokenRejection::Expired => ApiError::Unauthorized("expired"),
+        TokenRejection::Revoked => ApiError::Unauthorized("revoked"),
+        TokenRejection::Unavailable(cause) => cause.into(),
+    }
+}
+
+/// The refusal reason the authorizer passes in its context for a refused token.
+pub fn refusal_of(rejection: &TokenRejection) -> Option<&'static str> {
+    match rejection {
+        TokenRejection::Invalid => Some("invalid"),
+        TokenRejection::Expired => Some("expired"),
+        TokenRejection::Revoked => Some("revoked"),
+        TokenRejection::Unavailable(_) => None,
     }
 }
 
@@ -85,13 +118,14 @@ pub fn refusal_reason(refusal: Option<&str>) -> &'static str {
     match refusal {
         Some("expired") => "expired",
         Some("missing") => "missing",
+        Some("revoked") => "revoked",
         _ => "invalid",
     }
 }
 
-/// Reads a Unix time from the authorizer context. The authorizer writes a number, but API
+/// Reads a whole number (a Unix time, a generation) from the authorizer context. The authorizer writes a number, but API
 /// Gateway documents context values as strings, numbers or booleans, so a string is accepted too.
-fn unix_seconds(value: &serde_json::Value) -> Option<u64> {
+fn context_number(value: &serde_json::Value) -> Option<u64> {
     value.as_u64().or_else(|| value.as_str()?.trim().parse().ok())
 }
 
@@ -116,10 +150,10 @@ mod tests {
     }
 
     #[test]
-    fn an_expiry_in_the_authorizer_context_is_read_as_a_number_or_a_string() {
-        assert_eq!(unix_seconds(&serde_json::json!(1_700_000_000u64)), Some(1_700_000_000));
-        assert_eq!(unix_seconds(&serde_json::json!("1700000000")), Some(1_700_000_000));
-        assert_eq!(unix_seconds(&serde_json::json!("soon")), None);
-        assert_eq!(unix_seconds(&serde_json::json!(-5)), None);
+    fn a_number_in_the_authorizer_context_is_read_as_a_number_or_a_string() {
+        assert_eq!(context_number(&serde_json::json!(1_700_000_000u64)), Some(1_700_000_000));
+        assert_eq!(context_number(&serde_json::json!("1700000000")), Some(1_700_000_000));
+        assert_eq!(context_number(&serde_json::json!("soon")), None);
+        assert_eq!(context_number(&serde_json::json!(-5)), None);
     }
 }

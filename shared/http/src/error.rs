@@ -15,7 +15,7 @@ pub enum ApiError {
     /// 422: field errors, from parsing the body or from the domain's rules.
     #[error("{0}")]
     Validation(ValidationErrors),
-    /// 401: no usable credentials (the message says why: missing, invalid, expired).
+    /// 401: no usable credentials (the message says why: missing, invalid, expired, revoked).
     #[error("unauthorized: token {0}")]
     Unauthorized(&'static str),
     /// 401: login with an unknown e-mail or a wrong password.
@@ -118,6 +118,7 @@ impl From<DomainError> for ApiError {
         match error {
             DomainError::Validation(errors) => Self::Validation(errors),
             DomainError::InvalidCredentials => Self::InvalidCredentials,
+            DomainError::SessionRevoked => Self::Unauthorized("revoked"),
             DomainError::NotFound(what) => Self::NotFound(what),
             DomainError::Forbidden => Self::Forbidden,
             DomainError::Conflict => Self::Conflict,

@@ -16,7 +16,10 @@ use crate::dto::articles::{ArticleChangeFields, ArticleEnvelope, ArticleResponse
 use crate::dto::comments::{CommentEnvelope, CommentResponse, CommentsResponse};
 use crate::dto::profiles::ProfileResponse;
 use crate::dto::tags::TagsResponse;
-use crate::dto::users::{LoginFields, RegistrationFields, UpdateFields, UserEnvelope, UserResponse};
+use crate::dto::users::{
+    Accepted, LoginFields, PasswordResetConfirmFields, PasswordResetRequestFields, RegistrationFields, UpdateFields,
+    UserEnvelope, UserResponse,
+};
 use crate::error_body::ErrorBody;
 use crate::routes::{Auth, ROUTES, Route};
 
@@ -81,6 +84,28 @@ fn contract(function: &str, schemas: &mut Schemas) -> Option<Contract> {
                 Some(response),
             )
         }
+        "revoke-sessions" => {
+            plain("Sign out everywhere: every token issued so far stops working, this one included", None, 204, None)
+        }
+        "request-password-reset" => {
+            let request = schemas.envelope::<UserEnvelope<PasswordResetRequestFields>, PasswordResetRequestFields>();
+            plain(
+                "E-mail a one-time link to set a new password (the same answer whether or not the address has an account)",
+                Some(request),
+                202,
+                Some(schemas.named::<Accepted>()),
+            )
+        }
+        "confirm-password-reset" => {
+            let request = schemas.envelope::<UserEnvelope<PasswordResetConfirmFields>, PasswordResetConfirmFields>();
+            let response = schemas.named::<UserResponse>();
+            plain(
+                "Set a new password with the token of a reset link; revokes every earlier token",
+                Some(request),
+                200,
+                Some(response),
+            )
+        }
         "get-profile" => plain("A user's profile", None, 200, Some(schemas.named::<ProfileResponse>())),
         "follow-user" => plain("Follow a user", None, 200, Some(schemas.named::<ProfileResponse>())),
         "unfollow-user" => plain("Stop following a user", None, 200, Some(schemas.named::<ProfileResponse>())),
@@ -130,6 +155,7 @@ fn contract(function: &str, schemas: &mut Schemas) -> Option<Contract> {
 fn status_text(status: u16) -> &'static str {
     match status {
         201 => "Created",
+        202 => "Accepted",
         204 => "No Content",
         _ => "OK",
     }
@@ -191,13 +217,13 @@ fn operation(route: &Route, contract: Contract, errors: &RefOr<Schema>) -> Opera
         Auth::Required => {
             operation = operation
                 .security(SecurityRequirement::new(TOKEN_SCHEME, Vec::<String>::new()))
-                .response("401", error("Missing, invalid or expired token"));
+                .response("401", error("Missing, invalid, expired or revoked token"));
         }
         Auth::Optional => {
             operation = operation
                 .security(SecurityRequirement::new(TOKEN_SCHEME, Vec::<String>::new()))
                 .security(SecurityRequirement::default())
-                .response("401", error("Invalid or expired token (a token is optional)"));
+                .response("401", error("Invalid, expired or revoked token (a token is optional)"));
         }
         Auth::None if route.function == "login-user" => {
             operation = operation.response("401", error("Wrong e-mail or password"));

@@ -34,6 +34,14 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/api/users/login", function: "login-user", auth: Auth::None },
     Route { method: "GET", path: "/api/user", function: "get-current-user", auth: Auth::Required },
     Route { method: "PUT", path: "/api/user", function: "update-current-user", auth: Auth::Required },
+    Route { method: "DELETE", path: "/api/user/sessions", function: "revoke-sessions", auth: Auth::Required },
+    Route { method: "POST", path: "/api/users/password-reset", function: "request-password-reset", auth: Auth::None },
+    Route {
+        method: "POST",
+        path: "/api/users/password-reset/confirm",
+        function: "confirm-password-reset",
+        auth: Auth::None,
+    },
     Route { method: "GET", path: "/api/profiles/{username}", function: "get-profile", auth: Auth::Optional },
     Route { method: "POST", path: "/api/profiles/{username}/follow", function: "follow-user", auth: Auth::Required },
     Route {
@@ -191,7 +199,7 @@ mod tests {
 /// API-level settings that `template.yaml` declares and the local gateway applies.
 pub mod api_settings {
     /// How long API Gateway reuses an authorizer answer for the same `Authorization` header.
-    pub const AUTHORIZER_CACHE_TTL_SECONDS: u64 = 300;
+    pub const AUTHORIZER_CACHE_TTL_SECONDS: u64 = 60;
     /// CORS: browsers on any origin may call; credentials travel in a header, not in cookies.
     pub const CORS_ALLOW_ORIGINS: &[&str] = &["*"];
     pub const CORS_ALLOW_HEADERS: &[&str] = &["authorization", "content-type"];

@@ -22,6 +22,17 @@ pub fn username_claim(canonical_username: &str) -> Key {
     (format!("USERNAME#{canonical_username}"), "USERNAME".to_owned())
 }
 
+/// An account's password-reset state: `PK = USER#<ulid>`, `SK = PASSWORD_RESET`.
+pub fn password_reset(user: &str) -> Key {
+    (format!("USER#{user}"), "PASSWORD_RESET".to_owned())
+}
+
+/// Which account a reset link (by the digest of its secret) belongs to:
+/// `PK = RESET_LINK#<sha-256 hex>`, `SK = RESET_LINK`.
+pub fn reset_link(digest: &str) -> Key {
+    (format!("RESET_LINK#{digest}"), "RESET_LINK".to_owned())
+}
+
 /// The key attributes of the table (`None`) or of an index.
 pub fn key_attributes(index: Option<&str>) -> (&'static str, &'static str) {
     match index {

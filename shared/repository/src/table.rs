@@ -120,11 +120,23 @@ impl Table {
     }
 
     pub(crate) async fn get(&self, key: Key, consistent: bool) -> Result<Option<Item>, RepositoryError> {
+        self.get_projected(key, None, consistent).await
+    }
+
+    /// Like [`Self::get`], reading only the attributes `projection` names (a ProjectionExpression):
+    /// for hot paths that need one small attribute of a larger item.
+    pub(crate) async fn get_projected(
+        &self,
+        key: Key,
+        projection: Option<&str>,
+        consistent: bool,
+    ) -> Result<Option<Item>, RepositoryError> {
         let output = self
             .client
             .get_item()
             .table_name(self.name())
             .set_key(Some(Self::key(key)))
+            .set_projection_expression(projection.map(str::to_owned))
             .consistent_read(consistent)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()

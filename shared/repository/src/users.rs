@@ -4,8 +4,8 @@
 
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use conduit_domain::User;
-use conduit_domain::ports::{StoreError, UniqueField, UserReader, UserWriter};
-use conduit_domain::values::{Bio, Email, ImageUrl, PasswordHash, Timestamp, UserId, Username};
+use conduit_domain::ports::{SessionReader, StoreError, UniqueField, UserReader, UserWriter};
+use conduit_domain::values::{Bio, Email, ImageUrl, PasswordHash, SessionGeneration, Timestamp, UserId, Username};
 use serde::{Deserialize, Serialize};
 
 use crate::error::RepositoryError;
@@ -36,6 +36,9 @@ pub(crate) struct UserItem {
     image: Option<String>,
     created_at: String,
     updated_at: String,
+    /// Absent on accounts stored before sessions could be revoked: the first generation.
+    #[serde(default)]
+    session_generation: u32,
     version: u64,
     /// Articles this user has published.
     #[serde(default)]
@@ -69,6 +72,7 @@ impl UserItem {
             image: user.image.as_ref().map(|image| image.as_str().to_owned()),
             created_at: user.created_at.to_iso8601(),
             updated_at: user.updated_at.to_iso8601(),
+            session_generation: user.session_generation.value(),
             version: user.version,
             articles_count: 0,
             favorites_count: 0,
@@ -96,6 +100,7 @@ impl UserItem {
             image: self.image.as_deref().map(ImageUrl::parse).transpose().map_err(corrupt("image"))?.flatten(),
             created_at: Timestamp::parse_iso8601(&self.created_at).map_err(corrupt("created_at"))?,
             updated_at: Timestamp::parse_iso8601(&self.updated_at).map_err(corrupt("updated_at"))?,
+            session_generation: SessionGeneration::from_stored(self.session_generation),
             version: self.version,
         })
     }
@@ -128,41 +133,7 @@ impl DynamoUsers {
 
     /// Sets the account's own fields, leaving the counters alone, if the version is unchanged.
     fn user_update(&self, previous: &User, updated: &User) -> Result<TransactWriteItem, RepositoryError> {
-        let mut set = vec![
-            "username = :username",
-            "email = :email",
-            "password_hash = :password_hash",
-            "updated_at = :updated_at",
-        ];
-        set.push("version = :version");
-        let mut values = vec![
-            (":expected", number(previous.version)),
-            (":username", text(updated.username.as_str())),
-            (":email", text(updated.email.as_str())),
-            (":password_hash", text(updated.password_hash.as_phc())),
-            (":updated_at", text(updated.updated_at.to_iso8601())),
-            (":version", number(updated.version)),
-        ];
-        let mut remove = Vec::new();
-        // Optional fields are set when present and removed when cleared.
-        for (attribute, assignment, placeholder, value) in [
-            ("bio", "bio = :bio", ":bio", updated.bio.as_ref().map(|bio| bio.as_str())),
-            ("image", "image = :image", ":image", updated.image.as_ref().map(|image| image.as_str())),
-        ] {
-            match value {
-                Some(value) => {
-                    set.push(assignment);
-                    values.push((placeholder, text(value)));
-                }
-                None => remove.push(attribute),
-            }
-        }
-        let mut expression = format!("SET {}", set.join(", "));
-        if !remove.is_empty() {
-            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
-        }
-        let key = keys::user(&updated.id.to_string());
-        writes::update(&self.table, key, &expression, "version = :expected", values)
+        user_update(&self.table, previous, updated)
     }
 
     /// Runs the transaction; `meaning` names, per item in order, which unique field a failed
@@ -188,6 +159,53 @@ impl DynamoUsers {
     }
 }
 
+/// The write of an account's own fields (not its counters, not its claims), conditional on the
+/// version `previous` was read at; shared with the writes that change an account alongside other
+/// items (a completed password reset).
+pub(crate) fn user_update(
+    table: &Table,
+    previous: &User,
+    updated: &User,
+) -> Result<TransactWriteItem, RepositoryError> {
+    let mut set = vec![
+        "username = :username",
+        "email = :email",
+        "password_hash = :password_hash",
+        "updated_at = :updated_at",
+        "session_generation = :session_generation",
+        "version = :version",
+    ];
+    let mut values = vec![
+        (":expected", number(previous.version)),
+        (":username", text(updated.username.as_str())),
+        (":email", text(updated.email.as_str())),
+        (":password_hash", text(updated.password_hash.as_phc())),
+        (":updated_at", text(updated.updated_at.to_iso8601())),
+        (":version", number(updated.version)),
+        (":session_generation", number(updated.session_generation.value())),
+    ];
+    let mut remove = Vec::new();
+    // Optional fields are set when present and removed when cleared.
+    for (attribute, assignment, placeholder, value) in [
+        ("bio", "bio = :bio", ":bio", updated.bio.as_ref().map(|bio| bio.as_str())),
+        ("image", "image = :image", ":image", updated.image.as_ref().map(|image| image.as_str())),
+    ] {
+        match value {
+            Some(value) => {
+                set.push(assignment);
+                values.push((placeholder, text(value)));
+            }
+            None => remove.push(attribute),
+        }
+    }
+    let mut expression = format!("SET {}", set.join(", "));
+    if !remove.is_empty() {
+        expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+    }
+    let key = keys::user(&updated.id.to_string());
+    writes::update(table, key, &expression, "version = :expected", values)
+}
+
 impl UserReader for DynamoUsers {
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let item = self.table.get(keys::user(&id.to_string()), true).await?;
@@ -200,6 +218,28 @@ impl UserReader for DynamoUsers {
 
     async fn find_by_username(&self, username: &Username) -> Result<Option<User>, StoreError> {
         Ok(self.find_by_claim(keys::username_claim(&username.canonical())).await?)
+    }
+}
+
+impl SessionReader for DynamoUsers {
+    /// Eventually consistent and projected to one attribute: the cheapest read (half a read unit)
+    /// on the path of every authenticated request. A revocation may take that long (typically
+    /// well under a second) to be seen.
+    async fn current_generation(&self, id: UserId) -> Result<Option<SessionGeneration>, StoreError> {
+        let key = keys::user(&id.to_string());
+        let Some(item) = self.table.get_projected(key, Some("id, session_generation"), false).await? else {
+            return Ok(None);
+        };
+        let generation = match item.get("session_generation") {
+            Some(value) => value.as_n().ok().and_then(|number| number.parse().ok()).ok_or_else(|| {
+                RepositoryError::CorruptItem {
+                    key: format!("USER#{id}"),
+                    source: "session_generation is not a whole number".into(),
+                }
+            })?,
+            None => 0,
+        };
+        Ok(Some(SessionGeneration::from_stored(generation)))
     }
 }
 

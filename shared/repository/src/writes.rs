@@ -23,6 +23,20 @@ pub(crate) fn put(
     Ok(TransactWriteItem::builder().put(built(put.build())?).build())
 }
 
+/// Puts an already encoded item if `condition` (with its values) holds.
+pub(crate) fn put_if(
+    table: &Table,
+    item: crate::table::Item,
+    condition: &str,
+    values: Vec<(&str, AttributeValue)>,
+) -> Result<TransactWriteItem, RepositoryError> {
+    let mut put = Put::builder().table_name(table.name()).set_item(Some(item)).condition_expression(condition);
+    for (name, value) in values {
+        put = put.expression_attribute_values(name, value);
+    }
+    Ok(TransactWriteItem::builder().put(built(put.build())?).build())
+}
+
 /// Deletes `key`; `condition` (with its values) must hold, e.g. `attribute_exists(PK)`.
 pub(crate) fn delete(
     table: &Table,

@@ -23,7 +23,26 @@ pub const METRIC_NAMES: &[&str] = &[
     "ArticlesPublished",
     "CommentsPosted",
     "DependencyFailures",
+    "PasswordResetMailsSent",
+    "PasswordResetMailsRefused",
 ];
+
+/// Counts one occurrence of an event a request's outcome does not show (its answer is the same
+/// either way), as an EMF line of its own without dimensions.
+pub fn emit_count(metric: &'static str) {
+    println!("{}", count_document(metric));
+}
+
+fn count_document(metric: &'static str) -> Value {
+    let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_millis()).unwrap_or(0);
+    json!({
+        "_aws": {
+            "Timestamp": timestamp as u64,
+            "CloudWatchMetrics": [{ "Namespace": NAMESPACE, "Dimensions": [[]], "Metrics": [{ "Name": metric, "Unit": "Count" }] }],
+        },
+        metric: 1,
+    })
+}
 
 /// A business event worth counting, emitted by the endpoint that makes it happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +175,15 @@ mod tests {
         assert_eq!((refused["ClientErrors"].clone(), refused["ServerErrors"].clone()), (json!(1), json!(0)));
         assert!(refused.get("UsersRegistered").is_none());
         assert_eq!((failed["ClientErrors"].clone(), failed["ServerErrors"].clone()), (json!(0), json!(1)));
+    }
+
+    #[test]
+    fn a_counted_event_is_its_own_emf_document() {
+        let emf = count_document("PasswordResetMailsRefused");
+
+        assert_eq!(emf["PasswordResetMailsRefused"], 1);
+        assert_eq!(emf["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"], "PasswordResetMailsRefused");
+        assert_eq!(emf["_aws"]["CloudWatchMetrics"][0]["Namespace"], NAMESPACE);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 use std::future::Future;
 
 use crate::error::InfrastructureError;
-use crate::values::{Password, PasswordHash, UserId};
+use crate::values::{Password, PasswordHash, Session};
 
 pub trait PasswordHasher: Send + Sync {
     fn hash(&self, password: &Password) -> Result<PasswordHash, InfrastructureError>;
@@ -14,7 +14,7 @@ pub trait PasswordHasher: Send + Sync {
 
 /// Issues the bearer token a client presents on later requests.
 pub trait TokenIssuer: Send + Sync {
-    fn issue(&self, user: UserId) -> impl Future<Output = Result<String, InfrastructureError>> + Send;
+    fn issue(&self, session: Session) -> impl Future<Output = Result<String, InfrastructureError>> + Send;
 }
 
 /// Why a presented token was not accepted.
@@ -26,12 +26,17 @@ pub enum TokenRejection {
     /// Past its expiry (401).
     #[error("token has expired")]
     Expired,
-    /// The keys to check it with cannot be read (500: our fault, not the client's).
+    /// Issued before the account revoked its sessions (401).
+    #[error("token has been revoked")]
+    Revoked,
+    /// The keys to check it with, or the account's sessions, cannot be read (503 or 500: not the
+    /// client's fault).
     #[error(transparent)]
     Unavailable(#[from] InfrastructureError),
 }
 
-/// Checks a bearer token and tells whose it is.
+/// Checks a bearer token's signature and expiry and tells what session it asserts. Whether that
+/// session is still current is the account's to say (see `usecases::Authenticate`).
 pub trait TokenVerifier: Send + Sync {
-    fn verify(&self, token: &str) -> impl Future<Output = Result<UserId, TokenRejection>> + Send;
+    fn verify(&self, token: &str) -> impl Future<Output = Result<Session, TokenRejection>> + Send;
 }

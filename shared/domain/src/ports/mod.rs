@@ -3,6 +3,8 @@
 
 mod articles;
 mod credentials;
+mod mail;
+mod password_resets;
 mod users;
 
 pub use articles::{
@@ -10,4 +12,6 @@ pub use articles::{
     FollowWriter, Relations, RelationsReader, SummaryPage, TagReader,
 };
 pub use credentials::{PasswordHasher, TokenIssuer, TokenRejection, TokenVerifier};
-pub use users::{StoreError, UniqueField, UserReader, UserWriter};
+pub use mail::{MailMessage, Mailer};
+pub use password_resets::{Clock, OneTimeTokens, PasswordResets, SystemClock};
+pub use users::{SessionReader, StoreError, UniqueField, UserReader, UserWriter};

@@ -2,7 +2,7 @@ use std::future::Future;
 
 use crate::error::InfrastructureError;
 use crate::user::User;
-use crate::values::{Email, UserId, Username};
+use crate::values::{Email, SessionGeneration, UserId, Username};
 
 /// A value that must be unique across accounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,4 +54,14 @@ pub trait UserWriter: Send + Sync {
     /// Replaces `previous` (as read, with its version) by `updated`; claims a changed e-mail or
     /// username and releases the old one in the same atomic write.
     fn update(&self, previous: &User, updated: &User) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Answers the one question every authenticated request asks: which session generation does the
+/// account accept now? Kept apart from [`UserReader`] so it can be answered with the smallest read.
+pub trait SessionReader: Send + Sync {
+    /// `None` when the account does not exist.
+    fn current_generation(
+        &self,
+        user: UserId,
+    ) -> impl Future<Output = Result<Option<SessionGeneration>, StoreError>> + Send;
 }

@@ -7,11 +7,16 @@ use std::sync::{Arc, Mutex};
 use crate::User;
 use crate::article::{Article, ArticleSummary};
 use crate::error::InfrastructureError;
+use crate::password_reset::PasswordReset;
 use crate::ports::{
-    ArticleFilter, ArticleReader, ArticleWriter, FollowWriter, PasswordHasher, Relations, RelationsReader, StoreError,
-    SummaryPage, TokenIssuer, UniqueField, UserReader, UserWriter,
+    ArticleFilter, ArticleReader, ArticleWriter, Clock, FollowWriter, MailMessage, Mailer, OneTimeTokens,
+    PasswordHasher, PasswordResets, Relations, RelationsReader, SessionReader, StoreError, SummaryPage, TokenIssuer,
+    TokenRejection, TokenVerifier, UniqueField, UserReader, UserWriter,
 };
-use crate::values::{ArticleId, Email, Page, Password, PasswordHash, Slug, UserId, Username};
+use crate::values::{
+    ArticleId, Email, Page, Password, PasswordHash, ResetToken, Session, SessionGeneration, Slug, Timestamp,
+    TokenDigest, UserId, Username,
+};
 
 #[derive(Clone, Default)]
 pub struct InMemoryUsers(Arc<Mutex<HashMap<UserId, User>>>);
@@ -44,6 +49,11 @@ impl InMemoryUsers {
         self.0.lock().expect("lock").get(&id).cloned()
     }
 
+    /// Stores `user` as is, as a change made elsewhere would.
+    pub fn replace(&self, user: User) {
+        self.0.lock().expect("lock").insert(user.id, user);
+    }
+
     fn clashes(users: &HashMap<UserId, User>, candidate: &User) -> Vec<UniqueField> {
         let others = || users.values().filter(|other| other.id != candidate.id);
         let mut taken = Vec::new();
@@ -70,6 +80,12 @@ impl UserReader for InMemoryUsers {
     async fn find_by_username(&self, username: &Username) -> Result<Option<User>, StoreError> {
         let users = self.0.lock().expect("lock");
         Ok(users.values().find(|user| user.username.canonical() == username.canonical()).cloned())
+    }
+}
+
+impl SessionReader for InMemoryUsers {
+    async fn current_generation(&self, user: UserId) -> Result<Option<SessionGeneration>, StoreError> {
+        Ok(self.get(user).map(|user| user.session_generation))
     }
 }
 
@@ -113,11 +129,127 @@ impl PasswordHasher for FakeHasher {
     fn verify_against_nothing(&self, _password: &Password) {}
 }
 
+/// Tokens that spell out their session: `token-for-<user>@<generation>`.
 pub struct FakeTokens;
 
 impl TokenIssuer for FakeTokens {
-    async fn issue(&self, user: UserId) -> Result<String, InfrastructureError> {
-        Ok(format!("token-for-{user}"))
+    async fn issue(&self, session: Session) -> Result<String, InfrastructureError> {
+        Ok(format!("token-for-{}@{}", session.user, session.generation.value()))
+    }
+}
+
+impl TokenVerifier for FakeTokens {
+    async fn verify(&self, token: &str) -> Result<Session, TokenRejection> {
+        let (user, generation) =
+            token.strip_prefix("token-for-").and_then(|rest| rest.split_once('@')).ok_or(TokenRejection::Invalid)?;
+        let user = UserId::parse(user).map_err(|_| TokenRejection::Invalid)?;
+        let generation = generation.parse().map_err(|_| TokenRejection::Invalid)?;
+        Ok(Session { user, generation: SessionGeneration::from_stored(generation) })
+    }
+}
+
+/// Reset state in memory, with the same version checks as the table.
+#[derive(Clone, Default)]
+pub struct InMemoryResets {
+    states: Arc<Mutex<HashMap<UserId, PasswordReset>>>,
+    holders: Arc<Mutex<HashMap<TokenDigest, UserId>>>,
+    users: InMemoryUsers,
+}
+
+impl InMemoryResets {
+    pub fn sharing(users: &InMemoryUsers) -> Self {
+        Self { users: users.clone(), ..Self::default() }
+    }
+
+    pub fn state(&self, user: UserId) -> Option<PasswordReset> {
+        self.states.lock().expect("lock").get(&user).cloned()
+    }
+}
+
+impl PasswordResets for InMemoryResets {
+    async fn find(&self, user: UserId) -> Result<Option<PasswordReset>, StoreError> {
+        Ok(self.state(user))
+    }
+
+    async fn save_request(&self, next: &PasswordReset) -> Result<(), StoreError> {
+        let mut states = self.states.lock().expect("lock");
+        let stored = states.get(&next.user).map_or(0, |state| state.version);
+        if stored + 1 != next.version {
+            return Err(StoreError::Conflict);
+        }
+        if let Some(pending) = &next.pending {
+            self.holders.lock().expect("lock").insert(pending.digest.clone(), next.user);
+        }
+        states.insert(next.user, next.clone());
+        Ok(())
+    }
+
+    async fn holder_of(&self, digest: &TokenDigest) -> Result<Option<UserId>, StoreError> {
+        Ok(self.holders.lock().expect("lock").get(digest).copied())
+    }
+
+    async fn complete(&self, completed: &PasswordReset, previous: &User, updated: &User) -> Result<(), StoreError> {
+        let stored = self.state(completed.user).map_or(0, |state| state.version);
+        if stored + 1 != completed.version {
+            return Err(StoreError::Conflict);
+        }
+        self.users.update(previous, updated).await?;
+        self.states.lock().expect("lock").insert(completed.user, completed.clone());
+        Ok(())
+    }
+}
+
+/// Numbered tokens (`000…001`, `000…002`, …) and a readable "digest" of them.
+#[derive(Clone, Default)]
+pub struct CountingTokens(Arc<Mutex<u64>>);
+
+impl OneTimeTokens for CountingTokens {
+    fn generate(&self) -> ResetToken {
+        let mut issued = self.0.lock().expect("lock");
+        *issued += 1;
+        ResetToken::parse(&format!("{:0>43}", *issued)).expect("43 digits")
+    }
+
+    fn digest(&self, token: &ResetToken) -> TokenDigest {
+        TokenDigest::from_hex(format!("digest-of-{}", token.expose()))
+    }
+}
+
+/// A clock that stands still until moved.
+#[derive(Clone)]
+pub struct FixedClock(Arc<Mutex<Timestamp>>);
+
+impl FixedClock {
+    pub fn at(iso: &str) -> Self {
+        Self(Arc::new(Mutex::new(Timestamp::parse_iso8601(iso).expect("valid instant"))))
+    }
+
+    pub fn advance(&self, by: std::time::Duration) {
+        let mut now = self.0.lock().expect("lock");
+        *now = now.plus(by);
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().expect("lock")
+    }
+}
+
+/// Keeps what it was asked to send.
+#[derive(Clone, Default)]
+pub struct RecordingMailer(Arc<Mutex<Vec<MailMessage>>>);
+
+impl RecordingMailer {
+    pub fn sent(&self) -> Vec<MailMessage> {
+        self.0.lock().expect("lock").clone()
+    }
+}
+
+impl Mailer for RecordingMailer {
+    async fn send(&self, message: &MailMessage) -> Result<(), InfrastructureError> {
+        self.0.lock().expect("lock").push(message.clone());
+        Ok(())
     }
 }
 

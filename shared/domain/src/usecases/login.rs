@@ -44,7 +44,7 @@ impl<R: UserReader, H: PasswordHasher, T: TokenIssuer> Login<R, H, T> {
         if !self.hasher.verify(&password, &user.password_hash)? {
             return Err(DomainError::InvalidCredentials);
         }
-        let token = self.tokens.issue(user.id).await?;
+        let token = self.tokens.issue(user.session()).await?;
         Ok(AuthenticatedUser { user, token })
     }
 }

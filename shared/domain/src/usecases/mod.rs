@@ -2,12 +2,15 @@
 //! objects (collecting every field error), decides, and talks to the outside only through ports.
 
 mod articles;
+mod authenticate;
 mod comments;
 mod get_current_user;
 mod login;
+mod password_reset;
 mod personalize;
 mod profiles;
 mod register;
+mod sessions;
 mod tags;
 mod update_user;
 
@@ -15,16 +18,21 @@ pub use articles::{
     ArticleChanges, ArticleDraft, ArticleQuery, ChangeFavorite, CreateArticle, DeleteArticle, FeedArticles, GetArticle,
     ListArticles, UpdateArticle,
 };
+pub use authenticate::Authenticate;
 pub use comments::{AddComment, DeleteComment, ListComments};
 pub use get_current_user::GetCurrentUser;
 pub use login::{Login, LoginInput};
+pub use password_reset::{ConfirmPasswordReset, PasswordResetConfirmation, RequestPasswordReset, ResetRequestOutcome};
 pub use profiles::{ChangeFollow, GetProfile};
 pub use register::{RegisterUser, Registration};
+pub use sessions::RevokeSessions;
 pub use tags::ListTags;
-pub use update_user::{FieldUpdate, UpdateUser, UserChanges};
+pub use update_user::{FieldUpdate, UpdateUser, UpdatedUser, UserChanges};
 
-use crate::User;
+use crate::ports::UserReader;
 use crate::validation::{InvalidValue, ValidationErrors};
+use crate::values::Session;
+use crate::{DomainError, User};
 
 /// A user together with a fresh token for them: what registering and logging in hand back.
 #[derive(Debug, Clone)]
@@ -42,6 +50,12 @@ fn required<T>(
 ) -> Option<T> {
     let parsed = raw.ok_or_else(InvalidValue::blank).and_then(parse);
     errors.check(field, parsed)
+}
+
+/// The caller's account, if the session the caller presents is still current.
+async fn current_account<R: UserReader>(users: &R, session: Session) -> Result<User, DomainError> {
+    let user = users.find_by_id(session.user).await?.ok_or(DomainError::NotFound("user"))?;
+    if session.is_current(user.session_generation) { Ok(user) } else { Err(DomainError::SessionRevoked) }
 }
 
 #[cfg(test)]

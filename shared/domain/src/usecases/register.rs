@@ -36,7 +36,7 @@ impl<W: UserWriter, H: PasswordHasher, T: TokenIssuer> RegisterUser<W, H, T> {
         };
 
         let user = User::register(username, email, self.hasher.hash(&password)?);
-        let token = self.tokens.issue(user.id).await?;
+        let token = self.tokens.issue(user.session()).await?;
         self.users.insert(&user).await?;
         Ok(AuthenticatedUser { user, token })
     }
@@ -61,7 +61,7 @@ mod tests {
             register.execute(registration("jake", "jake@jake.jake", "jakejake")).await.expect("registered");
 
         assert_eq!(registered.user.username.as_str(), "jake");
-        assert_eq!(registered.token, format!("token-for-{}", registered.user.id));
+        assert_eq!(registered.token, format!("token-for-{}@0", registered.user.id));
         let stored = users.get(registered.user.id).expect("stored");
         assert_eq!(stored.password_hash.as_phc(), "hashed:jakejake");
     }
@@ -70,7 +70,7 @@ mod tests {
     async fn when_no_token_can_be_issued_nothing_is_stored() {
         struct KeysUnavailable;
         impl TokenIssuer for KeysUnavailable {
-            async fn issue(&self, _: crate::values::UserId) -> Result<String, InfrastructureError> {
+            async fn issue(&self, _: crate::values::Session) -> Result<String, InfrastructureError> {
                 Err(InfrastructureError::unavailable("issuing a token", "Secrets Manager", "timed out"))
             }
         }

@@ -1,6 +1,7 @@
-use crate::ports::{PasswordHasher, UserReader, UserWriter};
+use super::current_account;
+use crate::ports::{PasswordHasher, TokenIssuer, UserReader, UserWriter};
 use crate::validation::InvalidValue;
-use crate::values::{Bio, Email, ImageUrl, Password, Timestamp, UserId, Username};
+use crate::values::{Bio, Email, ImageUrl, Password, Session, Timestamp, Username};
 use crate::{DomainError, User, ValidationErrors};
 
 /// One field of a partial update: a JSON key that is absent keeps the value, `null` clears it.
@@ -71,28 +72,38 @@ fn clearable_update<T>(
     }
 }
 
-pub struct UpdateUser<S, H> {
-    users: S,
-    hasher: H,
+/// The account after an update, and a fresh token when the update revoked the caller's (a new
+/// password does), so the client that made the change stays signed in.
+#[derive(Debug, Clone)]
+pub struct UpdatedUser {
+    pub user: User,
+    pub fresh_token: Option<String>,
 }
 
-impl<S: UserReader + UserWriter, H: PasswordHasher> UpdateUser<S, H> {
+pub struct UpdateUser<S, H, T> {
+    users: S,
+    hasher: H,
+    tokens: T,
+}
+
+impl<S: UserReader + UserWriter, H: PasswordHasher, T: TokenIssuer> UpdateUser<S, H, T> {
     /// How often a write that lost an optimistic-concurrency race is re-applied to a fresh read.
     const ATTEMPTS: usize = 3;
 
-    pub fn new(users: S, hasher: H) -> Self {
-        Self { users, hasher }
+    pub fn new(users: S, hasher: H, tokens: T) -> Self {
+        Self { users, hasher, tokens }
     }
 
     /// Applies the changes to the caller's account. Keeping one's own e-mail or username is not a
-    /// clash; taking someone else's is a field error decided atomically by the store.
-    pub async fn execute(&self, caller: UserId, changes: UserChanges) -> Result<User, DomainError> {
+    /// clash; taking someone else's is a field error decided atomically by the store. A new
+    /// password revokes every token issued before it.
+    pub async fn execute(&self, caller: Session, changes: UserChanges) -> Result<UpdatedUser, DomainError> {
         let changes = changes.parse()?;
         // Hash once, outside the retry loop: it is the expensive part and does not depend on the read.
         let password_hash = changes.password.as_ref().map(|p| self.hasher.hash(p)).transpose()?;
 
         for _ in 0..Self::ATTEMPTS {
-            let current = self.users.find_by_id(caller).await?.ok_or(DomainError::NotFound("user"))?;
+            let current = current_account(&self.users, caller).await?;
             let mut updated = current.clone();
             if let Some(email) = &changes.email {
                 updated.email = email.clone();
@@ -102,6 +113,7 @@ impl<S: UserReader + UserWriter, H: PasswordHasher> UpdateUser<S, H> {
             }
             if let Some(hash) = &password_hash {
                 updated.password_hash = hash.clone();
+                updated.session_generation = current.session_generation.next();
             }
             if let Some(bio) = &changes.bio {
                 updated.bio = bio.clone();
@@ -110,13 +122,20 @@ impl<S: UserReader + UserWriter, H: PasswordHasher> UpdateUser<S, H> {
                 updated.image = image.clone();
             }
             if updated == current {
-                return Ok(current);
+                return Ok(UpdatedUser { user: current, fresh_token: None });
             }
             updated.updated_at = Timestamp::now().max(current.updated_at);
             updated.version = current.version + 1;
+            // Issued before the write, as registering does: if no token can be issued, the password
+            // is not changed, and the client is not left signed out.
+            let fresh_token = if updated.session_generation == current.session_generation {
+                None
+            } else {
+                Some(self.tokens.issue(updated.session()).await?)
+            };
 
             match self.users.update(&current, &updated).await {
-                Ok(()) => return Ok(updated),
+                Ok(()) => return Ok(UpdatedUser { user: updated, fresh_token }),
                 Err(crate::ports::StoreError::Conflict) => continue,
                 Err(other) => return Err(other.into()),
             }
@@ -128,7 +147,12 @@ impl<S: UserReader + UserWriter, H: PasswordHasher> UpdateUser<S, H> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::usecases::fakes::{FakeHasher, InMemoryUsers};
+    use crate::usecases::fakes::{FakeHasher, FakeTokens, InMemoryUsers};
+    use crate::values::UserId;
+
+    fn session_of(users: &InMemoryUsers, id: UserId) -> Session {
+        users.get(id).expect("stored").session()
+    }
 
     fn set(value: &str) -> FieldUpdate {
         FieldUpdate::Set(value.into())
@@ -137,25 +161,26 @@ mod tests {
     #[tokio::test]
     async fn changes_only_the_fields_sent_and_bumps_the_version() {
         let users = InMemoryUsers::with_user("jake", "jake@jake.jake", "jakejake");
-        let caller = users.only_id();
-        let update = UpdateUser::new(users.clone(), FakeHasher);
+        let caller = session_of(&users, users.only_id());
+        let update = UpdateUser::new(users.clone(), FakeHasher, FakeTokens);
 
         let updated = update
             .execute(caller, UserChanges { bio: set("I like to skateboard"), ..Default::default() })
             .await
-            .expect("updated");
+            .expect("updated")
+            .user;
 
         assert_eq!(updated.bio.as_ref().map(Bio::as_str), Some("I like to skateboard"));
         assert_eq!(updated.email.as_str(), "jake@jake.jake");
         assert_eq!(updated.version, 2);
-        assert_eq!(users.get(caller).expect("stored"), updated);
+        assert_eq!(users.get(caller.user).expect("stored"), updated);
     }
 
     #[tokio::test]
     async fn null_clears_optional_fields_but_is_refused_for_required_ones() {
         let users = InMemoryUsers::with_user("jake", "jake@jake.jake", "jakejake");
-        let caller = users.only_id();
-        let update = UpdateUser::new(users.clone(), FakeHasher);
+        let caller = session_of(&users, users.only_id());
+        let update = UpdateUser::new(users.clone(), FakeHasher, FakeTokens);
         update
             .execute(caller, UserChanges { image: set("https://example.com/me.png"), ..Default::default() })
             .await
@@ -164,7 +189,8 @@ mod tests {
         let cleared = update
             .execute(caller, UserChanges { image: FieldUpdate::Clear, ..Default::default() })
             .await
-            .expect("image cleared");
+            .expect("image cleared")
+            .user;
         let refused = update
             .execute(caller, UserChanges { email: FieldUpdate::Clear, ..Default::default() })
             .await
@@ -178,9 +204,9 @@ mod tests {
     #[tokio::test]
     async fn keeping_ones_own_email_is_not_a_clash_but_taking_anothers_is() {
         let users = InMemoryUsers::with_user("jake", "jake@jake.jake", "jakejake");
-        let caller = users.only_id();
+        let caller = session_of(&users, users.only_id());
         users.add("anne", "anne@anne.anne", "anneanne");
-        let update = UpdateUser::new(users.clone(), FakeHasher);
+        let update = UpdateUser::new(users.clone(), FakeHasher, FakeTokens);
 
         let kept = update
             .execute(caller, UserChanges { email: set("JAKE@jake.jake"), username: set("jake"), ..Default::default() })
@@ -196,16 +222,33 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_new_password_is_hashed_before_it_is_stored() {
+    async fn a_new_password_is_hashed_revokes_older_tokens_and_comes_with_a_fresh_one() {
         let users = InMemoryUsers::with_user("jake", "jake@jake.jake", "jakejake");
-        let caller = users.only_id();
-        let update = UpdateUser::new(users.clone(), FakeHasher);
+        let caller = session_of(&users, users.only_id());
+        let update = UpdateUser::new(users.clone(), FakeHasher, FakeTokens);
 
-        update
+        let updated = update
             .execute(caller, UserChanges { password: set("new-password"), ..Default::default() })
             .await
             .expect("updated");
+        let with_old_token = update.execute(caller, UserChanges { bio: set("still me?"), ..Default::default() }).await;
 
-        assert_eq!(users.get(caller).expect("stored").password_hash.as_phc(), "hashed:new-password");
+        let stored = users.get(caller.user).expect("stored");
+        assert_eq!(stored.password_hash.as_phc(), "hashed:new-password");
+        assert_eq!(updated.fresh_token, Some(format!("token-for-{}@1", caller.user)));
+        assert!(matches!(with_old_token, Err(DomainError::SessionRevoked)), "{with_old_token:?}");
+    }
+
+    #[tokio::test]
+    async fn changes_without_a_new_password_keep_the_callers_token() {
+        let users = InMemoryUsers::with_user("jake", "jake@jake.jake", "jakejake");
+        let caller = session_of(&users, users.only_id());
+        let update = UpdateUser::new(users.clone(), FakeHasher, FakeTokens);
+
+        let updated =
+            update.execute(caller, UserChanges { bio: set("hello"), ..Default::default() }).await.expect("updated");
+
+        assert_eq!(updated.fresh_token, None);
+        assert!(caller.is_current(updated.user.session_generation));
     }
 }

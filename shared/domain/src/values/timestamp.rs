@@ -40,6 +40,16 @@ impl Timestamp {
     pub fn unix_seconds(&self) -> i64 {
         self.0.unix_timestamp()
     }
+
+    /// The instant `duration` later (saturating at the far future rather than failing).
+    pub fn plus(&self, duration: std::time::Duration) -> Self {
+        Self(self.0.checked_add(duration.try_into().unwrap_or(time::Duration::MAX)).unwrap_or(self.0))
+    }
+
+    /// The instant `duration` earlier.
+    pub fn minus(&self, duration: std::time::Duration) -> Self {
+        Self(self.0.checked_sub(duration.try_into().unwrap_or(time::Duration::MAX)).unwrap_or(self.0))
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 use conduit_domain::User;
-use conduit_domain::usecases::{FieldUpdate, LoginInput, Registration, UserChanges};
+use conduit_domain::usecases::{FieldUpdate, LoginInput, PasswordResetConfirmation, Registration, UserChanges};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -79,6 +79,32 @@ impl From<UpdateFields> for UserChanges {
         }
     }
 }
+
+/// `POST /api/users/password-reset`: the address to send a reset link to.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordResetRequestFields {
+    #[schema(required = true, nullable = false)]
+    pub email: Option<String>,
+}
+
+/// `POST /api/users/password-reset/confirm`: the token from the link, and the new password.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordResetConfirmFields {
+    #[schema(required = true, nullable = false)]
+    token: Option<String>,
+    #[schema(required = true, nullable = false)]
+    password: Option<String>,
+}
+
+impl From<PasswordResetConfirmFields> for PasswordResetConfirmation {
+    fn from(fields: PasswordResetConfirmFields) -> Self {
+        PasswordResetConfirmation { token: fields.token, password: fields.password }
+    }
+}
+
+/// `{}`: the answer to a reset request, the same whether or not the address has an account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accepted {}
 
 /// `{"user":{"email","token","username","bio","image"}}`; `bio` and `image` are `null`, never absent.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,0 +1,326 @@
+//! Forgotten passwords: a one-time link by e-mail, then a new password through that link.
+
+use super::{AuthenticatedUser, required};
+use crate::mail_templates;
+use crate::password_reset::{PasswordReset, RateLimited};
+use crate::ports::{Clock, Mailer, OneTimeTokens, PasswordHasher, PasswordResets, StoreError, TokenIssuer, UserReader};
+use crate::values::{Email, Password, ResetToken, reset_token_refused};
+use crate::{DomainError, ValidationErrors};
+
+/// How often a write that lost an optimistic-concurrency race is re-applied to a fresh read.
+const ATTEMPTS: usize = 3;
+
+/// What became of a reset request. The client is told the same in every case (202), so that the
+/// answer does not reveal which addresses have accounts; the outcome is for logs and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetRequestOutcome {
+    MailSent,
+    NoAccount,
+    /// The account has had its share of reset mails for now; nothing was sent.
+    RateLimited,
+}
+
+pub struct RequestPasswordReset<U, R, T, C, M> {
+    users: U,
+    resets: R,
+    tokens: T,
+    clock: C,
+    mailer: M,
+    /// Where the front end lives; the link is `<app_base_url>/reset-password#token=<token>`.
+    app_base_url: String,
+}
+
+impl<U: UserReader, R: PasswordResets, T: OneTimeTokens, C: Clock, M: Mailer> RequestPasswordReset<U, R, T, C, M> {
+    pub fn new(users: U, resets: R, tokens: T, clock: C, mailer: M, app_base_url: impl Into<String>) -> Self {
+        Self { users, resets, tokens, clock, mailer, app_base_url: app_base_url.into() }
+    }
+
+    pub async fn execute(&self, email: Option<String>) -> Result<ResetRequestOutcome, DomainError> {
+        let mut errors = ValidationErrors::default();
+        let Some(email) = required(&mut errors, "email", email.as_deref(), Email::parse) else {
+            return Err(errors.into());
+        };
+        // Made whether or not there is an account, so both cases do the same work up to the store.
+        let token = self.tokens.generate();
+        let digest = self.tokens.digest(&token);
+        let Some(user) = self.users.find_by_email(&email).await? else {
+            return Ok(ResetRequestOutcome::NoAccount);
+        };
+
+        for _ in 0..ATTEMPTS {
+            let now = self.clock.now();
+            let current = self.resets.find(user.id).await?.unwrap_or_else(|| PasswordReset::none_yet(user.id));
+            let next = match current.request(digest.clone(), now) {
+                Ok(next) => next,
+                Err(RateLimited) => return Ok(ResetRequestOutcome::RateLimited),
+            };
+            match self.resets.save_request(&next).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict) => continue,
+                Err(other) => return Err(other.into()),
+            }
+            let valid_for_minutes = (PasswordReset::LINK_LIFETIME.as_secs() / 60) as u32;
+            let message =
+                mail_templates::password_reset(&user.email, &user.username, &self.link(&token), valid_for_minutes)?;
+            self.mailer.send(&message).await?;
+            return Ok(ResetRequestOutcome::MailSent);
+        }
+        Err(DomainError::Conflict)
+    }
+
+    /// In the fragment, not the query: browsers never send a fragment to a server, so the token
+    /// stays out of the front end's access logs and `Referer` headers.
+    fn link(&self, token: &ResetToken) -> String {
+        format!("{}/reset-password#token={}", self.app_base_url.trim_end_matches('/'), token.expose())
+    }
+}
+
+/// What a client sends to set a new password through a reset link.
+#[derive(Debug, Default, Clone)]
+pub struct PasswordResetConfirmation {
+    pub token: Option<String>,
+    pub password: Option<String>,
+}
+
+pub struct ConfirmPasswordReset<U, R, T, C, H, I> {
+    users: U,
+    resets: R,
+    tokens: T,
+    clock: C,
+    hasher: H,
+    issuer: I,
+}
+
+impl<U, R, T, C, H, I> ConfirmPasswordReset<U, R, T, C, H, I>
+where
+    U: UserReader,
+    R: PasswordResets,
+    T: OneTimeTokens,
+    C: Clock,
+    H: PasswordHasher,
+    I: TokenIssuer,
+{
+    pub fn new(users: U, resets: R, tokens: T, clock: C, hasher: H, issuer: I) -> Self {
+        Self { users, resets, tokens, clock, hasher, issuer }
+    }
+
+    /// Sets the new password, uses the link up and revokes every token issued before, in one
+    /// atomic write; answers with a fresh token. Of two confirmations of one link, exactly one wins.
+    pub async fn execute(&self, input: PasswordResetConfirmation) -> Result<AuthenticatedUser, DomainError> {
+        let mut errors = ValidationErrors::default();
+        let token = required(&mut errors, "token", input.token.as_deref(), ResetToken::parse);
+        let password = required(&mut errors, "password", input.password.as_deref(), Password::parse);
+        let (Some(token), Some(password)) = (token, password) else {
+            return Err(errors.into());
+        };
+        let digest = self.tokens.digest(&token);
+        let holder = self.resets.holder_of(&digest).await?.ok_or_else(refused)?;
+
+        let mut password_hash = None;
+        for _ in 0..ATTEMPTS {
+            let user = self.users.find_by_id(holder).await?.ok_or_else(refused)?;
+            let reset = self.resets.find(holder).await?.ok_or_else(refused)?;
+            let now = self.clock.now();
+            if !reset.accepts(&digest, now) {
+                return Err(refused());
+            }
+            // Hashed only for a link that works, and once: it is the expensive part.
+            let hash = match &password_hash {
+                Some(hash) => Clone::clone(hash),
+                None => password_hash.insert(self.hasher.hash(&password)?).clone(),
+            };
+            let updated = user.with_password(hash, now);
+            let fresh_token = self.issuer.issue(updated.session()).await?;
+            match self.resets.complete(&reset.completed(), &user, &updated).await {
+                Ok(()) => return Ok(AuthenticatedUser { user: updated, token: fresh_token }),
+                // Another confirmation, a new request or a profile change got there first: read
+                // again, and the link decides.
+                Err(StoreError::Conflict) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(DomainError::Conflict)
+    }
+}
+
+fn refused() -> DomainError {
+    ValidationErrors::single("token", reset_token_refused()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::usecases::fakes::{
+        CountingTokens, FakeHasher, FakeTokens, FixedClock, InMemoryResets, InMemoryUsers, RecordingMailer,
+    };
+    use crate::values::UserId;
+
+    struct World {
+        users: InMemoryUsers,
+        resets: InMemoryResets,
+        tokens: CountingTokens,
+        clock: FixedClock,
+        mailer: RecordingMailer,
+        jake: UserId,
+    }
+
+    impl World {
+        fn new() -> Self {
+            let users = InMemoryUsers::with_user("jake", "jake@jake.jake", "jakejake");
+            let jake = users.only_id();
+            Self {
+                resets: InMemoryResets::sharing(&users),
+                users,
+                tokens: CountingTokens::default(),
+                clock: FixedClock::at("2026-01-01T10:00:00Z"),
+                mailer: RecordingMailer::default(),
+                jake,
+            }
+        }
+
+        async fn request(&self, email: &str) -> ResetRequestOutcome {
+            RequestPasswordReset::new(
+                self.users.clone(),
+                self.resets.clone(),
+                self.tokens.clone(),
+                self.clock.clone(),
+                self.mailer.clone(),
+                "https://conduit.example/",
+            )
+            .execute(Some(email.to_owned()))
+            .await
+            .expect("answered")
+        }
+
+        async fn confirm(&self, token: &str, password: &str) -> Result<AuthenticatedUser, DomainError> {
+            ConfirmPasswordReset::new(
+                self.users.clone(),
+                self.resets.clone(),
+                self.tokens.clone(),
+                self.clock.clone(),
+                FakeHasher,
+                FakeTokens,
+            )
+            .execute(PasswordResetConfirmation { token: Some(token.into()), password: Some(password.into()) })
+            .await
+        }
+
+        /// The token of the newest mail, read from its link.
+        fn mailed_token(&self) -> String {
+            let mail = self.mailer.sent().pop().expect("a mail was sent");
+            let (_, token) = mail.text.split_once("#token=").expect("a link in the text");
+            token.chars().take(ResetToken::LENGTH).collect()
+        }
+    }
+
+    fn refused_token(result: Result<AuthenticatedUser, DomainError>) -> bool {
+        matches!(result, Err(DomainError::Validation(errors)) if errors.fields()["token"] == [reset_token_refused().0])
+    }
+
+    #[tokio::test]
+    async fn a_mailed_link_sets_a_new_password_once_and_revokes_older_tokens() {
+        let world = World::new();
+        let before = world.users.get(world.jake).expect("stored");
+
+        let outcome = world.request("JAKE@jake.jake").await;
+        let token = world.mailed_token();
+        let confirmed = world.confirm(&token, "a-new-password").await.expect("confirmed");
+        let again = world.confirm(&token, "another-password").await;
+
+        assert_eq!(outcome, ResetRequestOutcome::MailSent);
+        let mail = world.mailer.sent().pop().expect("sent");
+        assert_eq!(mail.to.as_str(), "jake@jake.jake");
+        assert!(mail.text.contains(&format!("https://conduit.example/reset-password#token={token}")));
+        let stored = world.users.get(world.jake).expect("stored");
+        assert_eq!(stored.password_hash.as_phc(), "hashed:a-new-password");
+        assert!(!before.session().is_current(stored.session_generation), "older tokens are revoked");
+        assert_eq!(confirmed.token, format!("token-for-{}@1", world.jake));
+        assert!(refused_token(again), "a link works once");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_address_is_answered_alike_and_sends_nothing() {
+        let world = World::new();
+
+        let outcome = world.request("nobody@jake.jake").await;
+
+        assert_eq!(outcome, ResetRequestOutcome::NoAccount);
+        assert!(world.mailer.sent().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_link_expires_after_thirty_minutes() {
+        let world = World::new();
+        world.request("jake@jake.jake").await;
+        let token = world.mailed_token();
+
+        world.clock.advance(PasswordReset::LINK_LIFETIME);
+
+        assert!(refused_token(world.confirm(&token, "a-new-password").await));
+        assert_eq!(world.users.get(world.jake).expect("stored").password_hash.as_phc(), "hashed:jakejake");
+    }
+
+    #[tokio::test]
+    async fn a_newer_request_makes_the_older_link_stop_working() {
+        let world = World::new();
+        world.request("jake@jake.jake").await;
+        let older = world.mailed_token();
+        world.clock.advance(Duration::from_secs(60));
+        world.request("jake@jake.jake").await;
+        let newer = world.mailed_token();
+
+        assert!(refused_token(world.confirm(&older, "a-new-password").await));
+        assert!(world.confirm(&newer, "a-new-password").await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_fourth_request_within_an_hour_sends_nothing() {
+        let world = World::new();
+        for _ in 0..3 {
+            assert_eq!(world.request("jake@jake.jake").await, ResetRequestOutcome::MailSent);
+        }
+
+        let fourth = world.request("jake@jake.jake").await;
+        world.clock.advance(PasswordReset::RATE_WINDOW);
+        let an_hour_later = world.request("jake@jake.jake").await;
+
+        assert_eq!(fourth, ResetRequestOutcome::RateLimited);
+        assert_eq!(an_hour_later, ResetRequestOutcome::MailSent);
+        assert_eq!(world.mailer.sent().len(), 4);
+    }
+
+    #[tokio::test]
+    async fn malformed_tokens_unknown_tokens_and_weak_passwords_are_field_errors() {
+        let world = World::new();
+
+        let malformed = world.confirm("short", "a-new-password").await;
+        let unknown = world.confirm(&"u".repeat(43), "a-new-password").await;
+        let weak = world.confirm(&"u".repeat(43), "short").await;
+
+        assert!(refused_token(malformed));
+        assert!(refused_token(unknown));
+        let Err(DomainError::Validation(errors)) = weak else { panic!("expected validation, got {weak:?}") };
+        assert_eq!(errors.fields()["password"], ["is too short (minimum is 8 characters)"]);
+    }
+
+    #[tokio::test]
+    async fn a_blank_or_malformed_address_is_a_field_error() {
+        let world = World::new();
+        let request = RequestPasswordReset::new(
+            world.users.clone(),
+            world.resets.clone(),
+            world.tokens.clone(),
+            world.clock.clone(),
+            world.mailer.clone(),
+            "https://conduit.example",
+        );
+
+        let blank = request.execute(None).await;
+        let malformed = request.execute(Some("not-an-address".to_owned())).await;
+
+        assert!(matches!(blank, Err(DomainError::Validation(e)) if e.fields()["email"] == ["can't be blank"]));
+        assert!(matches!(malformed, Err(DomainError::Validation(e)) if e.fields()["email"] == ["is invalid"]));
+    }
+}
