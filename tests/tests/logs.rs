@@ -49,10 +49,11 @@ async fn a_full_account_flow_logs_context_on_every_request_and_no_secret() {
     let captured = Captured::default();
     conduit_telemetry::init_with_writer(captured.clone());
     let api = TestApi::start().await;
-    let (password, new_password) = ("first secret password", "second secret password");
+    let (password, new_password, reset_password) =
+        ("first secret password", "second secret password", "third secret password");
 
     // When a user registers, logs in with a wrong then the right password, reads and updates the
-    // account (changing the password), all through the gateway.
+    // account (changing the password), all through the gateway...
     let registration = json!({"user": {"username": "jake", "email": "jake@example.com", "password": password}});
     let (registered, _) = api.measure_with_body("POST", "/users", Some(registration), None).await;
     let token = registered.body["user"]["token"].as_str().expect("token").to_owned();
@@ -65,13 +66,26 @@ async fn a_full_account_flow_logs_context_on_every_request_and_no_secret() {
     let change = json!({"user": {"password": new_password, "bio": "hello"}});
     let (updated, _) = api.measure_with_body("PUT", "/user", Some(change), Some(&token)).await;
     assert_eq!(updated.status, 200);
+    let fresh_token = updated.body["user"]["token"].as_str().expect("token").to_owned();
+    // ...forgets it, resets it through the mailed link, and signs out everywhere.
+    let forgot = json!({"user": {"email": "jake@example.com"}});
+    api.measure_with_body("POST", "/users/password-reset", Some(forgot), None).await;
+    let mail = api.outbox().await.pop().expect("a reset mail");
+    let link =
+        mail["text"].as_str().expect("text").split_whitespace().find(|word| word.contains("#token=")).expect("link");
+    let reset_token: String = link.split_once("#token=").expect("token").1.chars().take(43).collect();
+    let confirm = json!({"user": {"token": reset_token, "password": reset_password}});
+    let (confirmed, _) = api.measure_with_body("POST", "/users/password-reset/confirm", Some(confirm), None).await;
+    assert_eq!(confirmed.status, 200);
+    let reset_session = confirmed.body["user"]["token"].as_str().expect("token").to_owned();
+    api.measure_with_body("DELETE", "/user/sessions", None, Some(&reset_session)).await;
 
     // Then every request left a summary line in its context...
     let text = captured.text();
     let lines: Vec<Value> =
         text.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"))).collect();
     let summaries: Vec<&Value> = lines.iter().filter(|line| line["message"] == "request completed").collect();
-    assert_eq!(summaries.len(), 5, "{text}");
+    assert_eq!(summaries.len(), 8, "{text}");
     for summary in &summaries {
         for field in ["request_id", "function", "route", "cold_start", "trace_id"] {
             assert!(!summary["span"][field].is_null(), "{field} missing from {summary}");
@@ -92,6 +106,11 @@ async fn a_full_account_flow_logs_context_on_every_request_and_no_secret() {
         "not the password".to_owned(),
         token.clone(),
         second_token,
+        fresh_token,
+        reset_password.to_owned(),
+        reset_token.clone(),
+        link.to_owned(),
+        reset_session,
         token.split('.').nth(2).expect("signature").to_owned(),
         base64::engine::general_purpose::STANDARD.encode(key),
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key),

@@ -11,7 +11,7 @@ use crate::error::RepositoryError;
 use crate::keys;
 use crate::table::Item;
 
-fn corrupt(key: &str, field: &'static str) -> impl FnOnce(InvalidValue) -> RepositoryError {
+pub(crate) fn corrupt(key: &str, field: &'static str) -> impl FnOnce(InvalidValue) -> RepositoryError {
     let key = key.to_owned();
     move |problem| RepositoryError::CorruptItem { key, source: format!("{field} {problem}").into() }
 }

@@ -9,6 +9,7 @@ use conduit_domain::values::{Timestamp, TokenDigest, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::error::RepositoryError;
+use crate::items::corrupt;
 use crate::keys;
 use crate::table::{Table, TransactError};
 use crate::users::user_update;
@@ -68,24 +69,18 @@ impl ResetStateItem {
     }
 
     fn into_state(self) -> Result<PasswordReset, RepositoryError> {
-        let corrupt = |field: &'static str| {
-            let key = self.partition.clone();
-            move |problem: conduit_domain::validation::InvalidValue| RepositoryError::CorruptItem {
-                key,
-                source: format!("{field} {problem}").into(),
-            }
-        };
-        let user = UserId::parse(&self.user_id).map_err(corrupt("user_id"))?;
+        let key = self.partition.clone();
+        let user = UserId::parse(&self.user_id).map_err(corrupt(&key, "user_id"))?;
         let pending = match (&self.pending_digest, &self.pending_expires_at) {
             (Some(digest), Some(expires_at)) => Some(PendingReset {
                 digest: TokenDigest::from_hex(digest.clone()),
-                expires_at: Timestamp::parse_iso8601(expires_at).map_err(corrupt("pending_expires_at"))?,
+                expires_at: Timestamp::parse_iso8601(expires_at).map_err(corrupt(&key, "pending_expires_at"))?,
             }),
             _ => None,
         };
         let window = match &self.window_opened_at {
             Some(opened_at) => Some(MailWindow {
-                opened_at: Timestamp::parse_iso8601(opened_at).map_err(corrupt("window_opened_at"))?,
+                opened_at: Timestamp::parse_iso8601(opened_at).map_err(corrupt(&key, "window_opened_at"))?,
                 mails_sent: self.window_mails_sent,
             }),
             None => None,
@@ -143,10 +138,7 @@ impl PasswordResets for DynamoPasswordResets {
             return Ok(None);
         };
         let link: ResetLinkItem = crate::decode(item)?;
-        let user = UserId::parse(&link.user_id).map_err(|problem| RepositoryError::CorruptItem {
-            key: link.partition.clone(),
-            source: format!("user_id {problem}").into(),
-        })?;
+        let user = UserId::parse(&link.user_id).map_err(corrupt(&link.partition, "user_id"))?;
         Ok(Some(user))
     }
 

@@ -9,6 +9,7 @@ use conduit_domain::values::{Bio, Email, ImageUrl, PasswordHash, SessionGenerati
 use serde::{Deserialize, Serialize};
 
 use crate::error::RepositoryError;
+use crate::items::corrupt;
 use crate::keys;
 use crate::table::{Item, Key, Table, TransactError};
 use crate::writes::{self, number, text};
@@ -84,22 +85,16 @@ impl UserItem {
     }
 
     pub(crate) fn into_user(self) -> Result<User, RepositoryError> {
-        let corrupt = |field: &'static str| {
-            let key = self.partition.clone();
-            move |problem: conduit_domain::validation::InvalidValue| RepositoryError::CorruptItem {
-                key,
-                source: format!("{field} {problem}").into(),
-            }
-        };
+        let key = &self.partition;
         Ok(User {
-            id: UserId::parse(&self.id).map_err(corrupt("id"))?,
-            username: Username::parse(&self.username).map_err(corrupt("username"))?,
-            email: Email::parse(&self.email).map_err(corrupt("email"))?,
+            id: UserId::parse(&self.id).map_err(corrupt(key, "id"))?,
+            username: Username::parse(&self.username).map_err(corrupt(key, "username"))?,
+            email: Email::parse(&self.email).map_err(corrupt(key, "email"))?,
             password_hash: PasswordHash::from_phc(self.password_hash.clone()),
-            bio: self.bio.as_deref().map(Bio::parse).transpose().map_err(corrupt("bio"))?.flatten(),
-            image: self.image.as_deref().map(ImageUrl::parse).transpose().map_err(corrupt("image"))?.flatten(),
-            created_at: Timestamp::parse_iso8601(&self.created_at).map_err(corrupt("created_at"))?,
-            updated_at: Timestamp::parse_iso8601(&self.updated_at).map_err(corrupt("updated_at"))?,
+            bio: self.bio.as_deref().map(Bio::parse).transpose().map_err(corrupt(key, "bio"))?.flatten(),
+            image: self.image.as_deref().map(ImageUrl::parse).transpose().map_err(corrupt(key, "image"))?.flatten(),
+            created_at: Timestamp::parse_iso8601(&self.created_at).map_err(corrupt(key, "created_at"))?,
+            updated_at: Timestamp::parse_iso8601(&self.updated_at).map_err(corrupt(key, "updated_at"))?,
             session_generation: SessionGeneration::from_stored(self.session_generation),
             version: self.version,
         })

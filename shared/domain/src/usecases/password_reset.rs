@@ -4,7 +4,7 @@ use super::{AuthenticatedUser, required};
 use crate::mail_templates;
 use crate::password_reset::{PasswordReset, RateLimited};
 use crate::ports::{Clock, Mailer, OneTimeTokens, PasswordHasher, PasswordResets, StoreError, TokenIssuer, UserReader};
-use crate::values::{Email, Password, ResetToken, reset_token_refused};
+use crate::values::{Email, Password, PasswordHash, ResetToken, reset_token_refused};
 use crate::{DomainError, ValidationErrors};
 
 /// How often a write that lost an optimistic-concurrency race is re-applied to a fresh read.
@@ -116,7 +116,7 @@ where
         let digest = self.tokens.digest(&token);
         let holder = self.resets.holder_of(&digest).await?.ok_or_else(refused)?;
 
-        let mut password_hash = None;
+        let mut password_hash: Option<PasswordHash> = None;
         for _ in 0..ATTEMPTS {
             let user = self.users.find_by_id(holder).await?.ok_or_else(refused)?;
             let reset = self.resets.find(holder).await?.ok_or_else(refused)?;
@@ -126,7 +126,7 @@ where
             }
             // Hashed only for a link that works, and once: it is the expensive part.
             let hash = match &password_hash {
-                Some(hash) => Clone::clone(hash),
+                Some(hash) => hash.clone(),
                 None => password_hash.insert(self.hasher.hash(&password)?).clone(),
             };
             let updated = user.with_password(hash, now);
