@@ -6,8 +6,8 @@
 //! with the user id, expiry and generation in the context. An invalid, expired or revoked token is
 //! *also* allowed through, with the reason in the context, so the function answers 401 in the
 //! API's `{"errors":...}` shape: a denial here would make API Gateway answer 403 with its own
-//! body. Only when the keys or the account cannot be read at all does the authorizer fail (API
-//! Gateway then answers 500), because that is our fault, not the client's.
+//! body. Only when the keys cannot be read at all does the authorizer fail (API Gateway then
+//! answers 500), because that is our fault, not the client's.
 
 use conduit_bootstrap::{Adapters, DynamoUsers, JwtService, StartupError, TokenError};
 use conduit_domain::ports::TokenRejection;
@@ -23,15 +23,6 @@ use serde_json::{Value, json};
 pub type AuthorizerRequest = ApiGatewayV2CustomAuthorizerV2Request;
 pub type AuthorizerResponse = ApiGatewayV2CustomAuthorizerSimpleResponse<Value>;
 
-/// Why the authorizer could not decide: nothing the client did.
-#[derive(Debug, thiserror::Error)]
-pub enum AuthorizerError {
-    #[error("signing keys are unavailable")]
-    Keys(#[source] TokenError),
-    #[error("the account's sessions cannot be read")]
-    Sessions(#[source] conduit_domain::error::InfrastructureError),
-}
-
 pub struct Authorizer {
     jwt: JwtService,
     authenticate: Authenticate<JwtService, DynamoUsers>,
@@ -42,7 +33,7 @@ impl Authorizer {
         Ok(Self { jwt: adapters.jwt()?, authenticate: adapters.authenticate()? })
     }
 
-    pub async fn authorize(&self, request: &AuthorizerRequest) -> Result<AuthorizerResponse, AuthorizerError> {
+    pub async fn authorize(&self, request: &AuthorizerRequest) -> Result<AuthorizerResponse, TokenError> {
         let header = request
             .headers
             .get("authorization")
@@ -58,17 +49,29 @@ impl Authorizer {
             Err(TokenError::Malformed | TokenError::Invalid | TokenError::UnknownKey) => {
                 return Ok(allow(json!({ CONTEXT_REFUSAL: "invalid" })));
             }
-            Err(keys_unavailable @ TokenError::Keys(_)) => return Err(AuthorizerError::Keys(keys_unavailable)),
+            Err(keys_unavailable @ TokenError::Keys(_)) => return Err(keys_unavailable),
         };
-        match self.authenticate.ensure_current(verified.session).await {
-            Ok(session) => Ok(allow(json!({
-                CONTEXT_USER_ID: session.user.to_string(),
-                CONTEXT_EXPIRES_AT: verified.expires_at,
-                CONTEXT_SESSION_GENERATION: session.generation.value(),
-            }))),
-            Err(TokenRejection::Unavailable(cause)) => Err(AuthorizerError::Sessions(cause)),
-            Err(rejection) => Ok(allow(json!({ CONTEXT_REFUSAL: refusal_of(&rejection) }))),
-        }
+        let session = match self.authenticate.ensure_current(verified.session).await {
+            Ok(session) => session,
+            // DynamoDB cannot say whether the session was revoked. Every protected function needs
+            // DynamoDB itself and answers 503 while it is down; refusing here would make API
+            // Gateway answer 500, and an "unavailable" answer would be cached for the token.
+            // So the signed, unexpired token passes unchecked (the cached answer lasts at most
+            // the cache TTL), and the functions that read the account still check it.
+            Err(TokenRejection::Unavailable(cause)) => {
+                tracing::warn!(
+                    error = %conduit_telemetry::process::ErrorChain(&cause),
+                    "session generation unreadable: token allowed without the revocation check"
+                );
+                verified.session
+            }
+            Err(rejection) => return Ok(allow(json!({ CONTEXT_REFUSAL: refusal_of(&rejection) }))),
+        };
+        Ok(allow(json!({
+            CONTEXT_USER_ID: session.user.to_string(),
+            CONTEXT_EXPIRES_AT: verified.expires_at,
+            CONTEXT_SESSION_GENERATION: session.generation.value(),
+        })))
     }
 }
 
@@ -80,12 +83,8 @@ impl Authorizer {
     ) -> Result<AuthorizerResponse, lambda_runtime::Diagnostic> {
         self.authorize(&event.payload).await.map_err(|error| {
             tracing::error!(request_id = event.context.request_id, error = ?error, "cannot verify tokens");
-            let error_type = match error {
-                AuthorizerError::Keys(_) => "SigningKeysUnavailable",
-                AuthorizerError::Sessions(_) => "SessionsUnavailable",
-            };
             lambda_runtime::Diagnostic {
-                error_type: error_type.into(),
+                error_type: "SigningKeysUnavailable".into(),
                 error_message: "tokens cannot be verified right now".into(),
             }
         })
