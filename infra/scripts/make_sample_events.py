@@ -86,8 +86,9 @@ EVENTS = {
     "update-current-user": event("PUT", "/api/user", "/api/user", "required",
                                  {"user": {"bio": "I like to skateboard", "image": "https://example.com/jake.png"}}),
     "revoke-sessions": event("DELETE", "/api/user/sessions", "/api/user/sessions", "required"),
+    # An address without an account: answered like any other (202), and no mail is sent.
     "request-password-reset": event("POST", "/api/users/password-reset", "/api/users/password-reset", "none",
-                                    {"user": {"email": "jake@example.com"}}),
+                                    {"user": {"email": "someone@example.com"}}),
     # The token of a reset link (43 URL-safe characters); this one was never issued, so it is refused.
     "confirm-password-reset": event("POST", "/api/users/password-reset/confirm", "/api/users/password-reset/confirm", "none",
                                     {"user": {"token": "q8Vh3nX0bR2tL6yW9eK1mP4sA7dF5gJ0cZ3uN8iO2vB", "password": "a new password"}}),
