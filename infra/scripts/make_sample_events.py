@@ -84,12 +84,14 @@ EVENTS = {
                         {"user": {"email": "jake@example.com", "password": "jakejakejake"}}),
     "get-current-user": event("GET", "/api/user", "/api/user", "required"),
     "update-current-user": event("PUT", "/api/user", "/api/user", "required",
-                                 {"user": {"bio": "I like to skateboard", "image": "https://example.com/jake.png"}}),
+                                 {"user": {"bio": "I like to skateboard", "image": "https://example.com/jake.png",
+                                           "password": "a new password for jake"}}),
     "revoke-sessions": event("DELETE", "/api/user/sessions", "/api/user/sessions", "required"),
     # An address without an account: answered like any other (202), and no mail is sent.
     "request-password-reset": event("POST", "/api/users/password-reset", "/api/users/password-reset", "none",
                                     {"user": {"email": "someone@example.com"}}),
-    # The token of a reset link (43 URL-safe characters); this one was never issued, so it is refused.
+    # The token of a reset link (43 URL-safe characters): the tests' sample world holds a pending
+    # link of jake's with this token (tests/src/samples.rs, SAMPLE_RESET_TOKEN).
     "confirm-password-reset": event("POST", "/api/users/password-reset/confirm", "/api/users/password-reset/confirm", "none",
                                     {"user": {"token": "q8Vh3nX0bR2tL6yW9eK1mP4sA7dF5gJ0cZ3uN8iO2vB", "password": "a new password"}}),
     "get-profile": event("GET", "/api/profiles/{username}", "/api/profiles/celeb", "optional", path_parameters={"username": "celeb"}),

@@ -5,15 +5,18 @@ use std::path::{Path, PathBuf};
 
 use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
 use conduit_domain::User;
-use conduit_domain::ports::{FollowWriter, PasswordHasher, UserWriter};
+use conduit_domain::password_reset::PasswordReset;
+use conduit_domain::ports::{FollowWriter, OneTimeTokens, PasswordHasher, PasswordResets, UserWriter};
 use conduit_domain::usecases::{AddComment, ArticleDraft, CreateArticle};
-use conduit_domain::values::{Email, Password, UserId, Username};
+use conduit_domain::values::{Email, Password, ResetToken, Timestamp, UserId, Username};
 
 /// Must match `infra/scripts/make_sample_events.py`, which signed the sample tokens with it.
 pub const SAMPLE_SIGNING_KEY: &[u8] = b"conduit-sample-events-signing-key-not-for-production";
 pub const SAMPLE_KID: &str = "sample-key";
 /// The caller of the protected samples.
 pub const JAKE: &str = "01J9ZQ6XKX2A5B8C9D0E1F2G3H";
+/// The token of jake's pending password-reset link, as in the confirm-password-reset sample.
+pub const SAMPLE_RESET_TOKEN: &str = "q8Vh3nX0bR2tL6yW9eK1mP4sA7dF5gJ0cZ3uN8iO2vB";
 
 /// What each HTTP function answers to its sample event, in the world [`seeded_world`] builds.
 pub const EXPECTED_STATUS: &[(&str, u16)] = &[
@@ -24,8 +27,8 @@ pub const EXPECTED_STATUS: &[(&str, u16)] = &[
     ("revoke-sessions", 204),
     // An address without an account: the same answer, and no mail to send.
     ("request-password-reset", 202),
-    // A token that was never issued.
-    ("confirm-password-reset", 422),
+    // The token of the reset link the world holds for jake.
+    ("confirm-password-reset", 200),
     ("get-profile", 200),
     ("follow-user", 200),
     ("unfollow-user", 200),
@@ -92,7 +95,8 @@ pub struct SampleWorld {
 
 /// A world where every sample event makes sense, in a fresh table: jake (the caller of the
 /// protected samples, with password "jakejakejake"), celeb whom jake follows, jake's article
-/// "How to train your dragon" and jake's comment 1 on it.
+/// "How to train your dragon", jake's comment 1 on it, and a pending password-reset link of
+/// jake's ([`SAMPLE_RESET_TOKEN`]).
 pub async fn seeded_world(keys: KeyRing) -> SampleWorld {
     let table = conduit_dynamodb_local::test_table().await;
     let adapters = Adapters::local(table.sdk_config, table.name.clone(), keys);
@@ -122,5 +126,10 @@ pub async fn seeded_world(keys: KeyRing) -> SampleWorld {
         .execute(jake.id, "how-to-train-your-dragon", Some("First!".into()))
         .await
         .expect("comment");
+    let reset_token = ResetToken::parse(SAMPLE_RESET_TOKEN).expect("a well-formed token");
+    let pending = PasswordReset::none_yet(jake.id)
+        .request(adapters.one_time_tokens().digest(&reset_token), Timestamp::now())
+        .expect("the first request is admitted");
+    adapters.password_resets().save_request(&pending).await.expect("reset link");
     SampleWorld { adapters, table_name: table.name }
 }
