@@ -145,6 +145,39 @@ def authorizer_event(authorization):
     }
 
 
+def stream_record(event_name, keys, new_image=None, old_image=None, sequence="100000000000000000001"):
+    """One DynamoDB Streams record as Lambda delivers it (NEW_AND_OLD_IMAGES)."""
+    change = {"ApproximateCreationDateTime": 1795456800, "Keys": keys, "SequenceNumber": sequence,
+              "SizeBytes": 256, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    if new_image is not None:
+        change["NewImage"] = new_image
+    if old_image is not None:
+        change["OldImage"] = old_image
+    return {
+        "eventID": "7de3041dd709b024af6f29e4fa13d34c",
+        "eventName": event_name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "eu-west-1",
+        "dynamodb": change,
+        "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/conduit-Table/stream/2026-11-23T18:00:00.000",
+    }
+
+
+NEWCOMER = "01J9ZQ7A1B2C3D4E5F6G7H8J9K"
+EVENTS["send-welcome-mail"] = {"Records": [stream_record(
+    "INSERT",
+    {"PK": {"S": f"USER#{NEWCOMER}"}, "SK": {"S": "USER"}},
+    new_image={
+        "PK": {"S": f"USER#{NEWCOMER}"}, "SK": {"S": "USER"}, "id": {"S": NEWCOMER},
+        "username": {"S": "newcomer"}, "email": {"S": "newcomer@example.com"},
+        "password_hash": {"S": "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"},
+        "created_at": {"S": "2026-11-23T18:00:00.000Z"}, "updated_at": {"S": "2026-11-23T18:00:00.000Z"},
+        "session_generation": {"N": "0"}, "version": {"N": "1"},
+        "articles_count": {"N": "0"}, "favorites_count": {"N": "0"},
+    },
+)]}
+
 EVENTS["authorizer.valid-token"] = authorizer_event(f"Token {VALID}")
 EVENTS["authorizer.expired-token"] = authorizer_event(f"Token {token(EXPIRED)}")
 EVENTS["authorizer.missing-header"] = authorizer_event(None)

@@ -18,9 +18,14 @@ fn login(email: &str, password: &str) -> Value {
     json!({"user": {"email": email, "password": password}})
 }
 
-/// The token of the newest mail in the outbox, read from the link in its text part.
+/// The reset mails in the outbox, oldest first (a welcome mail follows each registration too).
+async fn reset_mails(api: &TestApi) -> Vec<Value> {
+    api.outbox().await.into_iter().filter(|mail| mail["subject"] == "Reset your Conduit password").collect()
+}
+
+/// The token of the newest reset mail, read from the link in its text part.
 async fn mailed_token(api: &TestApi) -> String {
-    let mail = api.outbox().await.pop().expect("a mail in the outbox");
+    let mail = reset_mails(api).await.pop().expect("a reset mail in the outbox");
     let text = mail["text"].as_str().expect("a text part");
     let (_, after) = text.split_once("/reset-password#token=").expect("a reset link in the mail");
     after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
@@ -34,7 +39,7 @@ async fn a_reset_link_sets_a_new_password_once_and_revokes_every_older_token() {
 
     // When he asks for a reset, follows the mailed link and sets a new password
     let requested = api.post("/users/password-reset", reset_request("jake@example.com"), None).await;
-    let mail = api.outbox().await.pop().expect("a mail");
+    let mail = reset_mails(&api).await.pop().expect("a mail");
     let reset_token = mailed_token(&api).await;
     let confirmed =
         api.post("/users/password-reset/confirm", confirmation(&reset_token, "a brand new password"), None).await;
@@ -73,7 +78,7 @@ async fn an_unknown_address_gets_the_same_answer_and_no_mail() {
     let unknown = api.post("/users/password-reset", reset_request("nobody@example.com"), None).await;
 
     assert_eq!((unknown.status, unknown.body), (202, json!({})));
-    assert!(api.outbox().await.is_empty());
+    assert!(reset_mails(&api).await.is_empty());
 }
 
 #[tokio::test]
@@ -134,7 +139,7 @@ async fn at_most_three_reset_mails_an_hour_and_the_fourth_request_is_still_accep
     }
 
     assert_eq!(statuses, [202, 202, 202, 202]);
-    assert_eq!(api.outbox().await.len(), 3);
+    assert_eq!(reset_mails(&api).await.len(), 3);
 }
 
 #[tokio::test]

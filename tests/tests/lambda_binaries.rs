@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use authorizer::{Authorizer, AuthorizerRequest};
 use base64::Engine;
 use conduit_api_tests::samples::{
-    self, SAMPLE_KID, SAMPLE_SIGNING_KEY, SampleWorld, expected_status, read, sample_events, seeded_world,
+    self, SAMPLE_KID, SAMPLE_SIGNING_KEY, STREAM_CONSUMERS, SampleWorld, expected_status, read, sample_events,
+    seeded_world,
 };
 use conduit_api_tests::template::{self, template};
 use conduit_bootstrap::{KeyRing, SigningKey};
@@ -23,6 +24,8 @@ use serde_json::Value;
 use serde_norway::Value as Yaml;
 
 const AUTHORIZER: &str = "authorizer";
+/// The local stand-in for the `MailSender` parameter.
+const MAIL_SENDER: &str = "no-reply@conduit.test";
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
 /// How many functions run at once: enough to overlap their waits on DynamoDB Local and process
@@ -133,7 +136,7 @@ impl LocalStack<'_> {
             "AWS::StackName" => return Ok("conduit-local".to_owned()),
             // Parameters every deployment must set (no Default), with local stand-ins.
             "AppBaseUrl" => return Ok(conduit_bootstrap::LOCAL_APP_BASE_URL.to_owned()),
-            "MailSender" => return Ok("no-reply@conduit.test".to_owned()),
+            "MailSender" => return Ok(MAIL_SENDER.to_owned()),
             _ => {}
         }
         let parameter = &self.template["Parameters"][name];
@@ -288,6 +291,8 @@ fn lambda_environment(
     // Where this machine's stand-ins for DynamoDB and Secrets Manager listen (read by aws-config).
     lambda.insert("AWS_ENDPOINT_URL_DYNAMODB".into(), services.dynamodb_endpoint.clone());
     lambda.insert("AWS_ENDPOINT_URL_SECRETS_MANAGER".into(), services.secretsmanager_endpoint.clone());
+    // moto_server serves SES v2 on the same port, with the sender verified (see `verify_mail_sender`).
+    lambda.insert("AWS_ENDPOINT_URL_SESV2".into(), services.secretsmanager_endpoint.clone());
     if let Some(dir) = &services.aws_call_log_dir {
         lambda.insert("CONDUIT_AWS_CALL_LOG_DIR".into(), dir.clone());
     }
@@ -335,6 +340,14 @@ async fn create_signing_secret(services: &Services) -> SigningSecret {
     SigningSecret { arn: created.arn.expect("secret ARN"), version_id: created.version_id.expect("secret version") }
 }
 
+/// The sender every mailing function is given (`MailSender`), verified in moto_server's SES, as
+/// SES requires before it sends.
+async fn verify_mail_sender(services: &Services) {
+    let client =
+        aws_sdk_sesv2::Client::new(&conduit_dynamodb_local::local_sdk_config(&services.secretsmanager_endpoint));
+    client.create_email_identity().email_identity(MAIL_SENDER).send().await.expect("sender verified in moto_server");
+}
+
 /// With Secrets Manager a token's `kid` is the secret's version id, and version ids (the
 /// ClientRequestToken) must be 32 to 64 characters, in moto as in AWS: no version can be called
 /// `sample-key`. So the events' tokens are re-signed with the same key and the same claims under
@@ -374,8 +387,14 @@ fn reissue_tokens(event: &str, kid: &str) -> String {
 /// An answer reduced to what must be equal in the binary and in-process.
 #[derive(Debug, PartialEq)]
 enum Answer {
-    Http { status: u16, content_type: Option<String>, body: Value },
+    Http {
+        status: u16,
+        content_type: Option<String>,
+        body: Value,
+    },
     Authorizer(Value),
+    /// A stream consumer's partial batch failures.
+    Stream(Value),
 }
 
 /// Values that legitimately differ between two identical worlds: tokens carry the moment they were
@@ -432,6 +451,14 @@ async fn in_process_answer(function: &str, world: &SampleWorld, event: &str) -> 
         let response = authorizer.authorize(&request).await.map_err(|error| format!("{error:?}"))?;
         return Ok(Answer::Authorizer(serde_json::to_value(response).map_err(|error| error.to_string())?));
     }
+    if STREAM_CONSUMERS.contains(&function) {
+        let consumers =
+            conduit_local_gateway::build_stream_consumers(&world.adapters).map_err(|error| error.to_string())?;
+        let consumer = consumers.iter().find(|entry| entry.function == function).ok_or("no in-process consumer")?;
+        let event = serde_json::from_str(event).map_err(|error| error.to_string())?;
+        let response = (consumer.handler)(event).await;
+        return Ok(Answer::Stream(serde_json::to_value(response).map_err(|error| error.to_string())?));
+    }
     let functions = conduit_local_gateway::build_functions(&world.adapters).map_err(|error| error.to_string())?;
     let handler = functions.get(function).ok_or("no in-process handler")?;
     let request = lambda_http::request::from_str(event).map_err(|error| error.to_string())?;
@@ -444,6 +471,8 @@ fn binary_answer(function: &str, outcome: &Outcome) -> Result<Answer, String> {
     let Outcome::Response(posted) = outcome else { return Err(outcome.to_string()) };
     if function == AUTHORIZER {
         serde_json::from_slice(posted).map(Answer::Authorizer).map_err(|error| format!("not JSON ({error})"))
+    } else if STREAM_CONSUMERS.contains(&function) {
+        serde_json::from_slice(posted).map(Answer::Stream).map_err(|error| format!("not JSON ({error})"))
     } else {
         http_answer_from_runtime(posted)
     }
@@ -605,6 +634,7 @@ async fn every_template_function_binary_starts_with_its_template_environment_and
     let xray_daemon = UdpSocket::bind("127.0.0.1:0").expect("a local X-Ray daemon address");
     let services = Services::from_test_environment(xray_daemon.local_addr().expect("bound").to_string());
     let secret = create_signing_secret(&services).await;
+    verify_mail_sender(&services).await;
     let context = Context { template, services, secret, binaries };
 
     let runs: Vec<FunctionRun> = futures::stream::iter(&functions)

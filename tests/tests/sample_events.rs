@@ -7,7 +7,8 @@ use std::path::Path;
 
 use authorizer::{Authorizer, AuthorizerRequest};
 use conduit_api_tests::samples::{
-    JAKE, events_dir, expected_status, read, sample_events, sample_key_ring, seeded_world,
+    JAKE, STREAM_CONSUMERS, events_dir, expected_status, is_http_function, read, sample_events, sample_key_ring,
+    seeded_world,
 };
 use conduit_bootstrap::Adapters;
 use conduit_http::routes::{Auth, FALLBACK_FUNCTION, ROUTES};
@@ -33,7 +34,7 @@ fn every_function_has_a_sample_event_and_every_event_names_a_function() {
 
 #[test]
 fn every_http_event_matches_its_route_and_authentication() {
-    for (function, path) in sample_events().into_iter().filter(|(function, _)| function != "authorizer") {
+    for (function, path) in sample_events().into_iter().filter(|(function, _)| is_http_function(function)) {
         let event: Value = serde_json::from_str(&read(&path)).expect("JSON");
         let route_key = event["routeKey"].as_str().expect("routeKey");
         let has_authorizer_context = !event["requestContext"]["authorizer"]["lambda"].is_null();
@@ -54,7 +55,7 @@ fn every_http_event_matches_its_route_and_authentication() {
 
 #[tokio::test]
 async fn every_http_event_gets_its_expected_status_from_its_function() {
-    for (function, path) in sample_events().into_iter().filter(|(function, _)| function != "authorizer") {
+    for (function, path) in sample_events().into_iter().filter(|(function, _)| is_http_function(function)) {
         let expected = expected_status(&function);
         let adapters = seed().await;
         let functions = conduit_local_gateway::build_functions(&adapters).expect("functions");
@@ -86,4 +87,27 @@ async fn the_authorizer_events_get_their_decisions() {
     assert_eq!(expired.context["refusal"], "expired");
     assert!(expired.context.get("userId").is_none());
     assert_eq!(missing.context["refusal"], "missing");
+}
+
+#[tokio::test]
+async fn every_stream_event_is_handled_by_its_consumer_without_failures() {
+    for (function, path) in
+        sample_events().into_iter().filter(|(function, _)| STREAM_CONSUMERS.contains(&function.as_str()))
+    {
+        let adapters = seed().await;
+        let consumers = conduit_local_gateway::build_stream_consumers(&adapters).expect("consumers");
+        let consumer = consumers.iter().find(|entry| entry.function == function).expect("a consumer of that name");
+        let event: conduit_streams::StreamEvent = serde_json::from_str(&read(&path)).expect("a stream event");
+        let matching = event.records.len();
+
+        let response = (consumer.handler)(event).await;
+
+        assert!(response.batch_item_failures.is_empty(), "{}: {:?}", path.display(), response.batch_item_failures);
+        assert!(matching > 0, "{}: no records", path.display());
+        if function == "send-welcome-mail" {
+            let outbox = adapters.outbox().expect("local adapters capture mail").messages();
+            assert_eq!(outbox.len(), 1, "{}: one welcome mail", path.display());
+            assert_eq!(outbox[0].subject, "Welcome to Conduit");
+        }
+    }
 }

@@ -48,6 +48,26 @@ pub fn build_functions(adapters: &Adapters) -> Result<FunctionRegistry, StartupE
     Ok(functions)
 }
 
+/// A consumer of the table's stream, as the template declares it: the function, the filter
+/// pattern of its event source, and its handler.
+pub struct StreamConsumerEntry {
+    pub function: &'static str,
+    pub filter: serde_json::Value,
+    pub handler: conduit_streams::DynStreamHandler,
+}
+
+/// Builds each stream consumer the way its `main` does, from the same adapters.
+pub fn build_stream_consumers(adapters: &Adapters) -> Result<Vec<StreamConsumerEntry>, StartupError> {
+    let pattern = |text: &str| {
+        serde_json::from_str(text).map_err(|error| StartupError::Document(format!("a stream filter pattern: {error}")))
+    };
+    Ok(vec![StreamConsumerEntry {
+        function: "send-welcome-mail",
+        filter: pattern(send_welcome_mail::FILTER_PATTERN)?,
+        handler: conduit_streams::erase(send_welcome_mail::WelcomeMailConsumer::new(adapters)?),
+    }])
+}
+
 /// Route functions that have no handler here: the route-contract test keeps this empty.
 pub fn missing_functions(functions: &FunctionRegistry) -> Vec<&'static str> {
     ROUTES.iter().map(|route| route.function).filter(|name| !functions.contains_key(name)).collect()

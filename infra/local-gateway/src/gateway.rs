@@ -12,7 +12,8 @@ use serde_json::Value;
 use crate::authorizer_cache::AuthorizerCache;
 use crate::cors;
 use crate::events::IncomingRequest;
-use crate::functions::{FunctionRegistry, build_functions};
+use crate::functions::{FunctionRegistry, StreamConsumerEntry, build_functions, build_stream_consumers};
+use crate::streams::{StreamFailures, StreamPoller, TableStream};
 
 /// A response as the gateway sends it back to the client.
 #[derive(Debug, Clone)]
@@ -69,6 +70,10 @@ pub struct Gateway {
     authorizer_cache: AuthorizerCache,
     /// Where the functions' mail goes: the adapters', so the outbox routes show what they sent.
     outbox: Outbox,
+    /// The consumers of the table's stream, run while serving.
+    stream_consumers: Vec<StreamConsumerEntry>,
+    table_stream: TableStream,
+    stream_failures: StreamFailures,
 }
 
 impl Gateway {
@@ -80,7 +85,30 @@ impl Gateway {
             authorizer: Authorizer::new(adapters)?,
             authorizer_cache: AuthorizerCache::new(Duration::from_secs(api_settings::AUTHORIZER_CACHE_TTL_SECONDS)),
             outbox: adapters.outbox().unwrap_or_default(),
+            stream_consumers: build_stream_consumers(adapters)?,
+            table_stream: TableStream {
+                sdk: adapters.aws_settings().clone(),
+                table: adapters.table().name().to_owned(),
+            },
+            stream_failures: StreamFailures::default(),
         })
+    }
+
+    /// Replaces the stream consumers the functions define (a test's own, for instance).
+    pub fn with_stream_consumers(mut self, consumers: Vec<StreamConsumerEntry>) -> Self {
+        self.stream_consumers = consumers;
+        self
+    }
+
+    /// The batches the stream consumers failed for good (served at [`crate::STREAM_FAILURES_PATH`]).
+    pub fn stream_failures(&self) -> &StreamFailures {
+        &self.stream_failures
+    }
+
+    /// The poller of the table's stream; `None` when there are no consumers to run.
+    pub(crate) fn stream_poller(&self) -> Option<StreamPoller> {
+        (!self.stream_consumers.is_empty())
+            .then(|| StreamPoller::new(self.table_stream.clone(), &self.stream_consumers, self.stream_failures.clone()))
     }
 
     /// The mail the functions sent (served at [`crate::OUTBOX_PATH`]).

@@ -9,9 +9,13 @@ mod functions;
 mod gateway;
 mod outbox;
 mod server;
+mod streams;
 
 pub use events::IncomingRequest as GatewayRequest;
-pub use functions::{FunctionRegistry, build_functions, missing_functions};
+pub use functions::{
+    FunctionRegistry, StreamConsumerEntry, build_functions, build_stream_consumers, missing_functions,
+};
 pub use gateway::{Gateway, GatewayResponse};
 pub use outbox::{OUTBOX_PAGE_PATH, OUTBOX_PATH};
 pub use server::serve;
+pub use streams::{FailedBatch, STREAM_FAILURES_PATH, StreamFailures};

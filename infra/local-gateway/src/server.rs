@@ -12,13 +12,29 @@ use tokio::net::TcpListener;
 
 use crate::events::IncomingRequest;
 use crate::gateway::{Gateway, GatewayResponse};
-use crate::outbox;
+use crate::{outbox, streams};
 
 /// API Gateway's own payload limit for HTTP APIs.
 const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
 
-/// Accepts connections until the task is dropped, each served on its own task.
+/// Accepts connections until the task is dropped, each served on its own task, and meanwhile runs
+/// the stream consumers, which stop with it.
 pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>) -> std::io::Result<()> {
+    let poller = gateway.stream_poller();
+    let polling = async {
+        if let Some(poller) = poller {
+            poller.run().await;
+        }
+        // Serving goes on when there is no stream to follow.
+        std::future::pending::<std::convert::Infallible>().await
+    };
+    tokio::select! {
+        result = accept(listener, gateway) => result,
+        never = polling => match never {},
+    }
+}
+
+async fn accept(listener: TcpListener, gateway: Arc<Gateway>) -> std::io::Result<()> {
     loop {
         let (stream, peer) = listener.accept().await?;
         let gateway = Arc::clone(&gateway);
@@ -65,6 +81,9 @@ async fn handle(
     };
     // The local gateway's own pages, ahead of the API's routes.
     if let Some(response) = outbox::answer(&incoming, gateway.outbox()) {
+        return to_hyper(response);
+    }
+    if let Some(response) = streams::answer(&incoming, gateway.stream_failures()) {
         return to_hyper(response);
     }
     to_hyper(gateway.handle(incoming).await)

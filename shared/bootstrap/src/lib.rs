@@ -23,7 +23,7 @@ pub use conduit_auth::{Argon2Hasher, JwtService, KeyRing, RandomOneTimeTokens, S
 pub use conduit_mail::{CapturedMail, ConfiguredMailer, Outbox, OutboxMailer};
 pub use conduit_repository::{
     DynamoArticles, DynamoComments, DynamoFavorites, DynamoFollows, DynamoPasswordResets, DynamoRelations, DynamoTags,
-    DynamoUsers,
+    DynamoUsers, DynamoWelcomeMails,
 };
 
 /// Environment variables a function reads (set by `template.yaml`).
@@ -160,6 +160,12 @@ impl Adapters {
         self.budget
     }
 
+    /// The AWS settings the clients are built from (the local gateway's stream reader uses them
+    /// too).
+    pub fn aws_settings(&self) -> &SdkConfig {
+        &self.sdk
+    }
+
     pub fn table(&self) -> Table {
         self.table
             .get_or_init(|| Table::new(aws_clients::dynamodb(&self.sdk, &self.budget), self.table_name.clone()))
@@ -232,6 +238,10 @@ impl Adapters {
 
     pub fn password_resets(&self) -> DynamoPasswordResets {
         DynamoPasswordResets::new(self.table())
+    }
+
+    pub fn welcome_mails(&self) -> DynamoWelcomeMails {
+        DynamoWelcomeMails::new(self.table())
     }
 
     pub fn one_time_tokens(&self) -> RandomOneTimeTokens {

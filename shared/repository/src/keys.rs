@@ -9,7 +9,7 @@ pub type Key = (String, String);
 
 /// The account item: `PK = USER#<ulid>`, `SK = USER`.
 pub fn user(id: &str) -> Key {
-    (format!("USER#{id}"), "USER".to_owned())
+    (format!("USER#{id}"), USER_SORT_KEY.to_owned())
 }
 
 /// Uniqueness claim on an e-mail address (canonical, lower-case): `PK = EMAIL#<email>`, `SK = EMAIL`.
@@ -32,6 +32,15 @@ pub fn password_reset(user: &str) -> Key {
 pub fn reset_link(digest: &str) -> Key {
     (format!("RESET_LINK#{digest}"), "RESET_LINK".to_owned())
 }
+
+/// Whether an account's welcome mail was sent (or is being sent): `PK = USER#<ulid>`,
+/// `SK = WELCOME_MAIL`.
+pub fn welcome_mail(user: &str) -> Key {
+    (format!("USER#{user}"), "WELCOME_MAIL".to_owned())
+}
+
+/// The sort key of the account item, which the welcome-mail consumer's stream filter names.
+pub const USER_SORT_KEY: &str = "USER";
 
 /// The key attributes of the table (`None`) or of an index.
 pub fn key_attributes(index: Option<&str>) -> (&'static str, &'static str) {

@@ -17,6 +17,7 @@ mod relations;
 mod table;
 mod tags;
 mod users;
+mod welcome_mails;
 mod writes;
 
 pub use articles::DynamoArticles;
@@ -29,6 +30,7 @@ pub use relations::DynamoRelations;
 pub use table::Table;
 pub use tags::DynamoTags;
 pub use users::DynamoUsers;
+pub use welcome_mails::DynamoWelcomeMails;
 
 /// Reads a stored item into its typed shape; a mismatch means the stored data is corrupt.
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(item: table::Item) -> Result<T, RepositoryError> {

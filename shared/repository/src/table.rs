@@ -164,6 +164,73 @@ impl Table {
         Ok(())
     }
 
+    /// Writes one item if `condition` holds (with the names and values it uses); `Ok(false)` when
+    /// it does not, and then nothing was written.
+    pub(crate) async fn put_if(
+        &self,
+        item: Item,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<bool, RepositoryError> {
+        let mut request = self
+            .client
+            .put_item()
+            .table_name(self.name())
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        for (placeholder, name) in names {
+            request = request.expression_attribute_names(*placeholder, *name);
+        }
+        for (placeholder, value) in values {
+            request = request.expression_attribute_values(placeholder, value);
+        }
+        match request.send().traced(self, "PutItem").await {
+            Ok(output) => {
+                crate::capacity::record("PutItem", output.consumed_capacity());
+                Ok(true)
+            }
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Ok(false)
+            }
+            Err(error) => Err(RepositoryError::sdk("PutItem", error)),
+        }
+    }
+
+    /// Deletes one item if `condition` holds; `Ok(false)` when it does not.
+    pub(crate) async fn delete_if(
+        &self,
+        key: Key,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<bool, RepositoryError> {
+        let mut request = self
+            .client
+            .delete_item()
+            .table_name(self.name())
+            .set_key(Some(Self::key(key)))
+            .condition_expression(condition)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        for (placeholder, name) in names {
+            request = request.expression_attribute_names(*placeholder, *name);
+        }
+        for (placeholder, value) in values {
+            request = request.expression_attribute_values(placeholder, value);
+        }
+        match request.send().traced(self, "DeleteItem").await {
+            Ok(output) => {
+                crate::capacity::record("DeleteItem", output.consumed_capacity());
+                Ok(true)
+            }
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Ok(false)
+            }
+            Err(error) => Err(RepositoryError::sdk("DeleteItem", error)),
+        }
+    }
+
     /// Deletes one item (deleting what is not there is not an error).
     pub(crate) async fn delete(&self, key: Key) -> Result<(), RepositoryError> {
         let output = self

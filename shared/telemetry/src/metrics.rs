@@ -25,7 +25,53 @@ pub const METRIC_NAMES: &[&str] = &[
     "DependencyFailures",
     "PasswordResetMailsSent",
     "PasswordResetMailsRefused",
+    "StreamRecordsProcessed",
+    "StreamRecordsSkipped",
+    "StreamRecordsFailed",
+    "StreamIteratorAge",
 ];
+
+/// What one batch of a stream consumer did, as one EMF document with the consumer as dimension:
+/// records handled, skipped (a redelivery, nothing left to do) and failed (reported back, so Lambda
+/// retries them), and the age of the oldest record (how far the consumer lags behind the table).
+#[derive(Debug, Clone, Default)]
+pub struct StreamBatchMetrics {
+    pub consumer: &'static str,
+    pub processed: u32,
+    pub skipped: u32,
+    pub failed: u32,
+    pub iterator_age_ms: f64,
+}
+
+impl StreamBatchMetrics {
+    pub fn to_emf(&self) -> Value {
+        let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_millis()).unwrap_or(0);
+        json!({
+            "_aws": {
+                "Timestamp": timestamp as u64,
+                "CloudWatchMetrics": [{
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [["Consumer"], []],
+                    "Metrics": [
+                        { "Name": "StreamRecordsProcessed", "Unit": "Count" },
+                        { "Name": "StreamRecordsSkipped", "Unit": "Count" },
+                        { "Name": "StreamRecordsFailed", "Unit": "Count" },
+                        { "Name": "StreamIteratorAge", "Unit": "Milliseconds" },
+                    ],
+                }],
+            },
+            "Consumer": self.consumer,
+            "StreamRecordsProcessed": self.processed,
+            "StreamRecordsSkipped": self.skipped,
+            "StreamRecordsFailed": self.failed,
+            "StreamIteratorAge": self.iterator_age_ms,
+        })
+    }
+
+    pub fn emit(&self) {
+        println!("{}", self.to_emf());
+    }
+}
 
 /// Counts one occurrence of an event a request's outcome does not show (its answer is the same
 /// either way), as an EMF line of its own without dimensions.

@@ -6,6 +6,7 @@ mod credentials;
 mod mail;
 mod password_resets;
 mod users;
+mod welcome_mails;
 
 pub use articles::{
     ArticleFilter, ArticleReader, ArticleWriter, CommentReader, CommentWriter, FavoriteWriter, FollowReader,
@@ -15,3 +16,4 @@ pub use credentials::{PasswordHasher, TokenIssuer, TokenRejection, TokenVerifier
 pub use mail::{MailMessage, Mailer};
 pub use password_resets::{Clock, OneTimeTokens, PasswordResets, SystemClock};
 pub use users::{SessionReader, StoreError, UniqueField, UserReader, UserWriter};
+pub use welcome_mails::WelcomeMailLedger;

@@ -11,7 +11,7 @@ use crate::password_reset::PasswordReset;
 use crate::ports::{
     ArticleFilter, ArticleReader, ArticleWriter, Clock, FollowWriter, MailMessage, Mailer, OneTimeTokens,
     PasswordHasher, PasswordResets, Relations, RelationsReader, SessionReader, StoreError, SummaryPage, TokenIssuer,
-    TokenRejection, TokenVerifier, UniqueField, UserReader, UserWriter,
+    TokenRejection, TokenVerifier, UniqueField, UserReader, UserWriter, WelcomeMailLedger,
 };
 use crate::values::{
     ArticleId, Email, Page, Password, PasswordHash, ResetToken, Session, SessionGeneration, Slug, Timestamp,
@@ -233,6 +233,34 @@ impl FixedClock {
 impl Clock for FixedClock {
     fn now(&self) -> Timestamp {
         *self.0.lock().expect("lock")
+    }
+}
+
+/// Welcome-mail claims in memory: (sent, claimed until).
+#[derive(Clone, Default)]
+pub struct InMemoryWelcomeLedger(Arc<Mutex<HashMap<UserId, (bool, Timestamp)>>>);
+
+impl WelcomeMailLedger for InMemoryWelcomeLedger {
+    async fn claim(&self, user: UserId, now: Timestamp, until: Timestamp) -> Result<bool, StoreError> {
+        let mut entries = self.0.lock().expect("lock");
+        match entries.get(&user) {
+            Some((true, _)) => Ok(false),
+            Some((false, held_until)) if now < *held_until => Ok(false),
+            _ => {
+                entries.insert(user, (false, until));
+                Ok(true)
+            }
+        }
+    }
+
+    async fn record_sent(&self, user: UserId, at: Timestamp) -> Result<(), StoreError> {
+        self.0.lock().expect("lock").insert(user, (true, at));
+        Ok(())
+    }
+
+    async fn release(&self, user: UserId) -> Result<(), StoreError> {
+        self.0.lock().expect("lock").remove(&user);
+        Ok(())
     }
 }
 

@@ -13,6 +13,7 @@ mod register;
 mod sessions;
 mod tags;
 mod update_user;
+mod welcome_mail;
 
 pub use articles::{
     ArticleChanges, ArticleDraft, ArticleQuery, ChangeFavorite, CreateArticle, DeleteArticle, FeedArticles, GetArticle,
@@ -28,6 +29,7 @@ pub use register::{RegisterUser, Registration};
 pub use sessions::RevokeSessions;
 pub use tags::ListTags;
 pub use update_user::{FieldUpdate, UpdateUser, UpdatedUser, UserChanges};
+pub use welcome_mail::{NewAccount, SendWelcomeMail, WelcomeOutcome};
 
 use crate::ports::UserReader;
 use crate::validation::{InvalidValue, ValidationErrors};

@@ -1,0 +1,72 @@
+//! The interface layer of the table's change-stream consumers: it turns a batch of DynamoDB
+//! Streams records (the event Lambda delivers) into use-case calls, one record at a time, and
+//! answers with the partial batch failures Lambda retries (`ReportBatchItemFailures`). The local
+//! gateway drives the same code with the same event shapes.
+//!
+//! Delivery is at least once: a record may come again after it was handled (a retried batch, a
+//! bisected one), so every consumer must make a second handling of a record have no effect.
+
+mod batch;
+pub mod filter;
+pub mod settings;
+
+use std::future::Future;
+use std::sync::Arc;
+
+pub use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord as StreamRecord};
+pub use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+pub use batch::process_batch;
+use conduit_domain::error::InfrastructureError;
+
+/// What became of one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordOutcome {
+    /// The record's work was done now.
+    Handled,
+    /// Nothing to do: the work was done before (a redelivery), or the record is not this
+    /// consumer's (the filter should have kept it away).
+    Skipped,
+}
+
+/// Why a record could not be handled. Either way the record is reported as failed, so Lambda
+/// retries it (and what follows it in the shard) until the retries run out and the batch goes to
+/// the on-failure destination.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The record does not say what the consumer needs (a corrupt or unexpected image).
+    #[error("record cannot be read: {0}")]
+    Unreadable(String),
+    /// A dependency failed; retrying may well succeed.
+    #[error(transparent)]
+    Infrastructure(#[from] InfrastructureError),
+}
+
+/// One consumer of the table's stream.
+pub trait StreamConsumer: Send + Sync + 'static {
+    /// The function's name (its binary), for logs and metrics.
+    const NAME: &'static str;
+
+    fn handle(&self, record: &StreamRecord) -> impl Future<Output = Result<RecordOutcome, RecordError>> + Send;
+}
+
+/// Serves the consumer on the Lambda runtime until the container is shut down.
+pub async fn run<C: StreamConsumer>(consumer: C) -> Result<(), lambda_runtime::Error> {
+    let consumer = Arc::new(consumer);
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<StreamEvent>| {
+        let consumer = Arc::clone(&consumer);
+        async move { Ok::<_, std::convert::Infallible>(process_batch(consumer.as_ref(), event.payload).await) }
+    }))
+    .await
+}
+
+/// A consumer behind a uniform type, for the local gateway, which runs every consumer.
+pub type DynStreamHandler =
+    Arc<dyn Fn(StreamEvent) -> std::pin::Pin<Box<dyn Future<Output = DynamoDbEventResponse> + Send>> + Send + Sync>;
+
+pub fn erase<C: StreamConsumer>(consumer: C) -> DynStreamHandler {
+    let consumer = Arc::new(consumer);
+    Arc::new(move |event| {
+        let consumer = Arc::clone(&consumer);
+        Box::pin(async move { process_batch(consumer.as_ref(), event).await })
+    })
+}
