@@ -178,6 +178,17 @@ EVENTS["send-welcome-mail"] = {"Records": [stream_record(
     },
 )]}
 
+# The removal of an article item. The article is not in the tests' sample world, so the purge
+# finds nothing left, as for a record delivered again after its purge.
+DRAGON_ARTICLE = "01J9ZQ8B2C3D4E5F6G7H8J9K0M"
+EVENTS["purge-deleted-article"] = {"Records": [stream_record(
+    "REMOVE",
+    {"PK": {"S": f"ARTICLE#{DRAGON_ARTICLE}"}, "SK": {"S": "ARTICLE"}},
+    old_image={"PK": {"S": f"ARTICLE#{DRAGON_ARTICLE}"}, "SK": {"S": "ARTICLE"}, "id": {"S": DRAGON_ARTICLE},
+               "slug": {"S": SLUG}, "author_id": {"S": JAKE}},
+    sequence="100000000000000000002",
+)]}
+
 EVENTS["authorizer.valid-token"] = authorizer_event(f"Token {VALID}")
 EVENTS["authorizer.expired-token"] = authorizer_event(f"Token {token(EXPIRED)}")
 EVENTS["authorizer.missing-header"] = authorizer_event(None)

@@ -61,11 +61,18 @@ pub fn build_stream_consumers(adapters: &Adapters) -> Result<Vec<StreamConsumerE
     let pattern = |text: &str| {
         serde_json::from_str(text).map_err(|error| StartupError::Document(format!("a stream filter pattern: {error}")))
     };
-    Ok(vec![StreamConsumerEntry {
-        function: "send-welcome-mail",
-        filter: pattern(send_welcome_mail::FILTER_PATTERN)?,
-        handler: conduit_streams::erase(send_welcome_mail::WelcomeMailConsumer::new(adapters)?),
-    }])
+    Ok(vec![
+        StreamConsumerEntry {
+            function: "send-welcome-mail",
+            filter: pattern(send_welcome_mail::FILTER_PATTERN)?,
+            handler: conduit_streams::erase(send_welcome_mail::WelcomeMailConsumer::new(adapters)?),
+        },
+        StreamConsumerEntry {
+            function: "purge-deleted-article",
+            filter: pattern(purge_deleted_article::FILTER_PATTERN)?,
+            handler: conduit_streams::erase(purge_deleted_article::PurgeConsumer::new(adapters)?),
+        },
+    ])
 }
 
 /// Route functions that have no handler here: the route-contract test keeps this empty.

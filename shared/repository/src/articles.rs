@@ -4,7 +4,9 @@
 use std::collections::{HashMap, HashSet};
 
 use conduit_domain::article::{Article, ArticleSummary};
-use conduit_domain::ports::{ArticleFilter, ArticleReader, ArticleWriter, StoreError, SummaryPage, UniqueField};
+use conduit_domain::ports::{
+    ArticleFilter, ArticlePurger, ArticleReader, ArticleWriter, PurgedArticle, StoreError, SummaryPage, UniqueField,
+};
 use conduit_domain::values::{ArticleId, Page, Slug, Tag, UserId};
 use futures::StreamExt;
 use futures::stream;
@@ -141,6 +143,10 @@ impl DynamoArticles {
         } else {
             return Ok(SummaryPage::default());
         };
+        if fan.is_some() {
+            let pending = self.pending_purges().await?;
+            candidates.retain(|candidate| !pending.contains(&candidate.id));
+        }
         if let Some(author) = &author {
             candidates.retain(|candidate| candidate.author.as_ref() == Some(author));
         }
@@ -151,6 +157,35 @@ impl DynamoArticles {
         }
         let total = candidates.len() as u64;
         self.page_of(&candidates, page, total).await
+    }
+
+    /// Deleted articles whose favorites are not purged yet (usually none).
+    async fn pending_purges(&self) -> Result<HashSet<String>, RepositoryError> {
+        let items =
+            self.table.query(KeyQuery::partition(keys::PENDING_PURGES_PARTITION.to_owned()).consistent()).await?;
+        Ok(items.iter().filter_map(sort_key).map(str::to_owned).collect())
+    }
+
+    /// A fan's favorites while some deleted articles await their purge: those are left out of the
+    /// page and of the total, so the list shows exactly the articles that still exist.
+    async fn favorites_without_purged(
+        &self,
+        fan: &str,
+        page: Page,
+        total: u64,
+        pending: &HashSet<String>,
+    ) -> Result<SummaryPage, RepositoryError> {
+        let keys = pending.iter().map(|article| keys::favorite(fan, article)).collect();
+        let hidden: HashSet<String> = self
+            .present_sort_keys(keys)
+            .await?
+            .into_iter()
+            .filter_map(|sort| sort.strip_prefix(keys::FAVORITE_PREFIX).map(str::to_owned))
+            .collect();
+        let mut candidates =
+            self.entries(keys::user_partition(fan), keys::FAVORITE_PREFIX, Some(page.end() + hidden.len())).await?;
+        candidates.retain(|candidate| !hidden.contains(&candidate.id));
+        self.page_of(&candidates, page, total.saturating_sub(hidden.len() as u64)).await
     }
 
     async fn present_sort_keys(&self, keys: Vec<keys::Key>) -> Result<HashSet<String>, RepositoryError> {
@@ -193,10 +228,12 @@ impl DynamoArticles {
     }
 
     /// Deletes what no one else can reach once the article is gone: its favorites (with each
-    /// fan's counter) and its comments. Runs after the article itself has been deleted, so no new
-    /// favorite or comment can appear meanwhile (their writes require the article to exist).
-    async fn delete_dependents(&self, id: &str) -> Result<(), RepositoryError> {
+    /// fan's counter) and its comments, then its pending-purge entry. Runs after the article
+    /// itself has been deleted, so no new favorite or comment can appear meanwhile (their writes
+    /// require the article to exist). Every step is idempotent, so a retry resumes.
+    async fn purge(&self, id: &str) -> Result<PurgedArticle, RepositoryError> {
         let fans = self.indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::favorited_partition(id), None).await?;
+        let favorites = fans.len();
         let removals = stream::iter(fans)
             .map(|fan| async move {
                 let items = vec![
@@ -226,8 +263,26 @@ impl DynamoArticles {
                 ))
             })
             .collect();
-        self.table.batch_delete(leftovers).await
+        let comments = leftovers.len();
+        self.table.batch_delete(leftovers).await?;
+        self.table.delete(keys::pending_purge(id)).await?;
+        Ok(PurgedArticle { favorites, comments })
     }
+}
+
+impl ArticlePurger for DynamoArticles {
+    async fn purge_deleted(&self, article: ArticleId) -> Result<PurgedArticle, StoreError> {
+        Ok(self.purge(&article.to_string()).await?)
+    }
+}
+
+/// The stored shape of a pending-purge entry: its key says it all.
+#[derive(serde::Serialize)]
+struct PendingPurgeItem {
+    #[serde(rename = "PK")]
+    partition: String,
+    #[serde(rename = "SK")]
+    sort: String,
 }
 
 impl ArticleReader for DynamoArticles {
@@ -273,11 +328,16 @@ impl ArticleReader for DynamoArticles {
             }
             (None, None, Some(fan)) => {
                 let fan = fan.to_string();
-                let (candidates, (_, total)) = futures::try_join!(
+                let (candidates, (_, total), pending) = futures::try_join!(
                     self.entries(keys::user_partition(&fan), keys::FAVORITE_PREFIX, end),
                     self.user_counters(&fan),
+                    self.pending_purges(),
                 )?;
-                self.page_of(&candidates, page, total).await?
+                if pending.is_empty() {
+                    self.page_of(&candidates, page, total).await?
+                } else {
+                    self.favorites_without_purged(&fan, page, total, &pending).await?
+                }
             }
             _ => self.combined(filter, page).await?,
         };
@@ -375,11 +435,13 @@ impl ArticleWriter for DynamoArticles {
             items.push(writes::delete(&self.table, keys::tag_entry(tag.as_str(), &id), None)?);
             items.push(writes::add(&self.table, keys::tag_counter(tag.as_str()), "count", -1, false)?);
         }
+        // Until the purge, lists of favorites leave this article out.
+        let (partition, sort) = keys::pending_purge(&id);
+        items.push(writes::put(&self.table, PendingPurgeItem { partition, sort }, false)?);
         match self.table.transact(items).await {
-            // Deleted by a concurrent request: what is left to clean is the same.
-            Ok(()) | Err(TransactError::Cancelled(_)) => {}
-            Err(TransactError::Failed(error)) => return Err(error.into()),
+            // Deleted by a concurrent request: the same purge follows.
+            Ok(()) | Err(TransactError::Cancelled(_)) => Ok(()),
+            Err(TransactError::Failed(error)) => Err(error.into()),
         }
-        Ok(self.delete_dependents(&id).await?)
     }
 }

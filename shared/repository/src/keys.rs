@@ -42,6 +42,15 @@ pub fn welcome_mail(user: &str) -> Key {
 /// The sort key of the account item, which the welcome-mail consumer's stream filter names.
 pub const USER_SORT_KEY: &str = "USER";
 
+/// A deleted article whose favorites and comments are not removed yet (the stream consumer
+/// purge-deleted-article removes them, then this entry): `PK = ARTICLE_PURGES`, `SK = <ulid>`.
+/// Lists of favorites leave these articles out meanwhile. Entries live seconds, so the partition
+/// stays small.
+pub const PENDING_PURGES_PARTITION: &str = "ARTICLE_PURGES";
+pub fn pending_purge(article: &str) -> Key {
+    (PENDING_PURGES_PARTITION.to_owned(), article.to_owned())
+}
+
 /// The key attributes of the table (`None`) or of an index.
 pub fn key_attributes(index: Option<&str>) -> (&'static str, &'static str) {
     match index {

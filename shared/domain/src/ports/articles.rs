@@ -44,8 +44,25 @@ pub trait ArticleWriter: Send + Sync {
     /// Replaces the title, description and body (moving the slug when it changed), provided the
     /// stored version is still `previous`'s.
     fn update(&self, previous: &Article, updated: &Article) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Removes the article and everything hanging off it: slug, tag entries, favorites, comments.
+    /// Removes the article and what makes it visible (summary, body, slug, tag entries and
+    /// counters) in one atomic write, at a cost that does not depend on its favorites or comments.
+    /// Those stay until [`ArticlePurger::purge_deleted`] removes them, hidden meanwhile: no list or
+    /// count shows the article, and no new favorite or comment can attach to it.
     fn delete(&self, article: &ArticleSummary) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Removes what a deleted article leaves behind, after its deletion.
+pub trait ArticlePurger: Send + Sync {
+    /// Removes the article's favorites (each with its fan's count) and comments, in bounded
+    /// batches. Idempotent: purging again, or an article that was already purged, changes nothing.
+    fn purge_deleted(&self, article: ArticleId) -> impl Future<Output = Result<PurgedArticle, StoreError>> + Send;
+}
+
+/// What a purge removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PurgedArticle {
+    pub favorites: usize,
+    pub comments: usize,
 }
 
 pub trait FavoriteWriter: Send + Sync {

@@ -9,8 +9,8 @@ mod users;
 mod welcome_mails;
 
 pub use articles::{
-    ArticleFilter, ArticleReader, ArticleWriter, CommentReader, CommentWriter, FavoriteWriter, FollowReader,
-    FollowWriter, Relations, RelationsReader, SummaryPage, TagReader,
+    ArticleFilter, ArticlePurger, ArticleReader, ArticleWriter, CommentReader, CommentWriter, FavoriteWriter,
+    FollowReader, FollowWriter, PurgedArticle, Relations, RelationsReader, SummaryPage, TagReader,
 };
 pub use credentials::{PasswordHasher, TokenIssuer, TokenRejection, TokenVerifier};
 pub use mail::{MailMessage, Mailer};

@@ -1,0 +1,95 @@
+//! Deleting an article in two halves, against DynamoDB Local: the request's transaction hides it
+//! at once; the purge removes its favorites and comments later, exactly once.
+
+use conduit_domain::User;
+use conduit_domain::ports::{
+    ArticleFilter, ArticlePurger, ArticleReader, ArticleWriter, FavoriteWriter, PurgedArticle, UserWriter,
+};
+use conduit_domain::usecases::{AddComment, ArticleDraft, CreateArticle};
+use conduit_domain::values::{Email, Page, PasswordHash, Slug, UserId, Username};
+use conduit_dynamodb_local::test_table;
+use conduit_repository::{DynamoArticles, DynamoComments, DynamoFavorites, DynamoRelations, DynamoUsers, Table};
+
+struct Stores {
+    users: DynamoUsers,
+    articles: DynamoArticles,
+    favorites: DynamoFavorites,
+    comments: DynamoComments,
+    relations: DynamoRelations,
+}
+
+async fn stores() -> Stores {
+    let local = test_table().await;
+    let table = Table::new(local.client, local.name);
+    Stores {
+        users: DynamoUsers::new(table.clone()),
+        articles: DynamoArticles::new(table.clone()),
+        favorites: DynamoFavorites::new(table.clone()),
+        comments: DynamoComments::new(table.clone()),
+        relations: DynamoRelations::new(table),
+    }
+}
+
+async fn someone(users: &DynamoUsers, name: &str) -> UserId {
+    let user = User::register(
+        Username::parse(name).expect("valid"),
+        Email::parse(&format!("{name}@example.com")).expect("valid"),
+        PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+    );
+    users.insert(&user).await.expect("inserted");
+    user.id
+}
+
+fn favorited_by(fan: UserId) -> ArticleFilter {
+    ArticleFilter { favorited_by: Some(fan), ..ArticleFilter::default() }
+}
+
+fn first_page() -> Page {
+    Page { limit: Page::DEFAULT_LIMIT, offset: 0 }
+}
+
+#[tokio::test]
+async fn a_deleted_article_is_out_of_its_fans_lists_and_counts_before_and_after_its_purge() {
+    // Given a fan who favorited two of jake's articles, one of them commented on
+    let stores = stores().await;
+    let jake = someone(&stores.users, "jake").await;
+    let fan = someone(&stores.users, "fan").await;
+    let create = CreateArticle::new(stores.articles.clone(), stores.relations.clone());
+    for title in ["Kept", "Deleted"] {
+        let draft = ArticleDraft {
+            title: Some(title.into()),
+            description: Some("d".into()),
+            body: Some("b".into()),
+            tag_list: None,
+        };
+        create.execute(jake, draft).await.expect("published");
+    }
+    let slug = |text: &str| Slug::parse(text).expect("valid slug");
+    let deleted = stores.articles.find_summary_by_slug(&slug("deleted")).await.expect("read").expect("exists");
+    let kept = stores.articles.find_summary_by_slug(&slug("kept")).await.expect("read").expect("exists");
+    stores.favorites.favorite(fan, &deleted).await.expect("favorited");
+    stores.favorites.favorite(fan, &kept).await.expect("favorited");
+    AddComment::new(stores.articles.clone(), stores.comments.clone(), stores.relations.clone())
+        .execute(fan, "deleted", Some("Nice".into()))
+        .await
+        .expect("commented");
+
+    // When the article is deleted, and before anything purges it
+    stores.articles.delete(&deleted).await.expect("deleted");
+    let before_purge = stores.articles.list(&favorited_by(fan), first_page()).await.expect("listed");
+
+    // Then the fan's favorites show only the kept article, with an exact total
+    assert_eq!(before_purge.total, 1);
+    assert_eq!(before_purge.summaries.iter().map(|s| s.slug.as_str()).collect::<Vec<_>>(), ["kept"]);
+
+    // When it is purged, twice (a redelivered record)
+    let purged = stores.articles.purge_deleted(deleted.id).await.expect("purged");
+    let again = stores.articles.purge_deleted(deleted.id).await.expect("purged again");
+    let after_purge = stores.articles.list(&favorited_by(fan), first_page()).await.expect("listed");
+
+    // Then the first removed one favorite and one comment, the second nothing, and the list agrees
+    assert_eq!(purged, PurgedArticle { favorites: 1, comments: 1 });
+    assert_eq!(again, PurgedArticle::default());
+    assert_eq!(after_purge.total, 1);
+    assert_eq!(after_purge.summaries.len(), 1);
+}
