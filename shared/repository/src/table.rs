@@ -8,10 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, DeleteRequest, KeysAndAttributes, ReturnConsumedCapacity, TransactWriteItem, WriteRequest,
 };
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use futures::future::try_join_all;
 
 use crate::error::RepositoryError;
@@ -186,16 +188,8 @@ impl Table {
         for (placeholder, value) in values {
             request = request.expression_attribute_values(placeholder, value);
         }
-        match request.send().traced(self, "PutItem").await {
-            Ok(output) => {
-                crate::capacity::record("PutItem", output.consumed_capacity());
-                Ok(true)
-            }
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(false)
-            }
-            Err(error) => Err(RepositoryError::sdk("PutItem", error)),
-        }
+        let sent = request.send().traced(self, "PutItem").await;
+        conditional_write("PutItem", sent.map(|output| crate::capacity::record("PutItem", output.consumed_capacity())))
     }
 
     /// Deletes one item if `condition` holds; `Ok(false)` when it does not.
@@ -219,16 +213,11 @@ impl Table {
         for (placeholder, value) in values {
             request = request.expression_attribute_values(placeholder, value);
         }
-        match request.send().traced(self, "DeleteItem").await {
-            Ok(output) => {
-                crate::capacity::record("DeleteItem", output.consumed_capacity());
-                Ok(true)
-            }
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(false)
-            }
-            Err(error) => Err(RepositoryError::sdk("DeleteItem", error)),
-        }
+        let sent = request.send().traced(self, "DeleteItem").await;
+        conditional_write(
+            "DeleteItem",
+            sent.map(|output| crate::capacity::record("DeleteItem", output.consumed_capacity())),
+        )
     }
 
     /// Deletes one item (deleting what is not there is not an error).
@@ -423,6 +412,21 @@ impl Table {
             }
         }
         Err(RepositoryError::Throttled { operation: "TransactWriteItems", unprocessed: items.len() }.into())
+    }
+}
+
+/// The outcome of a conditional single-item write: `Ok(false)` when its condition did not hold.
+fn conditional_write<E>(
+    operation: &'static str,
+    sent: Result<(), SdkError<E, HttpResponse>>,
+) -> Result<bool, RepositoryError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match sent {
+        Ok(()) => Ok(true),
+        Err(error) if error.code() == Some("ConditionalCheckFailedException") => Ok(false),
+        Err(error) => Err(RepositoryError::sdk(operation, error)),
     }
 }
 
