@@ -136,7 +136,7 @@ pub async fn seeded_world(keys: KeyRing) -> SampleWorld {
         .expect("comment");
     let reset_token = ResetToken::parse(SAMPLE_RESET_TOKEN).expect("a well-formed token");
     let pending = PasswordReset::none_yet(jake.id)
-        .request(adapters.one_time_tokens().digest(&reset_token), Timestamp::now())
+        .request(adapters.one_time_tokens().digest(&reset_token), &jake.email, Timestamp::now())
         .expect("the first request is admitted");
     adapters.password_resets().save_request(&pending).await.expect("reset link");
     SampleWorld { adapters, table_name: table.name }

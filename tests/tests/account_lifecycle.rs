@@ -242,3 +242,22 @@ async fn a_password_change_revokes_older_tokens_and_hands_the_caller_a_fresh_one
     assert_eq!(api.get("/user", Some(&fresh)).await.status, 200);
     assert_eq!(bio_only.body["user"]["token"], fresh.as_str(), "no new password, no new token");
 }
+
+#[tokio::test]
+async fn a_link_mailed_to_an_address_the_account_no_longer_has_is_refused() {
+    // Given a reset link mailed to jake's address
+    let api = TestApi::start().await;
+    let token = api.register("jake").await;
+    api.post("/users/password-reset", reset_request("jake@example.com"), None).await;
+    let reset_token = mailed_token(&api).await;
+
+    // When jake moves to another address, then the old link is used
+    let moved = api.put("/user", json!({"user": {"email": "jake@elsewhere.example"}}), Some(&token)).await;
+    let confirmed =
+        api.post("/users/password-reset/confirm", confirmation(&reset_token, "a brand new password"), None).await;
+
+    // Then the link no longer works, and the password is unchanged
+    assert_eq!(moved.status, 200);
+    assert_eq!((confirmed.status, errors(&confirmed, "token")), (422, vec!["is invalid or has expired"]));
+    assert_eq!(api.post("/users/login", login("jake@elsewhere.example", "password-jake"), None).await.status, 200);
+}

@@ -3,13 +3,16 @@
 
 use std::time::Duration;
 
-use crate::values::{Timestamp, TokenDigest, UserId};
+use crate::values::{Email, Timestamp, TokenDigest, UserId};
 
 /// The link that currently works for an account. Only its digest is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingReset {
     pub digest: TokenDigest,
     pub expires_at: Timestamp,
+    /// The address the link was mailed to (canonical): once the account's e-mail changes, a link
+    /// in the old mailbox stops working.
+    pub sent_to: String,
 }
 
 /// Reset mails sent in the current window, which opens with the first mail and lasts
@@ -49,7 +52,7 @@ impl PasswordReset {
 
     /// A new link replaces any earlier one (so older links stop working) and counts against the
     /// window; refused when the window's mails are used up.
-    pub fn request(&self, digest: TokenDigest, now: Timestamp) -> Result<Self, RateLimited> {
+    pub fn request(&self, digest: TokenDigest, sent_to: &Email, now: Timestamp) -> Result<Self, RateLimited> {
         let window = match self.window {
             Some(window) if now < window.opened_at.plus(Self::RATE_WINDOW) => {
                 if window.mails_sent >= Self::MAILS_PER_WINDOW {
@@ -59,13 +62,16 @@ impl PasswordReset {
             }
             _ => MailWindow { opened_at: now, mails_sent: 1 },
         };
-        let pending = PendingReset { digest, expires_at: now.plus(Self::LINK_LIFETIME) };
+        let pending = PendingReset { digest, expires_at: now.plus(Self::LINK_LIFETIME), sent_to: sent_to.canonical() };
         Ok(Self { user: self.user, pending: Some(pending), window: Some(window), version: self.version + 1 })
     }
 
-    /// Whether `digest` is the account's current link and has not expired.
-    pub fn accepts(&self, digest: &TokenDigest, now: Timestamp) -> bool {
-        self.pending.as_ref().is_some_and(|pending| &pending.digest == digest && now < pending.expires_at)
+    /// Whether `digest` is the account's current link, has not expired, and was sent to the
+    /// account's address as it is now.
+    pub fn accepts(&self, digest: &TokenDigest, email: &Email, now: Timestamp) -> bool {
+        self.pending.as_ref().is_some_and(|pending| {
+            &pending.digest == digest && now < pending.expires_at && pending.sent_to == email.canonical()
+        })
     }
 
     /// The state once the current link has been used: no link works until a new request.
@@ -90,6 +96,10 @@ mod tests {
         TokenDigest::from_hex(text.to_owned())
     }
 
+    fn jake() -> Email {
+        Email::parse("jake@example.com").expect("valid")
+    }
+
     fn at(iso: &str) -> Timestamp {
         Timestamp::parse_iso8601(iso).expect("valid instant")
     }
@@ -99,14 +109,25 @@ mod tests {
         let state = PasswordReset::none_yet(UserId::generate());
         let now = at("2026-01-01T10:00:00Z");
 
-        let first = state.request(digest("a"), now).expect("admitted");
-        let second = first.request(digest("b"), now.plus(Duration::from_secs(60))).expect("admitted");
+        let first = state.request(digest("a"), &jake(), now).expect("admitted");
+        let second = first.request(digest("b"), &jake(), now.plus(Duration::from_secs(60))).expect("admitted");
 
-        assert!(first.accepts(&digest("a"), now.plus(Duration::from_secs(29 * 60))));
-        assert!(!first.accepts(&digest("a"), now.plus(PasswordReset::LINK_LIFETIME)));
-        assert!(!second.accepts(&digest("a"), now.plus(Duration::from_secs(61))));
-        assert!(second.accepts(&digest("b"), now.plus(Duration::from_secs(61))));
-        assert!(!second.completed().accepts(&digest("b"), now.plus(Duration::from_secs(61))));
+        assert!(first.accepts(&digest("a"), &jake(), now.plus(Duration::from_secs(29 * 60))));
+        assert!(!first.accepts(&digest("a"), &jake(), now.plus(PasswordReset::LINK_LIFETIME)));
+        assert!(!second.accepts(&digest("a"), &jake(), now.plus(Duration::from_secs(61))));
+        assert!(second.accepts(&digest("b"), &jake(), now.plus(Duration::from_secs(61))));
+        assert!(!second.completed().accepts(&digest("b"), &jake(), now.plus(Duration::from_secs(61))));
+    }
+
+    #[test]
+    fn a_link_stops_working_once_the_account_has_another_address() {
+        let now = at("2026-01-01T10:00:00Z");
+        let state = PasswordReset::none_yet(UserId::generate()).request(digest("a"), &jake(), now).expect("admitted");
+
+        let moved = Email::parse("jake@elsewhere.example").expect("valid");
+
+        assert!(state.accepts(&digest("a"), &Email::parse("JAKE@example.com").expect("valid"), now));
+        assert!(!state.accepts(&digest("a"), &moved, now));
     }
 
     #[test]
@@ -114,11 +135,11 @@ mod tests {
         let now = at("2026-01-01T10:00:00Z");
         let mut state = PasswordReset::none_yet(UserId::generate());
         for minute in 0..3 {
-            state = state.request(digest("x"), now.plus(Duration::from_secs(minute * 60))).expect("admitted");
+            state = state.request(digest("x"), &jake(), now.plus(Duration::from_secs(minute * 60))).expect("admitted");
         }
 
-        let fourth = state.request(digest("x"), now.plus(Duration::from_secs(59 * 60)));
-        let next_hour = state.request(digest("x"), now.plus(PasswordReset::RATE_WINDOW)).expect("new window");
+        let fourth = state.request(digest("x"), &jake(), now.plus(Duration::from_secs(59 * 60)));
+        let next_hour = state.request(digest("x"), &jake(), now.plus(PasswordReset::RATE_WINDOW)).expect("new window");
 
         assert_eq!(fourth, Err(RateLimited));
         assert_eq!(next_hour.window.map(|window| window.mails_sent), Some(1));
@@ -129,7 +150,7 @@ mod tests {
     fn the_state_may_be_forgotten_once_both_link_and_window_are_over() {
         let now = at("2026-01-01T10:00:00Z");
 
-        let state = PasswordReset::none_yet(UserId::generate()).request(digest("x"), now).expect("admitted");
+        let state = PasswordReset::none_yet(UserId::generate()).request(digest("x"), &jake(), now).expect("admitted");
 
         assert_eq!(state.forgettable_after(), Some(now.plus(PasswordReset::RATE_WINDOW)));
         assert_eq!(PasswordReset::none_yet(UserId::generate()).forgettable_after(), None);

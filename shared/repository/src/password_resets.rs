@@ -33,6 +33,8 @@ struct ResetStateItem {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pending_expires_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    pending_sent_to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     window_opened_at: Option<String>,
     #[serde(default)]
     window_mails_sent: u32,
@@ -61,6 +63,7 @@ impl ResetStateItem {
             user_id: state.user.to_string(),
             pending_digest: state.pending.as_ref().map(|pending| pending.digest.as_str().to_owned()),
             pending_expires_at: state.pending.as_ref().map(|pending| pending.expires_at.to_iso8601()),
+            pending_sent_to: state.pending.as_ref().map(|pending| pending.sent_to.clone()),
             window_opened_at: state.window.map(|window| window.opened_at.to_iso8601()),
             window_mails_sent: state.window.map_or(0, |window| window.mails_sent),
             version: state.version,
@@ -75,6 +78,9 @@ impl ResetStateItem {
             (Some(digest), Some(expires_at)) => Some(PendingReset {
                 digest: TokenDigest::from_hex(digest.clone()),
                 expires_at: Timestamp::parse_iso8601(expires_at).map_err(corrupt(&key, "pending_expires_at"))?,
+                // A link stored before links named their address matches no address: it is
+                // refused, and a new request mails one that works.
+                sent_to: self.pending_sent_to.clone().unwrap_or_default(),
             }),
             _ => None,
         };

@@ -42,7 +42,7 @@ async fn a_requested_link_is_stored_with_its_owner_and_a_purge_time() {
     let jake = registered(&users).await;
     let now = Timestamp::now();
 
-    let requested = PasswordReset::none_yet(jake.id).request(digest("aaaa"), now).expect("admitted");
+    let requested = PasswordReset::none_yet(jake.id).request(digest("aaaa"), &jake.email, now).expect("admitted");
     resets.save_request(&requested).await.expect("saved");
 
     assert_eq!(resets.find(jake.id).await.expect("read"), Some(requested.clone()));
@@ -63,9 +63,14 @@ async fn a_state_derived_from_an_outdated_read_is_refused() {
     let Stores { users, resets, .. } = stores().await;
     let jake = registered(&users).await;
     let first_read = PasswordReset::none_yet(jake.id);
-    resets.save_request(&first_read.request(digest("aaaa"), Timestamp::now()).expect("admitted")).await.expect("saved");
+    resets
+        .save_request(&first_read.request(digest("aaaa"), &jake.email, Timestamp::now()).expect("admitted"))
+        .await
+        .expect("saved");
 
-    let racing = resets.save_request(&first_read.request(digest("bbbb"), Timestamp::now()).expect("admitted")).await;
+    let racing = resets
+        .save_request(&first_read.request(digest("bbbb"), &jake.email, Timestamp::now()).expect("admitted"))
+        .await;
 
     assert!(matches!(racing, Err(StoreError::Conflict)), "{racing:?}");
     assert_eq!(resets.holder_of(&digest("bbbb")).await.expect("read"), None, "nothing of the refused write");
@@ -75,7 +80,8 @@ async fn a_state_derived_from_an_outdated_read_is_refused() {
 async fn completing_a_reset_changes_the_password_and_the_generation_in_one_write_once() {
     let Stores { users, resets, .. } = stores().await;
     let jake = registered(&users).await;
-    let requested = PasswordReset::none_yet(jake.id).request(digest("aaaa"), Timestamp::now()).expect("admitted");
+    let requested =
+        PasswordReset::none_yet(jake.id).request(digest("aaaa"), &jake.email, Timestamp::now()).expect("admitted");
     resets.save_request(&requested).await.expect("saved");
     let changed = jake.with_password(PasswordHash::from_phc("new-hash".into()), Timestamp::now());
 

@@ -50,7 +50,7 @@ impl<U: UserReader, R: PasswordResets, T: OneTimeTokens, C: Clock, M: Mailer> Re
         for _ in 0..ATTEMPTS {
             let now = self.clock.now();
             let current = self.resets.find(user.id).await?.unwrap_or_else(|| PasswordReset::none_yet(user.id));
-            let next = match current.request(digest.clone(), now) {
+            let next = match current.request(digest.clone(), &user.email, now) {
                 Ok(next) => next,
                 Err(RateLimited) => return Ok(ResetRequestOutcome::RateLimited),
             };
@@ -121,7 +121,7 @@ where
             let user = self.users.find_by_id(holder).await?.ok_or_else(refused)?;
             let reset = self.resets.find(holder).await?.ok_or_else(refused)?;
             let now = self.clock.now();
-            if !reset.accepts(&digest, now) {
+            if !reset.accepts(&digest, &user.email, now) {
                 return Err(refused());
             }
             // Hashed only for a link that works, and once: it is the expensive part.
