@@ -49,7 +49,11 @@ impl Drop for TestApi {
 
 impl TestApi {
     pub async fn start() -> Self {
-        let table = conduit_dynamodb_local::test_table().await;
+        Self::start_in(conduit_dynamodb_local::test_table().await).await
+    }
+
+    /// A gateway with local adapters on `table` (a test's own DynamoDB Local, say).
+    pub async fn start_in(table: conduit_dynamodb_local::TestTable) -> Self {
         let signing_key = SigningKey::generate("test-key");
         let keys = KeyRing { current: signing_key.clone(), previous: None };
         Self::start_on(Adapters::local(table.sdk_config, table.name, keys), signing_key).await

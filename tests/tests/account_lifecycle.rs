@@ -4,7 +4,6 @@
 use std::time::{Duration, Instant};
 
 use conduit_api_tests::{TestApi, errors};
-use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
 use conduit_dynamodb_local::{DynamoDbLocal, test_table_on};
 use serde_json::{Value, json};
 
@@ -88,10 +87,7 @@ async fn answers_for_known_and_unknown_addresses_take_the_same_time() {
     // Given an account, and the endpoint's floor on how long any answer takes, on a DynamoDB Local
     // of this test's own (the shared one slows down as the suite fills it, which is not the point)
     let engine = DynamoDbLocal::start(None).await.expect("DynamoDB Local of this test");
-    let table = test_table_on(engine.endpoint()).await;
-    let key = SigningKey::generate("test-key");
-    let keys = KeyRing { current: key.clone(), previous: None };
-    let api = TestApi::start_on(Adapters::local(table.sdk_config, table.name, keys), key).await;
+    let api = TestApi::start_in(test_table_on(engine.endpoint()).await).await;
     api.register("jake").await;
     let floor = request_password_reset::RESPONSE_FLOOR;
 

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::AttributeValue;
 use common::create_article;
 use conduit_api_tests::TestApi;
-use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
 use conduit_domain::User;
 use conduit_domain::ports::{ArticleReader, FavoriteWriter, UserWriter};
 use conduit_domain::usecases::AddComment;
@@ -72,10 +71,7 @@ async fn deleting_an_article_with_hundreds_of_favorites_and_comments_costs_what_
     // Given two articles by jake: one nobody touched, one with 200 fans who favorited and commented,
     // on a DynamoDB Local of this test's own (the shared one slows down as the suite fills it)
     let engine = DynamoDbLocal::start(None).await.expect("DynamoDB Local of this test");
-    let table = test_table_on(engine.endpoint()).await;
-    let key = SigningKey::generate("test-key");
-    let keys = KeyRing { current: key.clone(), previous: None };
-    let api = TestApi::start_on(Adapters::local(table.sdk_config, table.name, keys), key).await;
+    let api = TestApi::start_in(test_table_on(engine.endpoint()).await).await;
     let jake = api.register("jake").await;
     let quiet = create_article(&api, &jake, "Quiet", &["dragons"]).await;
     let popular = create_article(&api, &jake, "Popular", &["dragons"]).await;

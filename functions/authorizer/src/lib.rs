@@ -30,7 +30,10 @@ pub struct Authorizer {
 
 impl Authorizer {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self { jwt: adapters.jwt()?, authenticate: adapters.authenticate()? })
+        // One token service (one key cache, one Secrets Manager client) for verifying and for the
+        // session check.
+        let jwt = adapters.jwt()?;
+        Ok(Self { authenticate: Authenticate::new(jwt.clone(), adapters.users()), jwt })
     }
 
     pub async fn authorize(&self, request: &AuthorizerRequest) -> Result<AuthorizerResponse, TokenError> {
