@@ -1,7 +1,7 @@
 //! The Lambda REQUEST authorizer of the HTTP API (payload 2.0, simple responses).
 //!
 //! API Gateway calls it only when the `Authorization` header is present and caches the answer per
-//! header value (see `AuthorizerResultTtlInSeconds` in `template.yaml`: the longest a revoked
+//! header value (see `ReauthorizeEvery` in `template.yaml`: the longest a revoked
 //! token still passes here). A valid token of the account's current session generation is allowed
 //! with the user id, expiry and generation in the context. An invalid, expired or revoked token is
 //! *also* allowed through, with the reason in the context, so the function answers 401 in the
