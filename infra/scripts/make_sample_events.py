@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes events/*.json: one API Gateway HTTP API (payload 2.0) event per function, and the
-authorizer's events, as API Gateway sends them. Run from the repository root after changing
-routes; tests/tests/sample_events.rs checks every file against the route table and invokes it.
+authorizer's events, as API Gateway sends them; the stream consumers' batches; the deploy hook's
+CloudFormation requests. Run from the repository root after changing routes;
+tests/tests/sample_events.rs checks every file against the route table and invokes it.
 
 The tokens are signed with the sample key used by that test and by `cargo lambda invoke`
 examples (`SAMPLE_SIGNING_KEY` below); it signs nothing else.
@@ -188,6 +189,52 @@ EVENTS["purge-deleted-article"] = {"Records": [stream_record(
                "slug": {"S": SLUG}, "author_id": {"S": JAKE}},
     sequence="100000000000000000002",
 )]}
+
+
+# CloudFormation's requests to the deploy hook, the handler of the Migrations custom resource
+# (template.yaml). CloudFormation passes every property as a string. ResponseURL is a pre-signed S3
+# URL: the tests replace it with a loopback server of their own that takes the answer.
+STACK_ID = "arn:aws:cloudformation:eu-west-1:123456789012:stack/conduit/5b9c1a40-c8a4-11f0-8de9-0a1b2c3d4e5f"
+HOOK_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:conduit-RunMigrationsFunction-Q1w2E3r4T5y6"
+DEPLOYED_TABLE = "conduit-Table-1A2B3C4D5E6F"
+# The migration catalog as the sample's template lists it (conduit_migrations::catalog::fingerprint()).
+MIGRATIONS = "0001-shard-all-articles"
+
+
+def custom_resource_request(request_type, request_id, properties, **extra):
+    response_url = (
+        "https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/"
+        "arn%3Aaws%3Acloudformation%3Aeu-west-1%3A123456789012%3Astack/conduit/5b9c1a40-c8a4-11f0-8de9-0a1b2c3d4e5f%7C"
+        f"Migrations%7C{request_id}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261123T180000Z"
+        "&X-Amz-SignedHeaders=host&X-Amz-Expires=7200&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261123%2Feu-west-1%2Fs3%2Faws4_request"
+        "&X-Amz-Signature=" + "0" * 64
+    )
+    request = {
+        "RequestType": request_type,
+        "ServiceToken": HOOK_ARN,
+        "ResponseURL": response_url,
+        "StackId": STACK_ID,
+        "RequestId": request_id,
+        "LogicalResourceId": "Migrations",
+        "ResourceType": "Custom::Migrations",
+        "ResourceProperties": {"ServiceToken": HOOK_ARN, "ServiceTimeout": "900", **properties},
+    }
+    request.update(extra)
+    return request
+
+
+HOOK_PROPERTIES = {"TableName": DEPLOYED_TABLE, "Migrations": MIGRATIONS}
+EVENTS["run-migrations.create"] = custom_resource_request("Create", "0f3c8a52-1b7d-4e2a-9c61-5d8e7f9a0b1c", HOOK_PROPERTIES)
+# A deploy that changed another property (the old ServiceTimeout was the default hour).
+EVENTS["run-migrations.update"] = custom_resource_request(
+    "Update", "6a2d9e14-3c5b-4f7a-8e20-1b9c4d6f8a3e", HOOK_PROPERTIES,
+    PhysicalResourceId=f"{DEPLOYED_TABLE}-migrations",
+    OldResourceProperties={"ServiceToken": HOOK_ARN, "ServiceTimeout": "3600", **HOOK_PROPERTIES},
+)
+EVENTS["run-migrations.delete"] = custom_resource_request(
+    "Delete", "c47e1f90-8d2a-4b6c-a153-7e9f0d2b4c68", HOOK_PROPERTIES,
+    PhysicalResourceId=f"{DEPLOYED_TABLE}-migrations",
+)
 
 EVENTS["authorizer.valid-token"] = authorizer_event(f"Token {VALID}")
 EVENTS["authorizer.expired-token"] = authorizer_event(f"Token {token(EXPIRED)}")

@@ -188,24 +188,7 @@ struct StoredArticle {
 
 impl Snapshot {
     async fn read(table: &TestTable) -> Self {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let page = table
-                .client
-                .scan()
-                .table_name(&table.name)
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .expect("table scanned");
-            items.extend(page.items.unwrap_or_default());
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Self { items };
-            }
-        }
+        Self { items: crate::scan_table(&table.client, &table.name).await }
     }
 
     fn fingerprint(&self) -> Vec<String> {

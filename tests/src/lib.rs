@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 pub use serde_json;
 
+pub mod custom_resource;
 pub mod error_contract;
 pub mod faults;
 pub mod samples;
@@ -52,8 +53,13 @@ impl TestApi {
         Self::start_in(conduit_dynamodb_local::test_table().await).await
     }
 
-    /// A gateway with local adapters on `table` (a test's own DynamoDB Local, say).
+    /// A gateway with local adapters on `table` (a test's own DynamoDB Local, say). The table is
+    /// new, so it is recorded as having every migration, as `conduit-local` records its tables.
     pub async fn start_in(table: conduit_dynamodb_local::TestTable) -> Self {
+        conduit_migrations::Migrator::new(table.client.clone(), &table.name)
+            .baseline()
+            .await
+            .expect("new table recorded as migrated");
         let signing_key = SigningKey::generate("test-key");
         let keys = KeyRing { current: signing_key.clone(), previous: None };
         Self::start_on(Adapters::local(table.sdk_config, table.name, keys), signing_key).await
@@ -225,6 +231,31 @@ fn reply_of(response: &GatewayResponse) -> Reply {
     let reply = Reply { status: response.status, headers, body };
     error_contract::check(&reply, Some(response.function.is_some()));
     reply
+}
+
+/// Every item of a test's own table, by a consistent Scan (fine in a test, whose table is its
+/// alone; no request path scans).
+pub async fn scan_table(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(table)
+            .consistent_read(true)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .expect("table scanned");
+        items.extend(page.items.unwrap_or_default());
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return items;
+        }
+    }
 }
 
 pub fn registration(username: &str) -> Value {

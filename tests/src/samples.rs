@@ -21,9 +21,14 @@ pub const SAMPLE_RESET_TOKEN: &str = "q8Vh3nX0bR2tL6yW9eK1mP4sA7dF5gJ0cZ3uN8iO2v
 /// The functions fed by the table's change stream rather than by API Gateway.
 pub const STREAM_CONSUMERS: &[&str] = &["send-welcome-mail", "purge-deleted-article"];
 
-/// Whether the function answers HTTP requests (not the authorizer, not a stream consumer).
+/// The functions CloudFormation calls as custom resource handlers; they answer on the request's
+/// ResponseURL.
+pub const CUSTOM_RESOURCE_HANDLERS: &[&str] = &["run-migrations"];
+
+/// Whether the function answers HTTP requests (not the authorizer, not a stream consumer, not a
+/// custom resource handler).
 pub fn is_http_function(function: &str) -> bool {
-    function != "authorizer" && !STREAM_CONSUMERS.contains(&function)
+    function != "authorizer" && !STREAM_CONSUMERS.contains(&function) && !CUSTOM_RESOURCE_HANDLERS.contains(&function)
 }
 
 /// What each HTTP function answers to its sample event, in the world [`seeded_world`] builds.

@@ -314,7 +314,7 @@ Resources:
         - Statement:
             - Effect: Allow
               Action: dynamodb:Query
-              Resource: !Sub "${Table.Arn}/index/GSI2"
+              Resource: !Sub "${Table.Arn}/index/GSI3"
             # Not exercised by tests: reads the signing key on a path the tests do not reach.
             - Effect: Allow
               Action: secretsmanager:GetSecretValue
@@ -339,7 +339,7 @@ fn an_update_inside_a_transaction_is_refused_when_only_put_and_delete_are_grante
         used("update-current-user", "dynamodb:PutItem", table()),
         used("update-current-user", "dynamodb:DeleteItem", table()),
         used("update-current-user", "dynamodb:UpdateItem", table()),
-        used("list-articles", "dynamodb:Query", LoggedResource::Index { table: "t".into(), index: "GSI2".into() }),
+        used("list-articles", "dynamodb:Query", LoggedResource::Index { table: "t".into(), index: "GSI3".into() }),
     ];
 
     // Then the contract names exactly that missing permission
@@ -356,7 +356,7 @@ fn a_query_on_an_index_needs_that_index_granted() {
         used("update-current-user", "dynamodb:GetItem", table()),
         used("update-current-user", "dynamodb:PutItem", table()),
         used("update-current-user", "dynamodb:DeleteItem", table()),
-        used("list-articles", "dynamodb:Query", LoggedResource::Index { table: "t".into(), index: "GSI2".into() }),
+        used("list-articles", "dynamodb:Query", LoggedResource::Index { table: "t".into(), index: "GSI3".into() }),
         used("list-articles", "dynamodb:Query", LoggedResource::Index { table: "t".into(), index: "GSI1".into() }),
         used("list-articles", "dynamodb:Query", table()),
     ];
@@ -375,7 +375,7 @@ fn a_grant_no_test_used_is_reported_unless_a_comment_says_why_it_is_needed() {
     let log = vec![
         used("update-current-user", "dynamodb:GetItem", table()),
         used("update-current-user", "dynamodb:PutItem", table()),
-        used("list-articles", "dynamodb:Query", LoggedResource::Index { table: "t".into(), index: "GSI2".into() }),
+        used("list-articles", "dynamodb:Query", LoggedResource::Index { table: "t".into(), index: "GSI3".into() }),
     ];
 
     let violations = contract.violations(&log);

@@ -2,6 +2,7 @@
 //! bootstrap from the environment, aws-config, the Secrets Manager key source) is started with
 //! exactly the environment the template gives it plus what Lambda itself sets, speaks the Lambda
 //! Runtime API, and answers its sample events as its handler does in-process in an identical world.
+//! A custom resource handler answers on the request's ResponseURL, which the test serves itself.
 //!
 //! The binaries are not built by this test: `cargo build --workspace --bins` first.
 
@@ -12,9 +13,10 @@ use std::time::{Duration, Instant};
 
 use authorizer::{Authorizer, AuthorizerRequest};
 use base64::Engine;
+use conduit_api_tests::custom_resource::ResponseUrl;
 use conduit_api_tests::samples::{
-    self, SAMPLE_KID, SAMPLE_SIGNING_KEY, STREAM_CONSUMERS, SampleWorld, expected_status, read, sample_events,
-    seeded_world,
+    self, CUSTOM_RESOURCE_HANDLERS, SAMPLE_KID, SAMPLE_SIGNING_KEY, STREAM_CONSUMERS, SampleWorld, expected_status,
+    read, sample_events, seeded_world,
 };
 use conduit_api_tests::template::{self, template};
 use conduit_bootstrap::{KeyRing, SigningKey};
@@ -24,6 +26,11 @@ use serde_json::Value;
 use serde_norway::Value as Yaml;
 
 const AUTHORIZER: &str = "authorizer";
+/// The log stream Lambda names to every function here (`AWS_LAMBDA_LOG_STREAM_NAME`).
+const LOG_STREAM: &str = "2026/01/01/[$LATEST]0123456789abcdef0123456789abcdef";
+/// How long a custom resource handler's answer may take to reach its ResponseURL after the
+/// invocation ended (it is sent before: this only covers the server's hand-over).
+const ANSWER_WAIT: Duration = Duration::from_secs(5);
 /// The local stand-in for the `MailSender` parameter.
 const MAIL_SENDER: &str = "no-reply@conduit.test";
 const REGION: &str = "us-east-1";
@@ -254,7 +261,7 @@ fn lambda_environment(
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
         ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", function.binary)),
-        ("AWS_LAMBDA_LOG_STREAM_NAME", "2026/01/01/[$LATEST]0123456789abcdef0123456789abcdef".to_owned()),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", LOG_STREAM.to_owned()),
         ("AWS_REGION", REGION.to_owned()),
         ("AWS_DEFAULT_REGION", REGION.to_owned()),
         // The execution role's temporary credentials; the local services check only the signature's form.
@@ -395,6 +402,8 @@ enum Answer {
     Authorizer(Value),
     /// A stream consumer's partial batch failures.
     Stream(Value),
+    /// What a custom resource handler sent to its ResponseURL, its table's name masked.
+    CustomResource(Value),
 }
 
 /// Values that legitimately differ between two identical worlds: tokens carry the moment they were
@@ -465,6 +474,41 @@ async fn in_process_answer(function: &str, world: &SampleWorld, event: &str) -> 
     let response = handler(request).await;
     let content_type = response.headers().get("content-type").and_then(|value| value.to_str().ok()).map(str::to_owned);
     Ok(Answer::Http { status: response.status().as_u16(), content_type, body: http_body(response.body().as_ref()) })
+}
+
+/// The custom resource handler's response to `event`, sent on the way the binary sends it: to a
+/// ResponseURL (served here), with its table's name masked (each side has a table of its own).
+async fn custom_resource_answer(
+    answered: &ResponseUrl,
+    outcome: Result<&Outcome, String>,
+    table_name: &str,
+) -> Result<Answer, String> {
+    match outcome {
+        Ok(Outcome::Response(_)) => {}
+        Ok(other) => return Err(other.to_string()),
+        Err(error) => return Err(error),
+    }
+    let answered = answered.answer(ANSWER_WAIT).await.ok_or("nothing was sent to the ResponseURL")?;
+    if answered.method != "PUT" || answered.headers.contains_key("content-type") {
+        return Err(format!(
+            "the ResponseURL got {} with headers {:?}, not a PUT without a type",
+            answered.method, answered.headers
+        ));
+    }
+    let masked = String::from_utf8_lossy(&answered.body).replace(table_name, "<table>");
+    serde_json::from_str(&masked).map(Answer::CustomResource).map_err(|error| format!("not JSON ({error})"))
+}
+
+async fn in_process_custom_resource_answer(world: &SampleWorld, event: &str) -> Result<Answer, String> {
+    let answered = ResponseUrl::start().await;
+    let hook = run_migrations::MigrationsHook::new(&world.adapters).map_err(|error| error.to_string())?;
+    let request = serde_json::from_str(&answered.readdress(event)).map_err(|error| error.to_string())?;
+    let invocation = run_migrations::Invocation {
+        deadline: Instant::now() + Duration::from_secs(900),
+        log_stream: LOG_STREAM.to_owned(),
+    };
+    let handled = hook.handle(request, &invocation).await.map(|_| Outcome::Response(Vec::new()));
+    custom_resource_answer(&answered, handled.as_ref().map_err(ToString::to_string), &world.table_name).await
 }
 
 fn binary_answer(function: &str, outcome: &Outcome) -> Result<Answer, String> {
@@ -549,9 +593,17 @@ async fn run_function(function: &FunctionConfig, context: &Context) -> FunctionR
     for path in events {
         let file = path.file_name().expect("file").to_string_lossy().into_owned();
         let event = reissue_tokens(&read(&path), &context.secret.version_id);
-        let invocation = lambda.invoke_raw(event.clone().into_bytes()).await;
-        let from_binary = binary_answer(&function.binary, &invocation.outcome);
-        let in_process = in_process_answer(&function.binary, &in_process_world, &event).await;
+        let (invocation, from_binary, in_process) = if CUSTOM_RESOURCE_HANDLERS.contains(&function.binary.as_str()) {
+            let answered = ResponseUrl::start().await;
+            let invocation = lambda.invoke_raw(answered.readdress(&event).into_bytes()).await;
+            let from_binary =
+                custom_resource_answer(&answered, Ok(&invocation.outcome), &binary_world.table_name).await;
+            (invocation, from_binary, in_process_custom_resource_answer(&in_process_world, &event).await)
+        } else {
+            let invocation = lambda.invoke_raw(event.clone().into_bytes()).await;
+            let from_binary = binary_answer(&function.binary, &invocation.outcome);
+            (invocation, from_binary, in_process_answer(&function.binary, &in_process_world, &event).await)
+        };
         let failure = match (&from_binary, &in_process) {
             (Err(error), _) => Some(format!("the binary did not answer: {error}")),
             (_, Err(error)) => Some(format!("the in-process handler failed: {error}")),
@@ -560,6 +612,10 @@ async fn run_function(function: &FunctionConfig, context: &Context) -> FunctionR
             }
             (Ok(Answer::Http { status, .. }), _) if *status != expected_status(&function.binary) => {
                 Some(format!("status {status}, expected {}", expected_status(&function.binary)))
+            }
+            // The sample world has a table to migrate: every request succeeds.
+            (Ok(Answer::CustomResource(response)), _) if response["Status"] != "SUCCESS" => {
+                Some(format!("answered {response}, expected SUCCESS"))
             }
             _ => None,
         };

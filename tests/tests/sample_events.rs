@@ -4,11 +4,13 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use authorizer::{Authorizer, AuthorizerRequest};
+use conduit_api_tests::custom_resource::ResponseUrl;
 use conduit_api_tests::samples::{
-    JAKE, STREAM_CONSUMERS, events_dir, expected_status, is_http_function, read, sample_events, sample_key_ring,
-    seeded_world,
+    CUSTOM_RESOURCE_HANDLERS, JAKE, STREAM_CONSUMERS, events_dir, expected_status, is_http_function, read,
+    sample_events, sample_key_ring, seeded_world,
 };
 use conduit_bootstrap::Adapters;
 use conduit_http::routes::{Auth, FALLBACK_FUNCTION, ROUTES};
@@ -109,5 +111,28 @@ async fn every_stream_event_is_handled_by_its_consumer_without_failures() {
             assert_eq!(outbox.len(), 1, "{}: one welcome mail", path.display());
             assert_eq!(outbox[0].subject, "Welcome to Conduit");
         }
+    }
+}
+
+#[tokio::test]
+async fn every_custom_resource_event_is_answered_success_on_its_response_url() {
+    for (function, path) in
+        sample_events().into_iter().filter(|(function, _)| CUSTOM_RESOURCE_HANDLERS.contains(&function.as_str()))
+    {
+        assert_eq!(function, "run-migrations", "{}: teach this test the new handler", path.display());
+        let hook = run_migrations::MigrationsHook::new(&seed().await).expect("the hook");
+        let cloudformation = ResponseUrl::start().await;
+        let request = serde_json::from_str(&cloudformation.readdress(&read(&path))).expect("JSON");
+        let invocation = run_migrations::Invocation {
+            deadline: Instant::now() + Duration::from_secs(900),
+            log_stream: "2026/01/01/[$LATEST]sample".to_owned(),
+        };
+
+        let handled = hook.handle(request, &invocation).await;
+
+        assert!(handled.is_ok(), "{}: {handled:?}", path.display());
+        let answer = cloudformation.answer(Duration::from_secs(5)).await.expect("an answer").json();
+        assert_eq!(answer["Status"], "SUCCESS", "{}: {answer}", path.display());
+        assert_eq!(answer["LogicalResourceId"], "Migrations", "{}", path.display());
     }
 }

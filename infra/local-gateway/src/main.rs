@@ -1,5 +1,6 @@
 //! `conduit-local`: the whole API on this machine. Starts DynamoDB Local (unless an endpoint is
-//! given), creates the table from template.yaml, and serves http://127.0.0.1:3000/api until Ctrl-C.
+//! given), creates the table from template.yaml (recording it as having every data migration) or
+//! applies the migrations an existing table lacks, and serves http://127.0.0.1:3000/api until Ctrl-C.
 //! A failure to start is one line on stderr (`conduit-local: ...`) and exit status 1; a wrong
 //! option (or `--help`) prints the usage and exits with status 2.
 
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use conduit_bootstrap::{Adapters, KeyRing, SigningKey, TimeBudget};
 use conduit_dynamodb_local::{DynamoDbLocal, TableDefinition, local_sdk_config};
 use conduit_local_gateway::{Gateway, OUTBOX_PAGE_PATH, serve};
+use conduit_migrations::Migrator;
 use conduit_telemetry::process::{Failure, exit_code};
 
 const COMMAND: &str = "conduit-local";
@@ -63,6 +65,12 @@ enum StartFailure {
         endpoint: String,
         #[source]
         cause: Failure,
+    },
+    #[error("cannot migrate table {table}")]
+    Migrate {
+        table: String,
+        #[source]
+        cause: conduit_migrations::MigrationError,
     },
     #[error("cannot listen on 127.0.0.1:{port}")]
     Listen {
@@ -123,8 +131,19 @@ async fn run(options: Options) -> Result<(), Failure> {
     };
     let sdk = local_sdk_config(&endpoint);
     let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let migrator = Migrator::new(client.clone(), &options.table);
+    let migrate_failed = |cause| StartFailure::Migrate { table: options.table.clone(), cause };
     match client.describe_table().table_name(&options.table).send().await {
-        Ok(_) => {}
+        // A table of an earlier run: it gets what it lacks, as a deployed table does on deploy.
+        Ok(_) => {
+            let applied = migrator.up(&|_| {}).await.map_err(migrate_failed)?;
+            for migration in applied {
+                println!(
+                    "Migrated table {}: {} (items rewritten: {})",
+                    options.table, migration.id, migration.rewritten
+                );
+            }
+        }
         Err(error) if error.as_service_error().is_some_and(|error| error.is_resource_not_found_exception()) => {
             let created = async { TableDefinition::from_template()?.create(&client, &options.table).await };
             created.await.map_err(|cause| StartFailure::CreateTable {
@@ -132,6 +151,7 @@ async fn run(options: Options) -> Result<(), Failure> {
                 endpoint: endpoint.clone(),
                 cause: cause.into(),
             })?;
+            migrator.baseline().await.map_err(migrate_failed)?;
         }
         Err(error) => {
             let answered = error

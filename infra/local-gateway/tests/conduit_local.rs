@@ -111,3 +111,74 @@ fn given_no_dynamodb_endpoint_then_it_starts_dynamodb_local_creates_the_table_se
     assert!(status.success(), "a SIGTERM is a clean stop: {status}");
     assert!(rest.iter().any(|line| line == "stopping"), "{rest:?}");
 }
+
+/// Starts `conduit-local` on the test command's DynamoDB Local and `table`; answers its stdout
+/// lines up to the `listening` one, then stops it.
+fn start_and_stop_on(table: &str) -> Vec<String> {
+    let endpoint = std::env::var("CONDUIT_TEST_DYNAMODB_ENDPOINT").expect("run by infra/test.sh");
+    let output = Command::new(BINARY)
+        .args(["--port", &free_port().to_string(), "--table", table, "--dynamodb-endpoint", &endpoint])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("conduit-local started");
+    let mut gateway = Running(output);
+    let stdout = gateway.0.stdout.take().expect("piped");
+    let mut lines = Vec::new();
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        let listening = line.contains("listening");
+        lines.push(line);
+        if listening {
+            break;
+        }
+    }
+    drop(gateway);
+    lines
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+}
+
+#[test]
+fn given_a_new_table_then_it_is_recorded_as_having_every_migration() {
+    // Given a table name no one used
+    let table = format!("gateway-new-{}", ulid::Ulid::new().to_string().to_lowercase());
+
+    // When conduit-local starts on it
+    let lines = start_and_stop_on(&table);
+
+    // Then it created the table and recorded every migration as applied, rewriting nothing
+    assert!(lines.iter().any(|line| line.contains("listening")), "{lines:?}");
+    assert!(!lines.iter().any(|line| line.starts_with("Migrated")), "{lines:?}");
+    let endpoint = std::env::var("CONDUIT_TEST_DYNAMODB_ENDPOINT").expect("set");
+    let client = aws_sdk_dynamodb::Client::new(&conduit_dynamodb_local::local_sdk_config(&endpoint));
+    let status = runtime().block_on(conduit_migrations::Migrator::new(client, &table).status()).expect("status");
+    assert!(
+        status.migrations.iter().all(|migration| matches!(
+            &migration.state,
+            conduit_migrations::State::Applied(applied) if applied.baseline
+        )),
+        "{status:?}"
+    );
+}
+
+#[test]
+fn given_a_table_of_an_earlier_layout_then_it_applies_the_pending_migrations_before_serving() {
+    // Given a table an earlier release created, holding one article of the first layout
+    let runtime = runtime();
+    let table = runtime.block_on(conduit_dynamodb_local::test_table());
+    let article =
+        conduit_migrations::catalog::m0001_shard_all_articles::first_layout_article(&ulid::Ulid::new().to_string());
+    runtime.block_on(table.client.put_item().table_name(&table.name).set_item(Some(article)).send()).expect("stored");
+
+    // When conduit-local starts on it
+    let lines = start_and_stop_on(&table.name);
+
+    // Then it says it migrated the table, before it listens
+    let migrated = format!("Migrated table {}: 0001-shard-all-articles (items rewritten: 1)", table.name);
+    let migrated_at = lines.iter().position(|line| *line == migrated);
+    let listening_at = lines.iter().position(|line| line.contains("listening"));
+    assert!(migrated_at.is_some() && migrated_at < listening_at, "{lines:?}");
+}

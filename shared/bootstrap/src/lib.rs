@@ -160,6 +160,12 @@ impl Adapters {
         self.budget
     }
 
+    /// The table's name (`TABLE_NAME`), for code that works on the table itself rather than
+    /// through a repository (the migrations).
+    pub fn table_name(&self) -> &str {
+        &self.table_name
+    }
+
     /// The AWS settings the clients are built from (the local gateway's stream reader uses them
     /// too).
     pub fn aws_settings(&self) -> &SdkConfig {

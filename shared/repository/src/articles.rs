@@ -1,5 +1,6 @@
 //! Articles: summary and body items, the slug claim, tag entries and counters. Lists read ids
-//! from keys-only indexes (or small entry items), then fetch only the page's summaries.
+//! from keys-only indexes (or small entry items), then fetch only the page's summaries; the
+//! all-articles list reads the summaries straight from its sharded index.
 
 use std::collections::{HashMap, HashSet};
 
@@ -9,8 +10,10 @@ use conduit_domain::ports::{
 };
 use conduit_domain::values::{ArticleId, Page, Slug, Tag, UserId};
 use futures::StreamExt;
+use futures::future::try_join_all;
 use futures::stream;
 
+use crate::all_articles::{AllArticlesMerge, first_round_shard_limit};
 use crate::error::RepositoryError;
 use crate::items::{ArticleItem, BodyItem, CounterItem, ListEntryItem, SlugClaimItem, article_from, sort_key};
 use crate::keys;
@@ -63,13 +66,81 @@ impl DynamoArticles {
 
     /// The summaries of `ids`, in the order given; ids whose article vanished meanwhile are skipped.
     async fn summaries(&self, ids: &[String]) -> Result<Vec<ArticleSummary>, RepositoryError> {
+        let mut by_id = self.summary_items(ids).await?;
+        ids.iter().filter_map(|id| by_id.remove(id)).map(ArticleItem::into_summary).collect()
+    }
+
+    /// The summary items of `ids` that still exist, by id (one batch read; none for no ids).
+    async fn summary_items(&self, ids: &[String]) -> Result<HashMap<String, ArticleItem>, RepositoryError> {
         let keys = ids.iter().map(|id| keys::article(id)).collect();
-        let mut by_id: HashMap<String, ArticleItem> = HashMap::new();
+        let mut by_id = HashMap::new();
         for item in self.table.batch_get(keys, false).await? {
             let article: ArticleItem = crate::decode(item)?;
             by_id.insert(article.id.clone(), article);
         }
-        ids.iter().filter_map(|id| by_id.remove(id)).map(ArticleItem::into_summary).collect()
+        Ok(by_id)
+    }
+
+    /// A page of the all-articles list, newest first: every shard of the sharded index and the
+    /// legacy partition in one round (a second, for the few shards the merge says may hide part of
+    /// the page), so the reads grow with the page, not the table. Shards carry the summaries; only
+    /// articles that the page has from the legacy partition alone (not migrated yet) are read
+    /// from the table.
+    async fn all_articles(&self, page: Page) -> Result<Vec<ArticleSummary>, RepositoryError> {
+        let shards: Vec<String> = keys::all_articles_shards().collect();
+        let mut merge = AllArticlesMerge::new(page.end(), shards.len());
+        let asked = first_round_shard_limit(page.end());
+        let first_round = shards.iter().map(|shard| self.shard_articles(shard, None, asked));
+        let (first_round, legacy) = futures::try_join!(
+            try_join_all(first_round),
+            self.indexed(
+                keys::LEGACY_ALL_ARTICLES_INDEX,
+                keys::LEGACY_ALL_ARTICLES_PARTITION.to_owned(),
+                Some(page.end())
+            ),
+        )?;
+        merge.add_legacy(legacy.into_iter().map(|candidate| candidate.id));
+        for (shard, articles) in first_round.into_iter().enumerate() {
+            merge.add_shard(shard, asked, articles);
+        }
+
+        let continuations = merge.continuations();
+        let second_round = continuations.iter().map(|continuation| {
+            self.shard_articles(&shards[continuation.shard], Some(&continuation.below), continuation.limit)
+        });
+        for (continuation, articles) in continuations.iter().zip(try_join_all(second_round).await?) {
+            merge.add_shard(continuation.shard, continuation.limit, articles);
+        }
+
+        let listed = merge.into_page(page);
+        let legacy_only: Vec<String> =
+            listed.iter().filter(|(_, article)| article.is_none()).map(|(id, _)| id.clone()).collect();
+        let mut fetched = self.summary_items(&legacy_only).await?;
+        listed
+            .into_iter()
+            .filter_map(|(id, article)| article.or_else(|| fetched.remove(&id)))
+            .map(ArticleItem::into_summary)
+            .collect()
+    }
+
+    /// Up to `limit` articles of one shard of the all-articles index, newest first (only those
+    /// older than `below`, when continuing a read), each with its summary from the index.
+    async fn shard_articles(
+        &self,
+        shard: &str,
+        below: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, ArticleItem)>, RepositoryError> {
+        let mut query =
+            KeyQuery::index_partition(keys::SHARDED_ARTICLES_INDEX, shard.to_owned()).newest_first().limit(Some(limit));
+        if let Some(below) = below {
+            query = query.sort_below(below);
+        }
+        let items = self.table.query(query).await?;
+        items
+            .into_iter()
+            .map(|item| crate::decode::<ArticleItem>(item).map(|article| (article.id.clone(), article)))
+            .collect()
     }
 
     async fn counter(&self, key: keys::Key) -> Result<u64, RepositoryError> {
@@ -305,11 +376,9 @@ impl ArticleReader for DynamoArticles {
         let end = Some(page.end());
         let found = match (&filter.tag, filter.author, filter.favorited_by) {
             (None, None, None) => {
-                let (candidates, total) = futures::try_join!(
-                    self.indexed(keys::ALL_ARTICLES_INDEX, keys::ALL_ARTICLES_PARTITION.to_owned(), end),
-                    self.counter(keys::article_counter()),
-                )?;
-                self.page_of(&candidates, page, total).await?
+                let (summaries, total) =
+                    futures::try_join!(self.all_articles(page), self.counter(keys::article_counter()))?;
+                SummaryPage { summaries, total }
             }
             (Some(tag), None, None) => {
                 let (candidates, total) = futures::try_join!(

@@ -22,14 +22,19 @@ pub(crate) struct ArticleItem {
     pub partition: String,
     #[serde(rename = "SK")]
     pub sort: String,
-    #[serde(rename = "GSI1PK")]
-    pub by_author_partition: String,
-    #[serde(rename = "GSI1SK")]
-    pub by_author_sort: String,
-    #[serde(rename = "GSI2PK")]
-    pub all_partition: String,
-    #[serde(rename = "GSI2SK")]
-    pub all_sort: String,
+    /// Always written; absent only from the all-articles index's copy (GSI3 projects the
+    /// summary, not other indexes' keys), which lists decode into this shape too.
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    pub by_author_partition: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    pub by_author_sort: Option<String>,
+    /// The article's shard of the all-articles list. Absent on articles stored before migration
+    /// `0001-shard-all-articles` reached them; those carry `GSI2PK = ARTICLES` instead (not read
+    /// into this shape: nothing but the legacy list query needs it).
+    #[serde(rename = "GSI3PK", default, skip_serializing_if = "Option::is_none")]
+    pub shard_partition: Option<String>,
+    #[serde(rename = "GSI3SK", default, skip_serializing_if = "Option::is_none")]
+    pub shard_sort: Option<String>,
     pub id: String,
     pub slug: String,
     pub title: String,
@@ -40,7 +45,8 @@ pub(crate) struct ArticleItem {
     pub updated_at: String,
     #[serde(default)]
     pub favorites_count: u64,
-    /// The last comment number handed out (comment ids are unique per article).
+    /// The last comment number handed out (comment ids are unique per article). Not in the
+    /// all-articles index's copy: lists do not need it.
     #[serde(default)]
     pub comments_seq: u64,
     pub version: u64,
@@ -53,10 +59,10 @@ impl ArticleItem {
         Self {
             partition,
             sort,
-            by_author_partition: keys::author_articles_partition(&summary.author_id.to_string()),
-            by_author_sort: id.clone(),
-            all_partition: keys::ALL_ARTICLES_PARTITION.to_owned(),
-            all_sort: id.clone(),
+            by_author_partition: Some(keys::author_articles_partition(&summary.author_id.to_string())),
+            by_author_sort: Some(id.clone()),
+            shard_partition: Some(keys::all_articles_shard(&id)),
+            shard_sort: Some(id.clone()),
             id,
             slug: summary.slug.as_str().to_owned(),
             title: summary.title.as_str().to_owned(),

@@ -54,7 +54,8 @@ pub fn pending_purge(article: &str) -> Key {
 /// The key attributes of the table (`None`) or of an index.
 pub fn key_attributes(index: Option<&str>) -> (&'static str, &'static str) {
     match index {
-        Some(ALL_ARTICLES_INDEX) => ("GSI2PK", "GSI2SK"),
+        Some(LEGACY_ALL_ARTICLES_INDEX) => ("GSI2PK", "GSI2SK"),
+        Some(SHARDED_ARTICLES_INDEX) => ("GSI3PK", "GSI3SK"),
         Some(_) => ("GSI1PK", "GSI1SK"),
         None => (PARTITION_KEY, SORT_KEY),
     }
@@ -62,14 +63,54 @@ pub fn key_attributes(index: Option<&str>) -> (&'static str, &'static str) {
 
 /// Index names, as declared in `template.yaml`.
 pub const BY_AUTHOR_OR_ARTICLE_INDEX: &str = "GSI1";
-pub const ALL_ARTICLES_INDEX: &str = "GSI2";
-pub const ALL_ARTICLES_PARTITION: &str = "ARTICLES";
+/// The all-articles list of the first layout: every article under the one partition `ARTICLES`.
+/// Articles written before migration `0001-shard-all-articles` (and any written by that release's
+/// predecessor while the migration ran) are still there; lists read it beside the shards until a
+/// later migration contracts it away.
+pub const LEGACY_ALL_ARTICLES_INDEX: &str = "GSI2";
+pub const LEGACY_ALL_ARTICLES_PARTITION: &str = "ARTICLES";
+/// The all-articles list, write-sharded: each article under one of [`ALL_ARTICLES_SHARDS`]
+/// partitions `ARTICLES#<nn>`, so creation is not capped by one index partition's write rate.
+pub const SHARDED_ARTICLES_INDEX: &str = "GSI3";
+
+/// How many partitions the all-articles list is spread over. Every list page queries all of them
+/// (each query costs at least half a read unit), so K multiplies the cost of a read while dividing
+/// the write rate any one partition sees; 8 partitions take about 8,000 creations per second,
+/// more than the single article counter (`STATS`) lets through anyway.
+pub const ALL_ARTICLES_SHARDS: u32 = 8;
+
+/// The shard an article belongs to: FNV-1a of its id, modulo [`ALL_ARTICLES_SHARDS`]. Stable
+/// across releases and machines (unlike the standard library's hasher), and even, since ids end
+/// in 80 random bits.
+pub fn all_articles_shard(article: &str) -> String {
+    const FNV_OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+    let hash = article.bytes().fold(FNV_OFFSET_BASIS, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME));
+    shard_partition(u32::try_from(hash % u64::from(ALL_ARTICLES_SHARDS)).unwrap_or_default())
+}
+
+/// Every partition of the sharded all-articles list.
+pub fn all_articles_shards() -> impl Iterator<Item = String> {
+    (0..ALL_ARTICLES_SHARDS).map(shard_partition)
+}
+
+fn shard_partition(shard: u32) -> String {
+    format!("ARTICLES#{shard:02}")
+}
 
 /// An article without its body: `PK = ARTICLE#<ulid>`, `SK = ARTICLE`; also in GSI1 under
-/// `AUTHOR#<author>` and in GSI2 under `ARTICLES`, both sorted by article id (= by creation time).
+/// `AUTHOR#<author>` and in GSI3 under its shard `ARTICLES#<nn>`, both sorted by article id
+/// (= by creation time).
 pub fn article(id: &str) -> Key {
-    (format!("ARTICLE#{id}"), "ARTICLE".to_owned())
+    (format!("ARTICLE#{id}"), ARTICLE_SORT_KEY.to_owned())
 }
+
+/// The article id, when (`partition`, `sort`) is an article summary's key.
+pub fn article_of_summary<'a>(partition: &'a str, sort: &str) -> Option<&'a str> {
+    partition.strip_prefix("ARTICLE#").filter(|_| sort == ARTICLE_SORT_KEY)
+}
+
+const ARTICLE_SORT_KEY: &str = "ARTICLE";
 
 pub fn article_partition(id: &str) -> String {
     format!("ARTICLE#{id}")
@@ -138,3 +179,36 @@ pub fn comment(article: &str, id: u64) -> Key {
 }
 
 pub const COMMENT_PREFIX: &str = "COMMENT#";
+
+/// The table's migration records (see the `conduit-migrations` crate): `PK = MIGRATIONS`,
+/// `SK = APPLIED#<id>` (applied), `PROGRESS#<id>#<segment>` (a checkpoint), `LEASE` (who runs).
+pub const MIGRATIONS_PARTITION: &str = "MIGRATIONS";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_article_always_lands_in_the_same_shard() {
+        assert_eq!(all_articles_shard("01JQ3V8W2Y9R5T7K4M6N8P0S2A"), all_articles_shard("01JQ3V8W2Y9R5T7K4M6N8P0S2A"));
+        assert!(all_articles_shards().any(|shard| shard == all_articles_shard("01JQ3V8W2Y9R5T7K4M6N8P0S2A")));
+    }
+
+    #[test]
+    fn shards_are_named_with_two_digits() {
+        let shards: Vec<String> = all_articles_shards().collect();
+        assert_eq!(shards.len(), ALL_ARTICLES_SHARDS as usize);
+        assert_eq!(shards.first().map(String::as_str), Some("ARTICLES#00"));
+        assert_eq!(shards.last().map(String::as_str), Some("ARTICLES#07"));
+    }
+
+    #[test]
+    fn ids_spread_evenly_over_the_shards() {
+        let mut counts = std::collections::HashMap::new();
+        for id in (0..8000u32).map(|n| ulid::Ulid::from_parts(1_700_000_000_000 + u64::from(n), u128::from(n) * 7919)) {
+            *counts.entry(all_articles_shard(&id.to_string())).or_insert(0u32) += 1;
+        }
+        assert_eq!(counts.len(), ALL_ARTICLES_SHARDS as usize);
+        assert!(counts.values().all(|count| (800..=1200).contains(count)), "{counts:?}");
+    }
+}

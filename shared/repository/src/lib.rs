@@ -4,6 +4,7 @@
 //! documented in `shared/repository/README.md`. A repository never makes a business decision: it stores, loads,
 //! and turns storage constraint failures into the domain's [`StoreError`](conduit_domain::ports::StoreError).
 
+mod all_articles;
 mod articles;
 mod capacity;
 mod comments;
@@ -11,7 +12,7 @@ mod error;
 mod favorites;
 mod follows;
 mod items;
-mod keys;
+pub mod keys;
 mod password_resets;
 mod relations;
 mod table;

@@ -58,7 +58,7 @@ impl From<RepositoryError> for TransactError {
 pub(crate) struct KeyQuery<'a> {
     index: Option<&'static str>,
     partition: String,
-    sort_prefix: Option<&'a str>,
+    sort_condition: Option<SortCondition<'a>>,
     newest_first: bool,
     /// Stop after this many items (all of them when `None`).
     limit: Option<usize>,
@@ -67,17 +67,24 @@ pub(crate) struct KeyQuery<'a> {
 
 impl<'a> KeyQuery<'a> {
     pub fn partition(partition: String) -> Self {
-        Self { index: None, partition, sort_prefix: None, newest_first: false, limit: None, consistent: false }
+        Self { index: None, partition, sort_condition: None, newest_first: false, limit: None, consistent: false }
     }
 
-    /// A partition of a keys-only index (always eventually consistent).
+    /// A partition of an index (always eventually consistent).
     pub fn index_partition(index: &'static str, partition: String) -> Self {
         Self { index: Some(index), ..Self::partition(partition) }
     }
 
     /// Only the items whose sort key starts with `prefix`.
     pub fn sort_prefix(mut self, prefix: &'a str) -> Self {
-        self.sort_prefix = (!prefix.is_empty()).then_some(prefix);
+        self.sort_condition = (!prefix.is_empty()).then_some(SortCondition::BeginsWith(prefix));
+        self
+    }
+
+    /// Only the items whose sort key sorts before `bound`: with [`Self::newest_first`], where an
+    /// earlier query of the same partition stopped at `bound`.
+    pub fn sort_below(mut self, bound: &'a str) -> Self {
+        self.sort_condition = Some(SortCondition::Below(bound));
         self
     }
 
@@ -98,9 +105,25 @@ impl<'a> KeyQuery<'a> {
 
     fn condition(&self) -> String {
         let (partition_key, sort_key) = keys::key_attributes(self.index);
-        match self.sort_prefix {
-            Some(_) => format!("{partition_key} = :pk AND begins_with({sort_key}, :prefix)"),
+        match self.sort_condition {
+            Some(SortCondition::BeginsWith(_)) => format!("{partition_key} = :pk AND begins_with({sort_key}, :sort)"),
+            Some(SortCondition::Below(_)) => format!("{partition_key} = :pk AND {sort_key} < :sort"),
             None => format!("{partition_key} = :pk"),
+        }
+    }
+}
+
+/// What a query asks of the sort key (a key condition has room for one such test).
+#[derive(Clone, Copy)]
+enum SortCondition<'a> {
+    BeginsWith(&'a str),
+    Below(&'a str),
+}
+
+impl SortCondition<'_> {
+    fn operand(self) -> String {
+        match self {
+            Self::BeginsWith(operand) | Self::Below(operand) => operand.to_owned(),
         }
     }
 }
@@ -350,8 +373,8 @@ impl Table {
                 request = request.limit(i32::try_from(wanted).unwrap_or(i32::MAX));
             }
             request = request.expression_attribute_values(":pk", AttributeValue::S(query.partition.clone()));
-            if let Some(prefix) = query.sort_prefix {
-                request = request.expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()));
+            if let Some(sort_condition) = query.sort_condition {
+                request = request.expression_attribute_values(":sort", AttributeValue::S(sort_condition.operand()));
             }
             let output =
                 request.send().traced(self, "Query").await.map_err(|error| RepositoryError::sdk("Query", error))?;

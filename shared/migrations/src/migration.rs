@@ -1,0 +1,144 @@
+//! What a migration is: an id, a description, and a rewrite of one stored item at a time.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+/// A stored item, as DynamoDB returns it.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// One versioned change to the shape of stored items. The runner offers it every item of the
+/// table; it answers with what to change, or nothing.
+pub trait Migration: Send + Sync {
+    /// Unique, and sorted as the catalog is: `NNNN-what-it-does`.
+    fn id(&self) -> &'static str;
+
+    /// One line for `conduit-migrate status`.
+    fn description(&self) -> &'static str;
+
+    /// What must change in `item`; `None` when it is not concerned or already in the new shape.
+    /// A pure function of the item: that makes every run, and every re-run of an interrupted
+    /// one, idempotent.
+    fn rewrite(&self, item: &Item) -> Option<Rewrite>;
+}
+
+/// Attribute changes to one item, applied only while the attributes the decision rested on still
+/// hold what the migration saw: a change the API made meanwhile is never overwritten, the item is
+/// read again and offered to the migration anew.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rewrite {
+    pub(crate) set: Vec<(String, AttributeValue)>,
+    pub(crate) remove: Vec<String>,
+    /// Attribute → the value seen (`None`: absent).
+    pub(crate) expected: Vec<(String, Option<AttributeValue>)>,
+}
+
+impl Rewrite {
+    pub fn set(mut self, attribute: &str, value: AttributeValue) -> Self {
+        self.set.push((attribute.to_owned(), value));
+        self
+    }
+
+    pub fn remove(mut self, attribute: &str) -> Self {
+        self.remove.push(attribute.to_owned());
+        self
+    }
+
+    /// Applies only if `attribute` still holds `value` (`None`: is still absent).
+    pub fn expecting(mut self, attribute: &str, value: Option<AttributeValue>) -> Self {
+        self.expected.push((attribute.to_owned(), value));
+        self
+    }
+
+    /// The change in words, for dry runs: `set GSI3PK = "ARTICLES#03", remove OLD`.
+    pub fn describe(&self) -> String {
+        let sets = self.set.iter().map(|(name, value)| format!("set {name} = {}", shown(value)));
+        let removes = self.remove.iter().map(|name| format!("remove {name}"));
+        sets.chain(removes).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The UpdateItem expressions: (update, condition, names, values). The item must still exist
+    /// (an update must not bring a deleted item back) and hold what was expected.
+    pub(crate) fn expressions(&self) -> UpdateExpressions {
+        let mut names = HashMap::new();
+        let mut values = HashMap::new();
+        let mut sets = Vec::new();
+        for (position, (name, value)) in self.set.iter().enumerate() {
+            names.insert(format!("#s{position}"), name.clone());
+            values.insert(format!(":s{position}"), value.clone());
+            sets.push(format!("#s{position} = :s{position}"));
+        }
+        let mut removes = Vec::new();
+        for (position, name) in self.remove.iter().enumerate() {
+            names.insert(format!("#r{position}"), name.clone());
+            removes.push(format!("#r{position}"));
+        }
+        let mut update = Vec::new();
+        if !sets.is_empty() {
+            update.push(format!("SET {}", sets.join(", ")));
+        }
+        if !removes.is_empty() {
+            update.push(format!("REMOVE {}", removes.join(", ")));
+        }
+        let mut conditions = vec!["attribute_exists(PK)".to_owned()];
+        for (position, (name, value)) in self.expected.iter().enumerate() {
+            names.insert(format!("#e{position}"), name.clone());
+            match value {
+                Some(value) => {
+                    values.insert(format!(":e{position}"), value.clone());
+                    conditions.push(format!("#e{position} = :e{position}"));
+                }
+                None => conditions.push(format!("attribute_not_exists(#e{position})")),
+            }
+        }
+        UpdateExpressions { update: update.join(" "), condition: conditions.join(" AND "), names, values }
+    }
+}
+
+pub(crate) struct UpdateExpressions {
+    pub update: String,
+    pub condition: String,
+    pub names: HashMap<String, String>,
+    pub values: HashMap<String, AttributeValue>,
+}
+
+fn shown(value: &AttributeValue) -> String {
+    match value {
+        AttributeValue::S(text) => format!("{text:?}"),
+        AttributeValue::N(number) => number.clone(),
+        AttributeValue::Bool(flag) => flag.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The string attribute `name` of `item`, if it is one.
+pub fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|value| value.as_s().ok()).map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rewrite_becomes_an_update_conditioned_on_what_it_saw() {
+        // Given a rewrite that sets one attribute, removes another, and rests on two readings
+        let rewrite = Rewrite::default()
+            .set("GSI3PK", AttributeValue::S("ARTICLES#03".into()))
+            .remove("OLD")
+            .expecting("GSI3PK", None)
+            .expecting("SK", Some(AttributeValue::S("ARTICLE".into())));
+
+        // When it is turned into expressions
+        let expressions = rewrite.expressions();
+
+        // Then the update does both, and only while the item exists and is as seen
+        assert_eq!(expressions.update, "SET #s0 = :s0 REMOVE #r0");
+        assert_eq!(expressions.condition, "attribute_exists(PK) AND attribute_not_exists(#e0) AND #e1 = :e1");
+        assert_eq!(expressions.names.get("#s0").map(String::as_str), Some("GSI3PK"));
+        assert_eq!(expressions.names.get("#r0").map(String::as_str), Some("OLD"));
+        assert_eq!(expressions.names.get("#e1").map(String::as_str), Some("SK"));
+        assert_eq!(expressions.values.get(":e1"), Some(&AttributeValue::S("ARTICLE".into())));
+        assert_eq!(rewrite.describe(), r#"set GSI3PK = "ARTICLES#03", remove OLD"#);
+    }
+}
