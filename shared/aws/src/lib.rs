@@ -6,5 +6,6 @@ pub mod budget;
 pub mod call_log;
 pub mod clients;
 pub mod errors;
+mod round_trips;
 
 pub use budget::{BudgetError, TimeBudget};

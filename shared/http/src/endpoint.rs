@@ -79,6 +79,7 @@ pub async fn respond<E: Endpoint>(endpoint: &E, request: Request, time_budget: D
         dynamodb_read_units = capacity.read_units,
         dynamodb_write_units = capacity.write_units,
         dynamodb_calls = capacity.calls,
+        dynamodb_round_trips = capacity.round_trips,
         "request completed"
     );
     metrics.emit();

@@ -1,4 +1,6 @@
-//! DynamoDB capacity consumed by one request, added up across every call made while serving it.
+//! DynamoDB capacity consumed by one request, added up across every call made while serving it,
+//! and the request's sequential round trips to DynamoDB: calls that overlap in time count once,
+//! so the figure is the latency a request pays in DynamoDB waits, not its number of calls.
 //!
 //! The meter is task-local: the interface layer opens a scope around each request, the repository
 //! records into whichever scope is current. Correct in Lambda (one request per process at a time)
@@ -13,6 +15,9 @@ pub struct CapacityUsage {
     pub read_units: f64,
     pub write_units: f64,
     pub calls: u32,
+    /// Waits for DynamoDB one after the other: a call that starts while another is in flight
+    /// joins that wait.
+    pub round_trips: u32,
 }
 
 impl CapacityUsage {
@@ -20,30 +25,59 @@ impl CapacityUsage {
         self.read_units += other.read_units;
         self.write_units += other.write_units;
         self.calls += other.calls;
+        self.round_trips += other.round_trips;
     }
 }
 
+/// One request's usage so far, and how many of its calls are in flight.
+#[derive(Debug, Default)]
+struct Meter {
+    usage: CapacityUsage,
+    in_flight: u32,
+}
+
 tokio::task_local! {
-    static CURRENT: RefCell<CapacityUsage>;
+    static CURRENT: RefCell<Meter>;
 }
 
 /// Adds one call's consumption to the current request (a no-op outside any request scope).
 pub fn record(operation: &'static str, read_units: f64, write_units: f64) {
     tracing::debug!(operation, read_units, write_units, "dynamodb call");
-    let _ = CURRENT.try_with(|usage| usage.borrow_mut().add(CapacityUsage { read_units, write_units, calls: 1 }));
+    let _ = CURRENT.try_with(|meter| {
+        meter.borrow_mut().usage.add(CapacityUsage { read_units, write_units, calls: 1, round_trips: 0 })
+    });
+}
+
+/// A DynamoDB call of the current request starts: a new round trip unless another is in flight.
+pub fn call_started() {
+    let _ = CURRENT.try_with(|meter| {
+        let mut meter = meter.borrow_mut();
+        if meter.in_flight == 0 {
+            meter.usage.round_trips += 1;
+        }
+        meter.in_flight += 1;
+    });
+}
+
+/// A DynamoDB call of the current request has ended (answered or failed).
+pub fn call_ended() {
+    let _ = CURRENT.try_with(|meter| {
+        let mut meter = meter.borrow_mut();
+        meter.in_flight = meter.in_flight.saturating_sub(1);
+    });
 }
 
 /// Runs `work` in a fresh scope and returns its output with what it consumed. A measurement
 /// inside another one also counts towards the outer one.
 pub async fn measure<F: Future>(work: F) -> (F::Output, CapacityUsage) {
     let (output, usage) = CURRENT
-        .scope(RefCell::new(CapacityUsage::default()), async move {
+        .scope(RefCell::new(Meter::default()), async move {
             let output = work.await;
-            let usage = CURRENT.with(|usage| *usage.borrow());
+            let usage = CURRENT.with(|meter| meter.borrow().usage);
             (output, usage)
         })
         .await;
-    let _ = CURRENT.try_with(|outer| outer.borrow_mut().add(usage));
+    let _ = CURRENT.try_with(|outer| outer.borrow_mut().usage.add(usage));
     (output, usage)
 }
 
@@ -56,12 +90,44 @@ mod tests {
         let (_, outer) = measure(async {
             record("GetItem", 0.5, 0.0);
             let (_, inner) = measure(async { record("PutItem", 0.0, 1.0) }).await;
-            assert_eq!(inner, CapacityUsage { read_units: 0.0, write_units: 1.0, calls: 1 });
+            assert_eq!(inner, CapacityUsage { read_units: 0.0, write_units: 1.0, calls: 1, round_trips: 0 });
             record("Query", 1.5, 0.0);
         })
         .await;
 
-        assert_eq!(outer, CapacityUsage { read_units: 2.0, write_units: 1.0, calls: 3 });
+        assert_eq!(outer, CapacityUsage { read_units: 2.0, write_units: 1.0, calls: 3, round_trips: 0 });
+    }
+
+    #[tokio::test]
+    async fn overlapping_calls_are_one_round_trip_and_sequential_ones_are_one_each() {
+        // Given a request that makes two calls at once, then one after them
+        let (_, usage) = measure(async {
+            call_started();
+            call_started();
+            call_ended();
+            call_ended();
+            call_started();
+            call_ended();
+        })
+        .await;
+
+        // Then it waited on DynamoDB twice
+        assert_eq!(usage.round_trips, 2);
+    }
+
+    #[tokio::test]
+    async fn a_call_starting_while_another_is_in_flight_joins_its_round_trip() {
+        let (_, usage) = measure(async {
+            call_started();
+            call_started();
+            call_ended();
+            call_started();
+            call_ended();
+            call_ended();
+        })
+        .await;
+
+        assert_eq!(usage.round_trips, 1);
     }
 
     #[test]

@@ -183,7 +183,7 @@ mod tests {
             status,
             latency_ms: 12.5,
             cold_start: true,
-            capacity: CapacityUsage { read_units: 0.0, write_units: 6.0, calls: 1 },
+            capacity: CapacityUsage { read_units: 0.0, write_units: 6.0, calls: 1, round_trips: 1 },
             business_event,
             dependency_failure: None,
         }
