@@ -25,6 +25,8 @@ use crate::writes::{self, condition_failed, number, text};
 const FEED_QUERY_CONCURRENCY: usize = 8;
 /// How many favorites of a deleted article are removed at once.
 const CLEANUP_CONCURRENCY: usize = 8;
+/// TransactGetItems reads at most this many items.
+const SNAPSHOT_LIMIT: usize = 100;
 
 #[derive(Clone, Debug)]
 pub struct DynamoArticles {
@@ -243,16 +245,29 @@ impl DynamoArticles {
         &self,
         fan: &str,
         page: Page,
-        total: u64,
         pending: &HashSet<String>,
     ) -> Result<SummaryPage, RepositoryError> {
-        let keys = pending.iter().map(|article| keys::favorite(fan, article)).collect();
-        let hidden: HashSet<String> = self
-            .present_sort_keys(keys)
-            .await?
-            .into_iter()
-            .filter_map(|sort| sort.strip_prefix(keys::FAVORITE_PREFIX).map(str::to_owned))
-            .collect();
+        // The counter and the fan's favorites of pending articles in one snapshot: a purge
+        // removes a favorite and decrements the counter in one transaction, so the two agree.
+        // Past the 99 a snapshot can hold besides the counter (a burst of deletions), a batch
+        // read, whose total may be off by one while a purge runs.
+        let mut wanted = vec![keys::user(fan)];
+        wanted.extend(pending.iter().map(|article| keys::favorite(fan, article)));
+        let items = if wanted.len() <= SNAPSHOT_LIMIT {
+            self.table.snapshot(wanted).await?
+        } else {
+            self.table.batch_get(wanted, true).await?
+        };
+        let mut total = 0;
+        let mut hidden = HashSet::new();
+        for item in items {
+            match sort_key(&item).and_then(|sort| sort.strip_prefix(keys::FAVORITE_PREFIX)) {
+                Some(article) => {
+                    hidden.insert(article.to_owned());
+                }
+                None => total = UserItem::decode(item)?.favorites_count,
+            }
+        }
         let mut candidates =
             self.entries(keys::user_partition(fan), keys::FAVORITE_PREFIX, Some(page.end() + hidden.len())).await?;
         candidates.retain(|candidate| !hidden.contains(&candidate.id));
@@ -397,15 +412,19 @@ impl ArticleReader for DynamoArticles {
             }
             (None, None, Some(fan)) => {
                 let fan = fan.to_string();
-                let (candidates, (_, total), pending) = futures::try_join!(
-                    self.entries(keys::user_partition(&fan), keys::FAVORITE_PREFIX, end),
-                    self.user_counters(&fan),
-                    self.pending_purges(),
-                )?;
+                // Pending purges first, the fan's favorites and counter after: a purge removes
+                // a favorite (with its counter) before it removes its pending entry, so once no
+                // entry is pending, a later read sees every finished purge. Read together, a
+                // purge finishing in between made the total one too high.
+                let pending = self.pending_purges().await?;
                 if pending.is_empty() {
+                    let (candidates, (_, total)) = futures::try_join!(
+                        self.entries(keys::user_partition(&fan), keys::FAVORITE_PREFIX, end),
+                        self.user_counters(&fan),
+                    )?;
                     self.page_of(&candidates, page, total).await?
                 } else {
-                    self.favorites_without_purged(&fan, page, total, &pending).await?
+                    self.favorites_without_purged(&fan, page, &pending).await?
                 }
             }
             _ => self.combined(filter, page).await?,

@@ -269,6 +269,33 @@ impl Table {
         Ok(try_join_all(chunks).await?.into_iter().flatten().collect())
     }
 
+    /// The items at `keys` (at most 100) as they all were at one instant: TransactGetItems reads
+    /// them as one serialisable snapshot, which a BatchGetItem does not.
+    pub(crate) async fn snapshot(&self, keys: Vec<Key>) -> Result<Vec<Item>, RepositoryError> {
+        let gets = keys
+            .into_iter()
+            .map(|key| {
+                let get = aws_sdk_dynamodb::types::Get::builder()
+                    .table_name(self.name())
+                    .set_key(Some(Self::key(key)))
+                    .build()
+                    .map_err(|error| RepositoryError::request("TransactGetItems", error))?;
+                Ok(aws_sdk_dynamodb::types::TransactGetItem::builder().get(get).build())
+            })
+            .collect::<Result<Vec<_>, RepositoryError>>()?;
+        let output = self
+            .client
+            .transact_get_items()
+            .set_transact_items(Some(gets))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .traced(self, "TransactGetItems")
+            .await
+            .map_err(|error| RepositoryError::sdk("TransactGetItems", error))?;
+        crate::capacity::record("TransactGetItems", output.consumed_capacity());
+        Ok(output.responses.unwrap_or_default().into_iter().filter_map(|response| response.item).collect())
+    }
+
     async fn batch_get_chunk(&self, keys: Vec<Key>, consistent: bool) -> Result<Vec<Item>, RepositoryError> {
         let mut pending: Vec<Item> = keys.into_iter().map(Self::key).collect();
         let mut found = Vec::new();
