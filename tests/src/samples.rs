@@ -2,8 +2,9 @@
 //! the first dot) and a world in which every one of them makes sense.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
+use conduit_bootstrap::{Adapters, KeyRing, SigningKey, TimeBudget};
 use conduit_domain::User;
 use conduit_domain::password_reset::PasswordReset;
 use conduit_domain::ports::{FollowWriter, OneTimeTokens, PasswordHasher, PasswordResets, UserWriter};
@@ -100,6 +101,17 @@ pub fn sample_key_ring() -> KeyRing {
     KeyRing { current: SigningKey::new(SAMPLE_KID, SAMPLE_SIGNING_KEY).expect("key"), previous: None }
 }
 
+/// Seeding is set-up, not what a test checks: DynamoDB Local on a loaded machine can stall past
+/// the deployed budget (1 s an attempt), so the seed writes get a wider one. The world's adapters,
+/// which answer the sample events, keep the deployed budget.
+const SEEDING_BUDGET: TimeBudget = TimeBudget {
+    connect: Duration::from_secs(2),
+    attempt: Duration::from_secs(10),
+    operation: Duration::from_secs(30),
+    max_attempts: 3,
+    request: Duration::from_secs(30),
+};
+
 /// A seeded table of its own, and adapters on it that use `keys`.
 pub struct SampleWorld {
     pub adapters: Adapters,
@@ -112,7 +124,8 @@ pub struct SampleWorld {
 /// jake's ([`SAMPLE_RESET_TOKEN`]).
 pub async fn seeded_world(keys: KeyRing) -> SampleWorld {
     let table = conduit_dynamodb_local::test_table().await;
-    let adapters = Adapters::local(table.sdk_config, table.name.clone(), keys);
+    let adapters =
+        Adapters::local(table.sdk_config.clone(), table.name.clone(), keys.clone()).with_time_budget(SEEDING_BUDGET);
     let hash = adapters.password_hasher().hash(&Password::parse("jakejakejake").expect("valid")).expect("hashed");
     let mut jake = User::register(
         Username::parse("jake").expect("valid"),
@@ -144,5 +157,5 @@ pub async fn seeded_world(keys: KeyRing) -> SampleWorld {
         .request(adapters.one_time_tokens().digest(&reset_token), &jake.email, Timestamp::now())
         .expect("the first request is admitted");
     adapters.password_resets().save_request(&pending).await.expect("reset link");
-    SampleWorld { adapters, table_name: table.name }
+    SampleWorld { adapters: Adapters::local(table.sdk_config, table.name.clone(), keys), table_name: table.name }
 }
