@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use common::create_article;
 use conduit_api_tests::TestApi;
 use conduit_domain::User;
-use conduit_domain::ports::{ArticleReader, FavoriteWriter, UserWriter};
+use conduit_domain::ports::{ArticleReader, ArticleRef, FavoriteWriter, UserWriter};
 use conduit_domain::usecases::AddComment;
 use conduit_domain::values::{Email, PasswordHash, Slug, UserId, Username};
 use conduit_dynamodb_local::{DynamoDbLocal, test_table_on};
@@ -42,7 +42,7 @@ async fn fans_of(api: &TestApi, slug: &str, count: usize) -> Vec<(UserId, String
     for chunk in fans.chunks(4) {
         join_all(chunk.iter().map(|fan| async {
             adapters.users().insert(fan).await.expect("fan");
-            adapters.favorites().favorite(fan.id, &article).await.expect("favorited");
+            adapters.favorites().favorite(fan.id, ArticleRef::from(&article)).await.expect("favorited");
             comment.execute(fan.id, slug, Some("Great read".into())).await.expect("commented");
         }))
         .await;
@@ -134,7 +134,7 @@ async fn deleting_an_article_with_hundreds_of_favorites_and_comments_costs_what_
         .expect("read")
         .expect("exists");
     for (id, fan) in fans.iter().take(5) {
-        adapters.favorites().favorite(*id, &another).await.expect("favorited");
+        adapters.favorites().favorite(*id, ArticleRef::from(&another)).await.expect("favorited");
         let listed = api.get(&format!("/articles?favorited={fan}"), None).await;
         assert_eq!(listed.body["articlesCount"], 1, "{fan}: {:?}", listed.body);
     }

@@ -1,17 +1,17 @@
 //! `POST /api/articles/{slug}/favorite`: favorite an article (idempotent).
 
-use conduit_bootstrap::{Adapters, DynamoArticles, DynamoFavorites, DynamoRelations, StartupError};
+use conduit_bootstrap::{Adapters, DynamoArticles, DynamoFavorites, StartupError};
 use conduit_domain::usecases::ChangeFavorite;
 use conduit_http::dto::articles::ArticleResponse;
 use conduit_http::{ApiError, Body, Endpoint, Request, Response, auth, request, response};
 
 pub struct FavoriteArticleEndpoint {
-    change_favorite: ChangeFavorite<DynamoArticles, DynamoFavorites, DynamoRelations>,
+    change_favorite: ChangeFavorite<DynamoArticles, DynamoFavorites>,
 }
 
 impl FavoriteArticleEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        let change_favorite = ChangeFavorite::new(adapters.articles(), adapters.favorites(), adapters.relations());
+        let change_favorite = ChangeFavorite::new(adapters.articles(), adapters.favorites());
         Ok(Self { change_favorite })
     }
 }

@@ -1,17 +1,17 @@
 //! `POST /api/profiles/{username}/follow`: follow a user (idempotent).
 
-use conduit_bootstrap::{Adapters, DynamoFollows, DynamoRelations, DynamoUsers, StartupError};
+use conduit_bootstrap::{Adapters, DynamoFollows, DynamoUsers, StartupError};
 use conduit_domain::usecases::ChangeFollow;
 use conduit_http::dto::profiles::ProfileResponse;
 use conduit_http::{ApiError, Body, Endpoint, Request, Response, auth, request, response};
 
 pub struct FollowUserEndpoint {
-    change_follow: ChangeFollow<DynamoUsers, DynamoFollows, DynamoRelations>,
+    change_follow: ChangeFollow<DynamoUsers, DynamoFollows>,
 }
 
 impl FollowUserEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self { change_follow: ChangeFollow::new(adapters.users(), adapters.follows(), adapters.relations()) })
+        Ok(Self { change_follow: ChangeFollow::new(adapters.users(), adapters.follows()) })
     }
 }
 

@@ -7,23 +7,22 @@ use conduit_http::{ApiError, Body, Endpoint, Request, Response, auth, request, r
 
 pub struct GetProfileEndpoint {
     authenticate: Authenticate<JwtService, DynamoUsers>,
-    get_profile: GetProfile<DynamoUsers, DynamoRelations>,
+    get_profile: GetProfile<DynamoRelations>,
 }
 
 impl GetProfileEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self {
-            authenticate: adapters.authenticate()?,
-            get_profile: GetProfile::new(adapters.users(), adapters.relations()),
-        })
+        Ok(Self { authenticate: adapters.authenticate()?, get_profile: GetProfile::new(adapters.relations()) })
     }
 }
 
 impl Endpoint for GetProfileEndpoint {
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
-        let viewer = auth::optional_caller(&request, &self.authenticate).await?;
         let username = request::path_parameter(&request, "username")?;
-        let profile = self.get_profile.execute(viewer, &username).await?;
+        let profile = auth::read_as_optional_caller(&request, &self.authenticate, |viewer| async move {
+            Ok(self.get_profile.execute(viewer, &username).await?)
+        })
+        .await?;
         Ok(response::ok(&ProfileResponse::from(&profile)))
     }
 }

@@ -21,9 +21,11 @@ impl ListCommentsEndpoint {
 
 impl Endpoint for ListCommentsEndpoint {
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
-        let viewer = auth::optional_caller(&request, &self.authenticate).await?;
         let slug = request::path_parameter(&request, "slug")?;
-        let comments = self.list_comments.execute(viewer, &slug).await?;
+        let comments = auth::read_as_optional_caller(&request, &self.authenticate, |viewer| async move {
+            Ok(self.list_comments.execute(viewer, &slug).await?)
+        })
+        .await?;
         Ok(response::ok(&CommentsResponse::from(comments.as_slice())))
     }
 }

@@ -1,17 +1,17 @@
 //! `DELETE /api/articles/{slug}/favorite`: take a favorite back (idempotent).
 
-use conduit_bootstrap::{Adapters, DynamoArticles, DynamoFavorites, DynamoRelations, StartupError};
+use conduit_bootstrap::{Adapters, DynamoArticles, DynamoFavorites, StartupError};
 use conduit_domain::usecases::ChangeFavorite;
 use conduit_http::dto::articles::ArticleResponse;
 use conduit_http::{ApiError, Body, Endpoint, Request, Response, auth, request, response};
 
 pub struct UnfavoriteArticleEndpoint {
-    change_favorite: ChangeFavorite<DynamoArticles, DynamoFavorites, DynamoRelations>,
+    change_favorite: ChangeFavorite<DynamoArticles, DynamoFavorites>,
 }
 
 impl UnfavoriteArticleEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        let change_favorite = ChangeFavorite::new(adapters.articles(), adapters.favorites(), adapters.relations());
+        let change_favorite = ChangeFavorite::new(adapters.articles(), adapters.favorites());
         Ok(Self { change_favorite })
     }
 }

@@ -1,17 +1,17 @@
 //! `PUT /api/articles/{slug}`: the author edits title, description or body.
 
-use conduit_bootstrap::{Adapters, DynamoArticles, DynamoRelations, StartupError};
+use conduit_bootstrap::{Adapters, DynamoArticles, StartupError};
 use conduit_domain::usecases::UpdateArticle;
 use conduit_http::dto::articles::{ArticleChangeFields, ArticleEnvelope, ArticleResponse};
 use conduit_http::{ApiError, Body, Endpoint, Request, Response, auth, request, response};
 
 pub struct UpdateArticleEndpoint {
-    update_article: UpdateArticle<DynamoArticles, DynamoRelations>,
+    update_article: UpdateArticle<DynamoArticles>,
 }
 
 impl UpdateArticleEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self { update_article: UpdateArticle::new(adapters.articles(), adapters.relations()) })
+        Ok(Self { update_article: UpdateArticle::new(adapters.articles()) })
     }
 }
 

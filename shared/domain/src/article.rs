@@ -63,12 +63,3 @@ pub struct Comment {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
-
-/// A comment before the store has numbered it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewComment {
-    pub article_id: ArticleId,
-    pub author_id: UserId,
-    pub body: CommentBody,
-    pub created_at: Timestamp,
-}

@@ -3,6 +3,8 @@
 //! the body keeps the API's error shape. Routes where authentication is optional have no authorizer:
 //! the function verifies a token itself when one is sent. See "Authentication" in README.md.
 
+use std::future::Future;
+
 use conduit_domain::ports::{SessionReader, TokenRejection, TokenVerifier};
 use conduit_domain::usecases::Authenticate;
 use conduit_domain::values::{Session, SessionGeneration, UserId};
@@ -73,24 +75,29 @@ pub fn require_caller(request: &Request) -> Result<AuthenticatedCaller, ApiError
     Err(ApiError::Unauthorized(refusal_reason(refusal)))
 }
 
-/// The caller of a route where authentication is optional: no `Authorization` header is an
-/// anonymous caller, but a header with a bad or revoked token is refused (401), never silently
-/// anonymous. No authorizer runs on these routes, so revocation is checked here, on every request.
-pub async fn optional_caller<V: TokenVerifier, S: SessionReader>(
+/// Runs `read` for the caller of a route where authentication is optional: no `Authorization`
+/// header is an anonymous caller, but a header with a bad or revoked token is refused (401), never
+/// silently anonymous. No authorizer runs on these routes, so revocation is checked here, on every
+/// request, at the same time as the read (see [`Authenticate::while_reading`]): the read's answer
+/// is returned only once the session proved current. `read` must not write.
+pub async fn read_as_optional_caller<V, S, T, F>(
     request: &Request,
     authenticate: &Authenticate<V, S>,
-) -> Result<Option<UserId>, ApiError> {
+    read: impl FnOnce(Option<UserId>) -> F,
+) -> Result<T, ApiError>
+where
+    V: TokenVerifier,
+    S: SessionReader,
+    F: Future<Output = Result<T, ApiError>>,
+{
     let Some(header) = request.headers().get(header::AUTHORIZATION) else {
-        return Ok(None);
+        return read(None).await;
     };
     let token = header.to_str().ok().and_then(token_from_header).ok_or(ApiError::Unauthorized("invalid"))?;
-    match authenticate.execute(token).await {
-        Ok(session) => {
-            conduit_telemetry::record_user(&session.user.to_string());
-            Ok(Some(session.user))
-        }
-        Err(rejection) => Err(rejection_error(rejection)),
-    }
+    let (session, outcome) =
+        authenticate.while_reading(token, |session| read(Some(session.user))).await.map_err(rejection_error)?;
+    conduit_telemetry::record_user(&session.user.to_string());
+    outcome
 }
 
 /// A refused token as the API answers it.

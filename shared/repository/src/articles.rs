@@ -6,19 +6,21 @@ use std::collections::{HashMap, HashSet};
 
 use conduit_domain::article::{Article, ArticleSummary};
 use conduit_domain::ports::{
-    ArticleFilter, ArticlePurger, ArticleReader, ArticleWriter, PurgedArticle, StoreError, SummaryPage, UniqueField,
+    ArticleFilter, ArticlePurger, ArticleReader, ArticleRef, ArticleWriter, PurgedArticle, Relations, StoreError,
+    SummaryPage, UniqueField, ViewedArticle,
 };
-use conduit_domain::values::{ArticleId, Page, Slug, Tag, UserId};
+use conduit_domain::values::{ArticleId, Page, Slug, Tag, UserId, Username};
 use futures::StreamExt;
 use futures::future::try_join_all;
 use futures::stream;
 
 use crate::all_articles::{AllArticlesMerge, first_round_shard_limit};
 use crate::error::RepositoryError;
-use crate::items::{ArticleItem, BodyItem, CounterItem, ListEntryItem, SlugClaimItem, article_from, sort_key};
+use crate::items::{ArticleItem, BodyItem, CounterItem, ListEntryItem, SlugClaimItem, article_from, corrupt, sort_key};
 use crate::keys;
+use crate::relations;
 use crate::table::{KeyQuery, Table, TransactError};
-use crate::users::UserItem;
+use crate::users::{UserItem, user_id_by_username};
 use crate::writes::{self, condition_failed, number, text};
 
 /// How many per-author queries of the feed run at once.
@@ -33,11 +35,25 @@ pub struct DynamoArticles {
     table: Table,
 }
 
-/// One candidate of a list: an article id and, when the list knows it, its author.
+/// One candidate of a list: an article id and its author (every list of ids knows it: tag and
+/// favorite entries carry it, an author's list is that author's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Candidate {
     id: String,
-    author: Option<String>,
+    author: String,
+}
+
+impl Candidate {
+    fn by(author: &str, ids: Vec<String>) -> Vec<Self> {
+        ids.into_iter().map(|id| Self { id, author: author.to_owned() }).collect()
+    }
+}
+
+/// A person a list filter names (an author, a fan), once the username is resolved.
+enum Person {
+    Anyone,
+    Nobody,
+    Account(String),
 }
 
 impl DynamoArticles {
@@ -45,25 +61,42 @@ impl DynamoArticles {
         Self { table }
     }
 
-    async fn article_id_of(&self, slug: &Slug) -> Result<Option<String>, RepositoryError> {
+    /// The slug claim, consistently: a slug must resolve right after the article is published
+    /// or renamed.
+    async fn slug_claim(&self, slug: &Slug) -> Result<Option<SlugClaimItem>, RepositoryError> {
         let claim = self.table.get(keys::slug_claim(slug.as_str()), true).await?;
-        claim.map(|item| crate::decode::<SlugClaimItem>(item).map(|claim| claim.article_id)).transpose()
+        claim.map(crate::decode::<SlugClaimItem>).transpose()
     }
 
-    async fn article(&self, id: &str) -> Result<Option<Article>, RepositoryError> {
-        let items = self.table.batch_get(vec![keys::article(id), keys::article_body(id)], true).await?;
-        let (mut summary, mut body) = (None, None);
-        for item in items {
+    /// The article `id` (by `author`, when known), with what `viewer` needs to render it, all in
+    /// one consistent batch (an edit, favorite or follow made by the previous request must
+    /// show). Without the author (a slug claim from before claims carried it), the author's
+    /// relations are read once the summary names them.
+    async fn viewed(
+        &self,
+        id: &str,
+        author: Option<UserId>,
+        viewer: Option<UserId>,
+    ) -> Result<Option<ViewedArticle>, RepositoryError> {
+        let article_id = ArticleId::parse(id).map_err(corrupt(id, "article id"))?;
+        let authors: Vec<UserId> = author.into_iter().collect();
+        let mut wanted = vec![keys::article(id), keys::article_body(id)];
+        wanted.extend(relations::keys_for(viewer, &authors, &[article_id]));
+        let (mut summary, mut body, mut relations) = (None, None, Relations::default());
+        for item in self.table.batch_get(wanted, true).await? {
             match sort_key(&item) {
                 Some("ARTICLE") => summary = Some(crate::decode::<ArticleItem>(item)?),
                 Some("BODY") => body = Some(crate::decode::<BodyItem>(item)?),
-                _ => {}
+                _ => relations::absorb(&mut relations, item)?,
             }
         }
-        match (summary, body) {
-            (Some(summary), Some(body)) => Ok(Some(article_from(summary, body)?)),
-            _ => Ok(None),
+        let (Some(summary), Some(body)) = (summary, body) else { return Ok(None) };
+        let article = article_from(summary, body)?;
+        if author.is_none() {
+            let of_author = relations::read(&self.table, viewer, &[article.summary.author_id], &[]).await?;
+            relations::merge(&mut relations, of_author);
         }
+        Ok(Some(ViewedArticle { article, relations }))
     }
 
     /// The summaries of `ids`, in the order given; ids whose article vanished meanwhile are skipped.
@@ -101,7 +134,7 @@ impl DynamoArticles {
                 Some(page.end())
             ),
         )?;
-        merge.add_legacy(legacy.into_iter().map(|candidate| candidate.id));
+        merge.add_legacy(legacy);
         for (shard, articles) in first_round.into_iter().enumerate() {
             merge.add_shard(shard, asked, articles);
         }
@@ -170,66 +203,169 @@ impl DynamoArticles {
             .into_iter()
             .map(|item| {
                 let entry: ListEntryItem = crate::decode(item)?;
-                Ok(Candidate { id: entry.sort[prefix.len()..].to_owned(), author: Some(entry.author_id) })
+                Ok(Candidate { id: entry.sort[prefix.len()..].to_owned(), author: entry.author_id })
             })
             .collect()
     }
 
-    /// The newest `limit` (or all) article ids of a keys-only index partition.
+    /// The newest `limit` (or all) sort keys (article ids, or fans) of a keys-only index partition.
     async fn indexed(
         &self,
         index: &'static str,
         partition: String,
         limit: Option<usize>,
-    ) -> Result<Vec<Candidate>, RepositoryError> {
+    ) -> Result<Vec<String>, RepositoryError> {
         let (_, sort_name) = keys::key_attributes(Some(index));
         let items = self.table.query(KeyQuery::index_partition(index, partition).newest_first().limit(limit)).await?;
-        Ok(items
-            .iter()
-            .filter_map(|item| crate::items::string_attribute(item, sort_name))
-            .map(|id| Candidate { id: id.to_owned(), author: None })
-            .collect())
+        Ok(items.iter().filter_map(|item| crate::items::string_attribute(item, sort_name)).map(str::to_owned).collect())
     }
 
-    async fn page_of(&self, candidates: &[Candidate], page: Page, total: u64) -> Result<SummaryPage, RepositoryError> {
-        let ids: Vec<String> =
-            candidates.iter().skip(page.offset).take(page.limit).map(|candidate| candidate.id.clone()).collect();
-        Ok(SummaryPage { summaries: self.summaries(&ids).await?, total })
+    /// The newest `limit` (or all) article ids of an author, as candidates.
+    async fn articles_of(&self, author: &str, limit: Option<usize>) -> Result<Vec<Candidate>, RepositoryError> {
+        let ids =
+            self.indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::author_articles_partition(author), limit).await?;
+        Ok(Candidate::by(author, ids))
+    }
+
+    /// The page of `candidates` (in list order) and what `viewer` needs to render it. Candidates
+    /// know their authors, so the viewer's relations are read beside the summaries.
+    async fn page_of(
+        &self,
+        candidates: &[Candidate],
+        page: Page,
+        total: u64,
+        viewer: Option<UserId>,
+    ) -> Result<SummaryPage, RepositoryError> {
+        let chosen: Vec<&Candidate> = candidates.iter().skip(page.offset).take(page.limit).collect();
+        let ids: Vec<String> = chosen.iter().map(|candidate| candidate.id.clone()).collect();
+        let (mut articles, mut authors) = (Vec::new(), Vec::new());
+        for candidate in &chosen {
+            articles.push(ArticleId::parse(&candidate.id).map_err(corrupt(&candidate.id, "article id"))?);
+            // Repeated authors are read once: the batch read drops repeated keys.
+            authors.push(UserId::parse(&candidate.author).map_err(corrupt(&candidate.id, "author_id"))?);
+        }
+        let (summaries, relations) =
+            futures::try_join!(self.summaries(&ids), relations::read(&self.table, viewer, &authors, &articles))?;
+        Ok(SummaryPage { summaries, total, relations })
+    }
+
+    /// What `viewer` needs to render summaries already read.
+    async fn with_relations(
+        &self,
+        summaries: Vec<ArticleSummary>,
+        total: u64,
+        viewer: Option<UserId>,
+    ) -> Result<SummaryPage, RepositoryError> {
+        let authors: Vec<UserId> = summaries.iter().map(|summary| summary.author_id).collect();
+        let articles: Vec<ArticleId> = summaries.iter().map(|summary| summary.id).collect();
+        let relations = relations::read(&self.table, viewer, &authors, &articles).await?;
+        Ok(SummaryPage { summaries, total, relations })
+    }
+
+    /// Resolves a filter's username (none: anyone).
+    async fn person(&self, username: Option<&Username>) -> Result<Person, RepositoryError> {
+        let Some(username) = username else { return Ok(Person::Anyone) };
+        Ok(match user_id_by_username(&self.table, username).await? {
+            Some(id) => Person::Account(id.to_string()),
+            None => Person::Nobody,
+        })
+    }
+
+    /// A fan's favorites, newest first, without the deleted articles whose purge is `pending`
+    /// (read before this, usually none). A purge removes a favorite and decrements the fan's
+    /// counter in one transaction, and its pending entry only after: so with none pending, the
+    /// counter read now counts every finished purge. While some are pending, the counter and the
+    /// fan's favorites of those articles are read in one snapshot, so a purge finishing meanwhile
+    /// cannot make the total one too high; the list reads one entry more per pending article and
+    /// leaves those articles out, so the page stays full.
+    async fn favorites_of(
+        &self,
+        fan: &str,
+        page: Page,
+        pending: &HashSet<String>,
+        viewer: Option<UserId>,
+    ) -> Result<SummaryPage, RepositoryError> {
+        let (mut favorites, total) = futures::try_join!(
+            self.entries(keys::user_partition(fan), keys::FAVORITE_PREFIX, Some(page.end() + pending.len())),
+            self.favorites_count_without(fan, pending),
+        )?;
+        favorites.retain(|candidate| !pending.contains(&candidate.id));
+        self.page_of(&favorites, page, total, viewer).await
+    }
+
+    /// How many favorites the fan has, not counting those of the articles in `pending`.
+    async fn favorites_count_without(&self, fan: &str, pending: &HashSet<String>) -> Result<u64, RepositoryError> {
+        if pending.is_empty() {
+            let (_, favorites) = self.user_counters(fan).await?;
+            return Ok(favorites);
+        }
+        let mut wanted = vec![keys::user(fan)];
+        wanted.extend(pending.iter().map(|article| keys::favorite(fan, article)));
+        // Past what one snapshot holds (a burst of deletions), a consistent batch read, whose
+        // total may be one too high while a purge finishes.
+        let items = if wanted.len() <= SNAPSHOT_LIMIT {
+            self.table.snapshot(wanted).await?
+        } else {
+            self.table.batch_get(wanted, true).await?
+        };
+        let (mut counted, mut hidden) = (0, 0);
+        for item in items {
+            match sort_key(&item) {
+                Some(sort) if sort.starts_with(keys::FAVORITE_PREFIX) => hidden += 1,
+                _ => counted = UserItem::decode(item)?.favorites_count,
+            }
+        }
+        Ok(counted.saturating_sub(hidden))
+    }
+
+    /// All of a fan's favorites, newest first, but those of the deleted articles in `pending`.
+    async fn favorites_without(&self, fan: &str, pending: &HashSet<String>) -> Result<Vec<Candidate>, RepositoryError> {
+        let mut favorites = self.entries(keys::user_partition(fan), keys::FAVORITE_PREFIX, None).await?;
+        favorites.retain(|candidate| !pending.contains(&candidate.id));
+        Ok(favorites)
     }
 
     /// Two or three filters: walk the fan's favorites (or else the author's articles) completely,
     /// since the total must be exact, and keep the entries that match the other filters: the
     /// author from the entry itself, the tag by reading the (tag, article) entries in batches.
-    async fn combined(&self, filter: &ArticleFilter, page: Page) -> Result<SummaryPage, RepositoryError> {
-        let author = filter.author.map(|author| author.to_string());
-        let fan = filter.favorited_by.map(|fan| fan.to_string());
-        let tag = filter.tag.as_ref().map(Tag::as_str);
+    async fn combined(
+        &self,
+        filter: &ArticleFilter,
+        page: Page,
+        viewer: Option<UserId>,
+    ) -> Result<SummaryPage, RepositoryError> {
+        let wants_fan = filter.favorited_by.is_some();
+        let (author, fan, pending) = futures::try_join!(
+            self.person(filter.author.as_ref()),
+            self.person(filter.favorited_by.as_ref()),
+            async { if wants_fan { self.pending_purges().await } else { Ok(HashSet::new()) } },
+        )?;
+        let (author, fan) = match (author, fan) {
+            (Person::Nobody, _) | (_, Person::Nobody) => return Ok(SummaryPage::default()),
+            (Person::Account(author), Person::Account(fan)) => (Some(author), Some(fan)),
+            (Person::Account(author), Person::Anyone) => (Some(author), None),
+            (Person::Anyone, Person::Account(fan)) => (None, Some(fan)),
+            (Person::Anyone, Person::Anyone) => (None, None),
+        };
         // A person's favorites or articles are usually far fewer than a tag's articles.
         // Every combination includes an author or a fan, so one of them drives.
         let mut candidates = if let Some(fan) = &fan {
-            self.entries(keys::user_partition(fan), keys::FAVORITE_PREFIX, None).await?
+            self.favorites_without(fan, &pending).await?
         } else if let Some(author) = &author {
-            let mut ids =
-                self.indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::author_articles_partition(author), None).await?;
-            ids.iter_mut().for_each(|candidate| candidate.author = Some(author.clone()));
-            ids
+            self.articles_of(author, None).await?
         } else {
             return Ok(SummaryPage::default());
         };
-        if fan.is_some() {
-            let pending = self.pending_purges().await?;
-            candidates.retain(|candidate| !pending.contains(&candidate.id));
-        }
         if let Some(author) = &author {
-            candidates.retain(|candidate| candidate.author.as_ref() == Some(author));
+            candidates.retain(|candidate| &candidate.author == author);
         }
-        if let Some(tag) = tag {
+        if let Some(tag) = filter.tag.as_ref().map(Tag::as_str) {
             let keys = candidates.iter().map(|candidate| keys::tag_entry(tag, &candidate.id)).collect();
             let tagged = self.present_sort_keys(keys).await?;
             candidates.retain(|candidate| tagged.contains(&candidate.id));
         }
         let total = candidates.len() as u64;
-        self.page_of(&candidates, page, total).await
+        self.page_of(&candidates, page, total, viewer).await
     }
 
     /// Deleted articles whose favorites are not purged yet (usually none).
@@ -237,41 +373,6 @@ impl DynamoArticles {
         let items =
             self.table.query(KeyQuery::partition(keys::PENDING_PURGES_PARTITION.to_owned()).consistent()).await?;
         Ok(items.iter().filter_map(sort_key).map(str::to_owned).collect())
-    }
-
-    /// A fan's favorites while some deleted articles await their purge: those are left out of the
-    /// page and of the total, so the list shows exactly the articles that still exist.
-    async fn favorites_without_purged(
-        &self,
-        fan: &str,
-        page: Page,
-        pending: &HashSet<String>,
-    ) -> Result<SummaryPage, RepositoryError> {
-        // The counter and the fan's favorites of pending articles in one snapshot: a purge
-        // removes a favorite and decrements the counter in one transaction, so the two agree.
-        // Past the 99 a snapshot can hold besides the counter (a burst of deletions), a batch
-        // read, whose total may be off by one while a purge runs.
-        let mut wanted = vec![keys::user(fan)];
-        wanted.extend(pending.iter().map(|article| keys::favorite(fan, article)));
-        let items = if wanted.len() <= SNAPSHOT_LIMIT {
-            self.table.snapshot(wanted).await?
-        } else {
-            self.table.batch_get(wanted, true).await?
-        };
-        let mut total = 0;
-        let mut hidden = HashSet::new();
-        for item in items {
-            match sort_key(&item).and_then(|sort| sort.strip_prefix(keys::FAVORITE_PREFIX)) {
-                Some(article) => {
-                    hidden.insert(article.to_owned());
-                }
-                None => total = UserItem::decode(item)?.favorites_count,
-            }
-        }
-        let mut candidates =
-            self.entries(keys::user_partition(fan), keys::FAVORITE_PREFIX, Some(page.end() + hidden.len())).await?;
-        candidates.retain(|candidate| !hidden.contains(&candidate.id));
-        self.page_of(&candidates, page, total.saturating_sub(hidden.len() as u64)).await
     }
 
     async fn present_sort_keys(&self, keys: Vec<keys::Key>) -> Result<HashSet<String>, RepositoryError> {
@@ -289,7 +390,12 @@ impl DynamoArticles {
             writes::put(&self.table, BodyItem::new(summary.id, &article.body), false)?,
             writes::put(
                 &self.table,
-                SlugClaimItem { partition: claim_partition, sort: claim_sort, article_id: id.clone() },
+                SlugClaimItem {
+                    partition: claim_partition,
+                    sort: claim_sort,
+                    article_id: id.clone(),
+                    author_id: Some(author.clone()),
+                },
                 true,
             )?,
             writes::add(&self.table, keys::user(&author), "articles_count", 1, true)?,
@@ -323,8 +429,8 @@ impl DynamoArticles {
         let removals = stream::iter(fans)
             .map(|fan| async move {
                 let items = vec![
-                    writes::delete(&self.table, keys::favorite(&fan.id, id), Some(("attribute_exists(PK)", vec![])))?,
-                    writes::add(&self.table, keys::user(&fan.id), "favorites_count", -1, true)?,
+                    writes::delete(&self.table, keys::favorite(&fan, id), Some(("attribute_exists(PK)", vec![])))?,
+                    writes::add(&self.table, keys::user(&fan), "favorites_count", -1, true)?,
                 ];
                 match self.table.transact(items).await {
                     // Already gone: the fan unfavorited concurrently.
@@ -372,95 +478,114 @@ struct PendingPurgeItem {
 }
 
 impl ArticleReader for DynamoArticles {
-    async fn find_by_slug(&self, slug: &Slug) -> Result<Option<Article>, StoreError> {
-        let Some(id) = self.article_id_of(slug).await? else { return Ok(None) };
-        Ok(self.article(&id).await?)
+    async fn resolve_slug(&self, slug: &Slug) -> Result<Option<ArticleRef>, StoreError> {
+        let Some(claim) = self.slug_claim(slug).await? else { return Ok(None) };
+        let id = ArticleId::parse(&claim.article_id).map_err(corrupt(&claim.partition, "article_id"))?;
+        let author = match &claim.author_id {
+            Some(author) => author.clone(),
+            // A claim from before claims named the author: the summary does.
+            None => match self.table.get(keys::article(&claim.article_id), true).await? {
+                Some(item) => crate::decode::<ArticleItem>(item)?.author_id,
+                None => return Ok(None),
+            },
+        };
+        let author_id = UserId::parse(&author).map_err(corrupt(&claim.partition, "author_id"))?;
+        Ok(Some(ArticleRef { id, author_id }))
+    }
+
+    /// The slug claim, then one batch: summary, body, author, and the viewer's follow and
+    /// favorite.
+    async fn find_by_slug(&self, slug: &Slug, viewer: Option<UserId>) -> Result<Option<ViewedArticle>, StoreError> {
+        let Some(claim) = self.slug_claim(slug).await? else { return Ok(None) };
+        let author = claim
+            .author_id
+            .as_deref()
+            .map(|author| UserId::parse(author).map_err(corrupt(&claim.partition, "author_id")))
+            .transpose()?;
+        Ok(self.viewed(&claim.article_id, author, viewer).await?)
+    }
+
+    async fn find_by_ref(
+        &self,
+        article: ArticleRef,
+        viewer: Option<UserId>,
+    ) -> Result<Option<ViewedArticle>, StoreError> {
+        Ok(self.viewed(&article.id.to_string(), Some(article.author_id), viewer).await?)
     }
 
     async fn find_summary_by_slug(&self, slug: &Slug) -> Result<Option<ArticleSummary>, StoreError> {
-        let Some(id) = self.article_id_of(slug).await? else { return Ok(None) };
-        let item = self.table.get(keys::article(&id), true).await?;
+        let Some(claim) = self.slug_claim(slug).await? else { return Ok(None) };
+        let item = self.table.get(keys::article(&claim.article_id), true).await?;
         Ok(item.map(|item| crate::decode::<ArticleItem>(item)?.into_summary()).transpose()?)
     }
 
-    async fn find_by_id(&self, id: ArticleId) -> Result<Option<Article>, StoreError> {
-        Ok(self.article(&id.to_string()).await?)
-    }
-
-    async fn list(&self, filter: &ArticleFilter, page: Page) -> Result<SummaryPage, StoreError> {
+    /// At most three round trips for one filter: resolving a username (beside the pending purges,
+    /// for a fan), the list's ids with its counter, then the page's summaries beside the viewer's
+    /// relations. The unfiltered list needs two: its index carries the summaries.
+    async fn list(
+        &self,
+        filter: &ArticleFilter,
+        page: Page,
+        viewer: Option<UserId>,
+    ) -> Result<SummaryPage, StoreError> {
         let end = Some(page.end());
-        let found = match (&filter.tag, filter.author, filter.favorited_by) {
+        let found = match (&filter.tag, &filter.author, &filter.favorited_by) {
             (None, None, None) => {
                 let (summaries, total) =
                     futures::try_join!(self.all_articles(page), self.counter(keys::article_counter()))?;
-                SummaryPage { summaries, total }
+                self.with_relations(summaries, total, viewer).await?
             }
             (Some(tag), None, None) => {
                 let (candidates, total) = futures::try_join!(
                     self.entries(keys::tag_partition(tag.as_str()), "", end),
                     self.counter(keys::tag_counter(tag.as_str())),
                 )?;
-                self.page_of(&candidates, page, total).await?
+                self.page_of(&candidates, page, total, viewer).await?
             }
             (None, Some(author), None) => {
+                let Some(author) = user_id_by_username(&self.table, author).await? else {
+                    return Ok(SummaryPage::default());
+                };
                 let author = author.to_string();
-                let (candidates, (total, _)) = futures::try_join!(
-                    self.indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::author_articles_partition(&author), end),
-                    self.user_counters(&author),
-                )?;
-                self.page_of(&candidates, page, total).await?
+                let (candidates, (total, _)) =
+                    futures::try_join!(self.articles_of(&author, end), self.user_counters(&author))?;
+                self.page_of(&candidates, page, total, viewer).await?
             }
             (None, None, Some(fan)) => {
-                let fan = fan.to_string();
-                // Pending purges first, the fan's favorites and counter after: a purge removes
-                // a favorite (with its counter) before it removes its pending entry, so once no
-                // entry is pending, a later read sees every finished purge. Read together, a
-                // purge finishing in between made the total one too high.
-                let pending = self.pending_purges().await?;
-                if pending.is_empty() {
-                    let (candidates, (_, total)) = futures::try_join!(
-                        self.entries(keys::user_partition(&fan), keys::FAVORITE_PREFIX, end),
-                        self.user_counters(&fan),
-                    )?;
-                    self.page_of(&candidates, page, total).await?
-                } else {
-                    self.favorites_without_purged(&fan, page, &pending).await?
-                }
+                let (fan, pending) = futures::try_join!(user_id_by_username(&self.table, fan), self.pending_purges())?;
+                let Some(fan) = fan else { return Ok(SummaryPage::default()) };
+                self.favorites_of(&fan.to_string(), page, &pending, viewer).await?
             }
-            _ => self.combined(filter, page).await?,
+            _ => self.combined(filter, page, viewer).await?,
         };
         Ok(found)
     }
 
-    async fn by_authors(&self, authors: &[UserId], page: Page) -> Result<SummaryPage, StoreError> {
+    /// The authors' lists (in parallel) beside their counters, then the page beside the viewer's
+    /// relations.
+    async fn by_authors(
+        &self,
+        authors: &[UserId],
+        page: Page,
+        viewer: Option<UserId>,
+    ) -> Result<SummaryPage, StoreError> {
         let queries = stream::iter(authors.iter().map(UserId::to_string))
-            .map(|author| async move {
-                self.indexed(
-                    keys::BY_AUTHOR_OR_ARTICLE_INDEX,
-                    keys::author_articles_partition(&author),
-                    Some(page.end()),
-                )
-                .await
-            })
+            .map(|author| async move { self.articles_of(&author, Some(page.end())).await })
             .buffer_unordered(FEED_QUERY_CONCURRENCY)
-            .collect::<Vec<_>>()
-            .await;
+            .collect::<Vec<_>>();
+        let user_keys = authors.iter().map(|author| keys::user(&author.to_string())).collect();
+        let (queries, users) = futures::join!(queries, self.table.batch_get(user_keys, false));
         let mut candidates = Vec::new();
         for result in queries {
             candidates.extend(result?);
         }
         // Ids are ULIDs: sorting them newest first merges the authors' lists by creation time.
         candidates.sort_by(|a, b| b.id.cmp(&a.id));
-
-        let user_keys = authors.iter().map(|author| keys::user(&author.to_string())).collect();
-        let total = self
-            .table
-            .batch_get(user_keys, false)
-            .await?
+        let total = users?
             .into_iter()
             .map(|item| UserItem::decode(item).map(|user| user.articles_count))
             .sum::<Result<u64, _>>()?;
-        Ok(self.page_of(&candidates, page, total).await?)
+        Ok(self.page_of(&candidates, page, total, viewer).await?)
     }
 }
 
@@ -492,7 +617,12 @@ impl ArticleWriter for DynamoArticles {
         let claim_index = items.len();
         if old.slug != new.slug {
             let (partition, sort) = keys::slug_claim(new.slug.as_str());
-            items.push(writes::put(&self.table, SlugClaimItem { partition, sort, article_id: id.clone() }, true)?);
+            let author_id = Some(new.author_id.to_string());
+            items.push(writes::put(
+                &self.table,
+                SlugClaimItem { partition, sort, article_id: id.clone(), author_id },
+                true,
+            )?);
             items.push(writes::delete(
                 &self.table,
                 keys::slug_claim(old.slug.as_str()),

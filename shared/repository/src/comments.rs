@@ -3,15 +3,15 @@
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, ReturnValue};
-use conduit_domain::article::{Comment, NewComment};
+use conduit_domain::article::Comment;
 use conduit_domain::ports::{CommentReader, CommentWriter, StoreError};
-use conduit_domain::values::{ArticleId, CommentId};
+use conduit_domain::values::{ArticleId, CommentId, UserId};
 
 use crate::error::RepositoryError;
 use crate::items::CommentItem;
 use crate::keys;
 use crate::table::{KeyQuery, Table, Traced};
-use crate::writes::number;
+use crate::writes::{number, text};
 
 #[derive(Clone, Debug)]
 pub struct DynamoComments {
@@ -85,25 +85,29 @@ impl CommentReader for DynamoComments {
 }
 
 impl CommentWriter for DynamoComments {
-    async fn add_comment(&self, comment: NewComment) -> Result<Comment, StoreError> {
-        let number = self.next_number(comment.article_id).await?;
-        let comment = Comment {
-            id: CommentId::new(number).map_err(|problem| RepositoryError::CorruptItem {
-                key: comment.article_id.to_string(),
-                source: problem.to_string().into(),
-            })?,
-            article_id: comment.article_id,
-            author_id: comment.author_id,
-            body: comment.body,
-            created_at: comment.created_at,
-            updated_at: comment.created_at,
-        };
-        let item = serde_dynamo::to_item(CommentItem::from_comment(&comment)).map_err(RepositoryError::from)?;
-        self.table.put(item, true).await?;
-        Ok(comment)
+    async fn next_comment_id(&self, article: ArticleId) -> Result<CommentId, StoreError> {
+        let number = self.next_number(article).await?;
+        CommentId::new(number).map_err(|problem| {
+            RepositoryError::CorruptItem { key: article.to_string(), source: problem.to_string().into() }.into()
+        })
     }
 
-    async fn delete_comment(&self, comment: &Comment) -> Result<(), StoreError> {
-        Ok(self.table.delete(keys::comment(&comment.article_id.to_string(), comment.id.value())).await?)
+    /// The number is this comment's alone, so the only item that may already hold its key is the
+    /// comment itself, written by an attempt the SDK retried after it timed out on the client's
+    /// side: the condition lets that retry through and refuses anything else.
+    async fn insert_comment(&self, comment: &Comment) -> Result<(), StoreError> {
+        let stored = CommentItem::from_comment(comment);
+        let values =
+            vec![(":author", text(stored.author_id.clone())), (":created_at", text(stored.created_at.clone()))];
+        let item = serde_dynamo::to_item(stored).map_err(RepositoryError::from)?;
+        let condition = "attribute_not_exists(PK) OR (author_id = :author AND created_at = :created_at)";
+        if self.table.put_if(item, condition, &[], values).await? { Ok(()) } else { Err(StoreError::Conflict) }
+    }
+
+    /// One conditional delete: the comment goes only if it exists and `author` wrote it.
+    async fn delete_comment_by(&self, author: UserId, article: ArticleId, id: CommentId) -> Result<bool, StoreError> {
+        let key = keys::comment(&article.to_string(), id.value());
+        let values = vec![(":author", text(author.to_string()))];
+        Ok(self.table.delete_if(key, "author_id = :author", &[], values).await?)
     }
 }

@@ -1,8 +1,7 @@
 //! Favorites: the (fan, article) entry and both counters change in one transaction, so
 //! `favoritesCount` stays exact under any number of concurrent favorites.
 
-use conduit_domain::article::ArticleSummary;
-use conduit_domain::ports::{FavoriteWriter, StoreError};
+use conduit_domain::ports::{ArticleRef, FavoriteWriter, StoreError};
 use conduit_domain::values::UserId;
 
 use crate::items::ListEntryItem;
@@ -27,7 +26,7 @@ fn missing(codes: &[String]) -> StoreError {
 }
 
 impl FavoriteWriter for DynamoFavorites {
-    async fn favorite(&self, user: UserId, article: &ArticleSummary) -> Result<(), StoreError> {
+    async fn favorite(&self, user: UserId, article: ArticleRef) -> Result<(), StoreError> {
         let (user, id) = (user.to_string(), article.id.to_string());
         let (partition, sort) = keys::favorite(&user, &id);
         let entry = ListEntryItem {
@@ -51,7 +50,7 @@ impl FavoriteWriter for DynamoFavorites {
         }
     }
 
-    async fn unfavorite(&self, user: UserId, article: &ArticleSummary) -> Result<(), StoreError> {
+    async fn unfavorite(&self, user: UserId, article: ArticleRef) -> Result<(), StoreError> {
         let (user, id) = (user.to_string(), article.id.to_string());
         let items = vec![
             writes::delete(&self.table, keys::favorite(&user, &id), Some(("attribute_exists(PK)", vec![])))?,

@@ -116,7 +116,8 @@ pub(crate) fn article_from(summary: ArticleItem, body: BodyItem) -> Result<Artic
     Ok(Article { summary: summary.into_summary()?, body })
 }
 
-/// Which article a slug names, and its (immutable) author.
+/// Which article a slug names, and its (immutable) author, so a request can read the author's
+/// profile together with the article.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct SlugClaimItem {
     #[serde(rename = "PK")]
@@ -124,6 +125,10 @@ pub(crate) struct SlugClaimItem {
     #[serde(rename = "SK")]
     pub sort: String,
     pub article_id: String,
+    /// Absent on claims written before claims named the author; reads then learn the author from
+    /// the summary, one round trip later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_id: Option<String>,
 }
 
 /// An entry of a list keyed by article id (a tag's articles, a user's favorites), carrying the

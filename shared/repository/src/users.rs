@@ -107,12 +107,10 @@ impl DynamoUsers {
     }
 
     async fn find_by_claim(&self, claim_key: Key) -> Result<Option<User>, RepositoryError> {
-        // Read-your-writes: a client logging in right after signing up must find its account.
-        let Some(claim) = self.table.get(claim_key, true).await? else {
+        let Some(id) = claim_holder(&self.table, claim_key).await? else {
             return Ok(None);
         };
-        let claim: ClaimItem = crate::decode(claim)?;
-        let user = self.table.get(keys::user(&claim.user_id), true).await?;
+        let user = self.table.get(keys::user(&id.to_string()), true).await?;
         user.map(|item| UserItem::decode(item)?.into_user()).transpose()
     }
 
@@ -152,6 +150,21 @@ impl DynamoUsers {
             }
         }
     }
+}
+
+/// The account holding a claim. Read-your-writes: a client logging in right after signing up, or
+/// looked up right after a rename, must be found.
+async fn claim_holder(table: &Table, claim_key: Key) -> Result<Option<UserId>, RepositoryError> {
+    let Some(claim) = table.get(claim_key, true).await? else {
+        return Ok(None);
+    };
+    let claim: ClaimItem = crate::decode(claim)?;
+    UserId::parse(&claim.user_id).map(Some).map_err(corrupt(&claim.partition, "user_id"))
+}
+
+/// The account holding `username` (case-insensitive), from its claim alone.
+pub(crate) async fn user_id_by_username(table: &Table, username: &Username) -> Result<Option<UserId>, RepositoryError> {
+    claim_holder(table, keys::username_claim(&username.canonical())).await
 }
 
 /// The write of an account's own fields (not its counters, not its claims), conditional on the
@@ -213,6 +226,10 @@ impl UserReader for DynamoUsers {
 
     async fn find_by_username(&self, username: &Username) -> Result<Option<User>, StoreError> {
         Ok(self.find_by_claim(keys::username_claim(&username.canonical())).await?)
+    }
+
+    async fn id_by_username(&self, username: &Username) -> Result<Option<UserId>, StoreError> {
+        Ok(user_id_by_username(&self.table, username).await?)
     }
 }
 

@@ -84,7 +84,7 @@ impl World {
     }
 
     async fn page(&self, offset: usize, limit: usize) -> SummaryPage {
-        self.articles.list(&ArticleFilter::default(), Page { offset, limit }).await.expect("listed")
+        self.articles.list(&ArticleFilter::default(), Page { offset, limit }, None).await.expect("listed")
     }
 
     fn expected(&self, offset: usize, limit: usize) -> Vec<&str> {

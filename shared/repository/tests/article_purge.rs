@@ -3,7 +3,7 @@
 
 use conduit_domain::User;
 use conduit_domain::ports::{
-    ArticleFilter, ArticlePurger, ArticleReader, ArticleWriter, FavoriteWriter, PurgedArticle, UserWriter,
+    ArticleFilter, ArticlePurger, ArticleReader, ArticleRef, ArticleWriter, FavoriteWriter, PurgedArticle, UserWriter,
 };
 use conduit_domain::usecases::{AddComment, ArticleDraft, CreateArticle};
 use conduit_domain::values::{Email, Page, PasswordHash, Slug, UserId, Username};
@@ -40,8 +40,8 @@ async fn someone(users: &DynamoUsers, name: &str) -> UserId {
     user.id
 }
 
-fn favorited_by(fan: UserId) -> ArticleFilter {
-    ArticleFilter { favorited_by: Some(fan), ..ArticleFilter::default() }
+fn favorited_by(fan: &str) -> ArticleFilter {
+    ArticleFilter { favorited_by: Some(Username::parse(fan).expect("valid")), ..ArticleFilter::default() }
 }
 
 fn first_page() -> Page {
@@ -67,8 +67,8 @@ async fn a_deleted_article_is_out_of_its_fans_lists_and_counts_before_and_after_
     let slug = |text: &str| Slug::parse(text).expect("valid slug");
     let deleted = stores.articles.find_summary_by_slug(&slug("deleted")).await.expect("read").expect("exists");
     let kept = stores.articles.find_summary_by_slug(&slug("kept")).await.expect("read").expect("exists");
-    stores.favorites.favorite(fan, &deleted).await.expect("favorited");
-    stores.favorites.favorite(fan, &kept).await.expect("favorited");
+    stores.favorites.favorite(fan, ArticleRef::from(&deleted)).await.expect("favorited");
+    stores.favorites.favorite(fan, ArticleRef::from(&kept)).await.expect("favorited");
     AddComment::new(stores.articles.clone(), stores.comments.clone(), stores.relations.clone())
         .execute(fan, "deleted", Some("Nice".into()))
         .await
@@ -76,16 +76,17 @@ async fn a_deleted_article_is_out_of_its_fans_lists_and_counts_before_and_after_
 
     // When the article is deleted, and before anything purges it
     stores.articles.delete(&deleted).await.expect("deleted");
-    let before_purge = stores.articles.list(&favorited_by(fan), first_page()).await.expect("listed");
+    let before_purge = stores.articles.list(&favorited_by("fan"), first_page(), Some(fan)).await.expect("listed");
 
     // Then the fan's favorites show only the kept article, with an exact total
     assert_eq!(before_purge.total, 1);
     assert_eq!(before_purge.summaries.iter().map(|s| s.slug.as_str()).collect::<Vec<_>>(), ["kept"]);
+    assert!(before_purge.relations.favorited.contains(&kept.id), "read with the fan's relations");
 
     // When it is purged, twice (a redelivered record)
     let purged = stores.articles.purge_deleted(deleted.id).await.expect("purged");
     let again = stores.articles.purge_deleted(deleted.id).await.expect("purged again");
-    let after_purge = stores.articles.list(&favorited_by(fan), first_page()).await.expect("listed");
+    let after_purge = stores.articles.list(&favorited_by("fan"), first_page(), Some(fan)).await.expect("listed");
 
     // Then the first removed one favorite and one comment, the second nothing, and the list agrees
     assert_eq!(purged, PurgedArticle { favorites: 1, comments: 1 });

@@ -3,38 +3,82 @@ use std::future::Future;
 
 use super::StoreError;
 use crate::User;
-use crate::article::{Article, ArticleSummary, Comment, NewComment};
-use crate::values::{ArticleId, CommentId, Page, Slug, Tag, UserId};
+use crate::article::{Article, ArticleSummary, Comment};
+use crate::values::{ArticleId, CommentId, Page, Slug, Tag, UserId, Username};
 
-/// Which articles a list asks for; every filter present must match.
+/// Which articles a list asks for; every filter present must match. A username that names nobody
+/// matches no article.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ArticleFilter {
     pub tag: Option<Tag>,
-    pub author: Option<UserId>,
-    pub favorited_by: Option<UserId>,
+    pub author: Option<Username>,
+    pub favorited_by: Option<Username>,
 }
 
-/// One page of summaries, most recent first, and how many match in total.
+/// One page of summaries, most recent first, how many match in total, and what the viewer the
+/// page was read for needs to render it (the authors, and the viewer's follows and favorites
+/// among them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SummaryPage {
     pub summaries: Vec<ArticleSummary>,
     pub total: u64,
+    pub relations: Relations,
+}
+
+/// What a slug names: an article and its author, who never changes. Enough to favorite the article
+/// or comment on it without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArticleRef {
+    pub id: ArticleId,
+    pub author_id: UserId,
+}
+
+impl From<&ArticleSummary> for ArticleRef {
+    fn from(summary: &ArticleSummary) -> Self {
+        Self { id: summary.id, author_id: summary.author_id }
+    }
+}
+
+/// An article with what the viewer it was read for needs to render it: its author, and whether
+/// the viewer follows them and has favorited it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewedArticle {
+    pub article: Article,
+    pub relations: Relations,
 }
 
 pub trait ArticleReader: Send + Sync {
-    fn find_by_slug(&self, slug: &Slug) -> impl Future<Output = Result<Option<Article>, StoreError>> + Send;
+    /// Which article `slug` names, and its author.
+    fn resolve_slug(&self, slug: &Slug) -> impl Future<Output = Result<Option<ArticleRef>, StoreError>> + Send;
+    /// The article `slug` names, read together with what `viewer` needs to render it.
+    fn find_by_slug(
+        &self,
+        slug: &Slug,
+        viewer: Option<UserId>,
+    ) -> impl Future<Output = Result<Option<ViewedArticle>, StoreError>> + Send;
+    /// Like [`Self::find_by_slug`], for an article already resolved.
+    fn find_by_ref(
+        &self,
+        article: ArticleRef,
+        viewer: Option<UserId>,
+    ) -> impl Future<Output = Result<Option<ViewedArticle>, StoreError>> + Send;
     /// Without the body: for operations that only need to know the article and its author.
     fn find_summary_by_slug(
         &self,
         slug: &Slug,
     ) -> impl Future<Output = Result<Option<ArticleSummary>, StoreError>> + Send;
-    fn find_by_id(&self, id: ArticleId) -> impl Future<Output = Result<Option<Article>, StoreError>> + Send;
-    fn list(&self, filter: &ArticleFilter, page: Page) -> impl Future<Output = Result<SummaryPage, StoreError>> + Send;
+    fn list(
+        &self,
+        filter: &ArticleFilter,
+        page: Page,
+        viewer: Option<UserId>,
+    ) -> impl Future<Output = Result<SummaryPage, StoreError>> + Send;
     /// Articles by any of `authors`, most recent first.
     fn by_authors(
         &self,
         authors: &[UserId],
         page: Page,
+        viewer: Option<UserId>,
     ) -> impl Future<Output = Result<SummaryPage, StoreError>> + Send;
 }
 
@@ -66,11 +110,11 @@ pub struct PurgedArticle {
 }
 
 pub trait FavoriteWriter: Send + Sync {
-    /// Idempotent. `Missing` when the article no longer exists.
-    fn favorite(&self, user: UserId, article: &ArticleSummary) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Idempotent. `Missing` when the article or the fan's account no longer exists; nothing is
+    /// written then.
+    fn favorite(&self, user: UserId, article: ArticleRef) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Idempotent.
-    fn unfavorite(&self, user: UserId, article: &ArticleSummary)
-    -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn unfavorite(&self, user: UserId, article: ArticleRef) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 pub trait FollowReader: Send + Sync {
@@ -102,6 +146,13 @@ pub trait RelationsReader: Send + Sync {
         users: &[UserId],
         articles: &[ArticleId],
     ) -> impl Future<Output = Result<Relations, StoreError>> + Send;
+    /// The account `username` names (case-insensitive) and what it is to `viewer`, read together;
+    /// `None` when the username names nobody.
+    fn relations_by_username(
+        &self,
+        viewer: Option<UserId>,
+        username: &Username,
+    ) -> impl Future<Output = Result<Option<(UserId, Relations)>, StoreError>> + Send;
 }
 
 pub trait CommentReader: Send + Sync {
@@ -115,10 +166,20 @@ pub trait CommentReader: Send + Sync {
 }
 
 pub trait CommentWriter: Send + Sync {
-    /// Numbers the comment (unique within its article) and stores it. `Missing` when the article
-    /// no longer exists.
-    fn add_comment(&self, comment: NewComment) -> impl Future<Output = Result<Comment, StoreError>> + Send;
-    fn delete_comment(&self, comment: &Comment) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Takes the article's next comment number: unique within the article, never handed out
+    /// again (a number taken for a comment that is then not stored is a harmless gap).
+    /// `Missing` when the article no longer exists.
+    fn next_comment_id(&self, article: ArticleId) -> impl Future<Output = Result<CommentId, StoreError>> + Send;
+    /// Stores a comment numbered by [`Self::next_comment_id`].
+    fn insert_comment(&self, comment: &Comment) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Deletes the comment if `author` wrote it, in one conditional write; `false` when no such
+    /// comment by `author` exists, and then nothing was deleted.
+    fn delete_comment_by(
+        &self,
+        author: UserId,
+        article: ArticleId,
+        id: CommentId,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
 pub trait TagReader: Send + Sync {

@@ -9,8 +9,9 @@ mod users;
 mod welcome_mails;
 
 pub use articles::{
-    ArticleFilter, ArticlePurger, ArticleReader, ArticleWriter, CommentReader, CommentWriter, FavoriteWriter,
-    FollowReader, FollowWriter, PurgedArticle, Relations, RelationsReader, SummaryPage, TagReader,
+    ArticleFilter, ArticlePurger, ArticleReader, ArticleRef, ArticleWriter, CommentReader, CommentWriter,
+    FavoriteWriter, FollowReader, FollowWriter, PurgedArticle, Relations, RelationsReader, SummaryPage, TagReader,
+    ViewedArticle,
 };
 pub use credentials::{PasswordHasher, TokenIssuer, TokenRejection, TokenVerifier};
 pub use mail::{MailMessage, Mailer};

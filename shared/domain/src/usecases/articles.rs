@@ -1,11 +1,11 @@
 //! Publishing, reading, editing and deleting articles, lists and the feed, favorites.
 
-use super::personalize::{article_view, summary_views};
+use super::personalize::{article_view, list_view, viewed};
 use super::{FieldUpdate, required};
 use crate::article::Article;
 use crate::ports::{
     ArticleFilter, ArticleReader, ArticleWriter, FavoriteWriter, FollowReader, RelationsReader, StoreError,
-    UniqueField, UserReader,
+    UniqueField, ViewedArticle,
 };
 use crate::validation::InvalidValue;
 use crate::values::{ArticleBody, Description, Page, Slug, Tag, TagList, Timestamp, Title, UserId, Username};
@@ -16,10 +16,18 @@ use crate::{DomainError, ValidationErrors};
 /// of a ULID's random part make a further clash a one-in-a-trillion event; sixteen end the matter.
 const SLUG_SUFFIXES: [usize; 2] = [8, 16];
 
-/// Finds the article named in the URL; a string no title could produce names nothing.
-async fn article_by_slug<A: ArticleReader>(articles: &A, raw_slug: &str) -> Result<Article, DomainError> {
-    let slug = Slug::parse(raw_slug).map_err(|_| DomainError::NotFound("article"))?;
-    articles.find_by_slug(&slug).await?.ok_or(DomainError::NotFound("article"))
+/// Parses the slug in the URL; a string no title could produce names nothing.
+fn slug_of(raw_slug: &str) -> Result<Slug, DomainError> {
+    Slug::parse(raw_slug).map_err(|_| DomainError::NotFound("article"))
+}
+
+/// Finds the article named in the URL, with what `viewer` needs to render it.
+async fn article_by_slug<A: ArticleReader>(
+    articles: &A,
+    raw_slug: &str,
+    viewer: Option<UserId>,
+) -> Result<ViewedArticle, DomainError> {
+    articles.find_by_slug(&slug_of(raw_slug)?, viewer).await?.ok_or(DomainError::NotFound("article"))
 }
 
 /// Writes `article`, moving to a suffixed slug while the plain one is taken.
@@ -86,19 +94,18 @@ impl<W: ArticleWriter, R: RelationsReader> CreateArticle<W, R> {
     }
 }
 
-pub struct GetArticle<A, R> {
+pub struct GetArticle<A> {
     articles: A,
-    relations: R,
 }
 
-impl<A: ArticleReader, R: RelationsReader> GetArticle<A, R> {
-    pub fn new(articles: A, relations: R) -> Self {
-        Self { articles, relations }
+impl<A: ArticleReader> GetArticle<A> {
+    pub fn new(articles: A) -> Self {
+        Self { articles }
     }
 
     pub async fn execute(&self, viewer: Option<UserId>, slug: &str) -> Result<ArticleView, DomainError> {
-        let article = article_by_slug(&self.articles, slug).await?;
-        article_view(&self.relations, viewer, article).await
+        let found = article_by_slug(&self.articles, slug, viewer).await?;
+        viewed(found.article, &found.relations)
     }
 }
 
@@ -122,16 +129,15 @@ fn changed<T>(
     }
 }
 
-pub struct UpdateArticle<S, R> {
+pub struct UpdateArticle<S> {
     articles: S,
-    relations: R,
 }
 
-impl<S: ArticleReader + ArticleWriter, R: RelationsReader> UpdateArticle<S, R> {
+impl<S: ArticleReader + ArticleWriter> UpdateArticle<S> {
     const ATTEMPTS: usize = 3;
 
-    pub fn new(articles: S, relations: R) -> Self {
-        Self { articles, relations }
+    pub fn new(articles: S) -> Self {
+        Self { articles }
     }
 
     /// Only the author may edit. A new title gives a new slug; the old one stops resolving.
@@ -147,7 +153,10 @@ impl<S: ArticleReader + ArticleWriter, R: RelationsReader> UpdateArticle<S, R> {
         let body = changed(&mut errors, "body", &changes.body, ArticleBody::parse);
 
         for _ in 0..Self::ATTEMPTS {
-            let current = article_by_slug(&self.articles, slug).await?;
+            // Read with what the answer shows (the author is the caller, whose favorite it may be),
+            // so the edit needs no read after it.
+            let ViewedArticle { article: current, relations } =
+                article_by_slug(&self.articles, slug, Some(caller)).await?;
             if current.summary.author_id != caller {
                 return Err(DomainError::Forbidden);
             }
@@ -165,7 +174,7 @@ impl<S: ArticleReader + ArticleWriter, R: RelationsReader> UpdateArticle<S, R> {
                 updated.body = body.clone();
             }
             if updated == current {
-                return article_view(&self.relations, Some(caller), current).await;
+                return viewed(current, &relations);
             }
             updated.summary.updated_at = Timestamp::now().max(current.summary.updated_at);
             updated.summary.version = current.summary.version + 1;
@@ -188,7 +197,7 @@ impl<S: ArticleReader + ArticleWriter, R: RelationsReader> UpdateArticle<S, R> {
                 .await
             };
             match written {
-                Ok(stored) => return article_view(&self.relations, Some(caller), stored).await,
+                Ok(stored) => return viewed(stored, &relations),
                 Err(DomainError::Conflict) => continue,
                 Err(other) => return Err(other),
             }
@@ -207,8 +216,8 @@ impl<S: ArticleReader + ArticleWriter> DeleteArticle<S> {
     }
 
     pub async fn execute(&self, caller: UserId, slug: &str) -> Result<(), DomainError> {
-        let slug = Slug::parse(slug).map_err(|_| DomainError::NotFound("article"))?;
-        let article = self.articles.find_summary_by_slug(&slug).await?.ok_or(DomainError::NotFound("article"))?;
+        let article =
+            self.articles.find_summary_by_slug(&slug_of(slug)?).await?.ok_or(DomainError::NotFound("article"))?;
         if article.author_id != caller {
             return Err(DomainError::Forbidden);
         }
@@ -240,15 +249,13 @@ fn empty_list() -> ArticleListView {
     ArticleListView { articles: Vec::new(), total: 0 }
 }
 
-pub struct ListArticles<A, U, R> {
+pub struct ListArticles<A> {
     articles: A,
-    users: U,
-    relations: R,
 }
 
-impl<A: ArticleReader, U: UserReader, R: RelationsReader> ListArticles<A, U, R> {
-    pub fn new(articles: A, users: U, relations: R) -> Self {
-        Self { articles, users, relations }
+impl<A: ArticleReader> ListArticles<A> {
+    pub fn new(articles: A) -> Self {
+        Self { articles }
     }
 
     /// A filter naming nobody (an unknown author, a tag no article could carry) matches nothing:
@@ -262,33 +269,25 @@ impl<A: ArticleReader, U: UserReader, R: RelationsReader> ListArticles<A, U, R> 
             filter.tag = Some(tag);
         }
         if let Some(author) = present(query.author) {
-            let Some(author) = self.user_id(&author).await? else { return Ok(empty_list()) };
+            let Ok(author) = Username::parse(&author) else { return Ok(empty_list()) };
             filter.author = Some(author);
         }
-        if let Some(favorited) = present(query.favorited) {
-            let Some(fan) = self.user_id(&favorited).await? else { return Ok(empty_list()) };
+        if let Some(fan) = present(query.favorited) {
+            let Ok(fan) = Username::parse(&fan) else { return Ok(empty_list()) };
             filter.favorited_by = Some(fan);
         }
-        let found = self.articles.list(&filter, page).await?;
-        let articles = summary_views(&self.relations, viewer, found.summaries).await?;
-        Ok(ArticleListView { articles, total: found.total })
-    }
-
-    async fn user_id(&self, raw_username: &str) -> Result<Option<UserId>, DomainError> {
-        let Ok(username) = Username::parse(raw_username) else { return Ok(None) };
-        Ok(self.users.find_by_username(&username).await?.map(|user| user.id))
+        list_view(self.articles.list(&filter, page, viewer).await?)
     }
 }
 
-pub struct FeedArticles<A, F, R> {
+pub struct FeedArticles<A, F> {
     articles: A,
     follows: F,
-    relations: R,
 }
 
-impl<A: ArticleReader, F: FollowReader, R: RelationsReader> FeedArticles<A, F, R> {
-    pub fn new(articles: A, follows: F, relations: R) -> Self {
-        Self { articles, follows, relations }
+impl<A: ArticleReader, F: FollowReader> FeedArticles<A, F> {
+    pub fn new(articles: A, follows: F) -> Self {
+        Self { articles, follows }
     }
 
     /// Articles by the authors the caller follows, most recent first. Computed when asked, so a
@@ -304,35 +303,33 @@ impl<A: ArticleReader, F: FollowReader, R: RelationsReader> FeedArticles<A, F, R
         if followees.is_empty() {
             return Ok(empty_list());
         }
-        let found = self.articles.by_authors(&followees, page).await?;
-        let articles = summary_views(&self.relations, Some(caller), found.summaries).await?;
-        Ok(ArticleListView { articles, total: found.total })
+        list_view(self.articles.by_authors(&followees, page, Some(caller)).await?)
     }
 }
 
 /// Favorite (`favorite = true`) or unfavorite; both idempotent, both answer the article.
-pub struct ChangeFavorite<A, F, R> {
+pub struct ChangeFavorite<A, F> {
     articles: A,
     favorites: F,
-    relations: R,
 }
 
-impl<A: ArticleReader, F: FavoriteWriter, R: RelationsReader> ChangeFavorite<A, F, R> {
-    pub fn new(articles: A, favorites: F, relations: R) -> Self {
-        Self { articles, favorites, relations }
+impl<A: ArticleReader, F: FavoriteWriter> ChangeFavorite<A, F> {
+    pub fn new(articles: A, favorites: F) -> Self {
+        Self { articles, favorites }
     }
 
+    /// The write needs only what the slug names (the article and its author); the answer is read
+    /// after it, so its count includes this change and every other one committed before the read,
+    /// as a read by anyone right after this request would.
     pub async fn execute(&self, caller: UserId, slug: &str, favorite: bool) -> Result<ArticleView, DomainError> {
-        let slug = Slug::parse(slug).map_err(|_| DomainError::NotFound("article"))?;
-        let summary = self.articles.find_summary_by_slug(&slug).await?.ok_or(DomainError::NotFound("article"))?;
+        let article = self.articles.resolve_slug(&slug_of(slug)?).await?.ok_or(DomainError::NotFound("article"))?;
         if favorite {
-            self.favorites.favorite(caller, &summary).await?;
+            self.favorites.favorite(caller, article).await?;
         } else {
-            self.favorites.unfavorite(caller, &summary).await?;
+            self.favorites.unfavorite(caller, article).await?;
         }
-        // Read again: the count must include everybody else's concurrent favorites too.
-        let article = self.articles.find_by_id(summary.id).await?.ok_or(DomainError::NotFound("article"))?;
-        article_view(&self.relations, Some(caller), article).await
+        let found = self.articles.find_by_ref(article, Some(caller)).await?.ok_or(DomainError::NotFound("article"))?;
+        viewed(found.article, &found.relations)
     }
 }
 
@@ -352,12 +349,8 @@ mod tests {
         let users = InMemoryUsers::default();
         let jake = users.add("jake", "jake@example.com", "password");
         let anne = users.add("anne", "anne@example.com", "password");
-        Given {
-            articles: InMemoryArticles::default(),
-            relations: InMemoryRelations { users, ..Default::default() },
-            jake,
-            anne,
-        }
+        let relations = InMemoryRelations { users, ..Default::default() };
+        Given { articles: InMemoryArticles::reading(&relations), relations, jake, anne }
     }
 
     fn draft(title: &str) -> ArticleDraft {
@@ -367,6 +360,13 @@ mod tests {
             body: Some("body".into()),
             tag_list: Some(vec!["b".into(), "a".into(), "b".into()]),
         }
+    }
+
+    async fn publish(given: &Given, author: UserId, title: &str) {
+        CreateArticle::new(given.articles.clone(), given.relations.clone())
+            .execute(author, draft(title))
+            .await
+            .expect("created");
     }
 
     fn set(text: &str) -> FieldUpdate {
@@ -403,11 +403,8 @@ mod tests {
     #[tokio::test]
     async fn a_new_title_moves_the_slug_and_the_old_one_stops_resolving() {
         let given = given();
-        CreateArticle::new(given.articles.clone(), given.relations.clone())
-            .execute(given.jake, draft("Old title"))
-            .await
-            .expect("created");
-        let update = UpdateArticle::new(given.articles.clone(), given.relations.clone());
+        publish(&given, given.jake, "Old title").await;
+        let update = UpdateArticle::new(given.articles.clone());
 
         let updated = update
             .execute(given.jake, "old-title", ArticleChanges { title: set("New title"), ..Default::default() })
@@ -416,7 +413,7 @@ mod tests {
 
         assert_eq!(updated.article.summary.slug.as_str(), "new-title");
         assert_eq!(updated.article.summary.version, 2);
-        let get = GetArticle::new(given.articles.clone(), given.relations.clone());
+        let get = GetArticle::new(given.articles.clone());
         assert!(matches!(get.execute(None, "old-title").await, Err(DomainError::NotFound("article"))));
         assert!(get.execute(None, "new-title").await.is_ok());
     }
@@ -424,11 +421,8 @@ mod tests {
     #[tokio::test]
     async fn only_the_author_may_edit_and_a_missing_article_is_404_before_403() {
         let given = given();
-        CreateArticle::new(given.articles.clone(), given.relations.clone())
-            .execute(given.jake, draft("Mine"))
-            .await
-            .expect("created");
-        let update = UpdateArticle::new(given.articles.clone(), given.relations.clone());
+        publish(&given, given.jake, "Mine").await;
+        let update = UpdateArticle::new(given.articles.clone());
         let delete = DeleteArticle::new(given.articles.clone());
         let changes = || ArticleChanges { body: set("hijacked"), ..Default::default() };
 
@@ -442,7 +436,7 @@ mod tests {
     #[tokio::test]
     async fn invalid_paging_is_reported_per_parameter() {
         let given = given();
-        let list = ListArticles::new(given.articles.clone(), given.relations.users.clone(), given.relations.clone());
+        let list = ListArticles::new(given.articles.clone());
         let query = ArticleQuery { limit: Some("0".into()), offset: Some("-1".into()), ..Default::default() };
 
         let error = list.execute(None, query).await.expect_err("refused");
@@ -454,11 +448,8 @@ mod tests {
     #[tokio::test]
     async fn an_unknown_author_filter_is_an_empty_list_not_an_error() {
         let given = given();
-        CreateArticle::new(given.articles.clone(), given.relations.clone())
-            .execute(given.jake, draft("Something"))
-            .await
-            .expect("created");
-        let list = ListArticles::new(given.articles.clone(), given.relations.users.clone(), given.relations.clone());
+        publish(&given, given.jake, "Something").await;
+        let list = ListArticles::new(given.articles.clone());
 
         let found = list
             .execute(None, ArticleQuery { author: Some("nobody".into()), ..Default::default() })
@@ -466,5 +457,49 @@ mod tests {
             .expect("listed");
 
         assert_eq!((found.articles.len(), found.total), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn favoriting_answers_the_count_after_the_write_and_repeating_it_changes_nothing() {
+        // Given jake's article
+        let given = given();
+        publish(&given, given.jake, "Dragons").await;
+        let change = ChangeFavorite::new(given.articles.clone(), given.articles.clone());
+
+        // When anne favorites it twice, then unfavorites it
+        let first = change.execute(given.anne, "dragons", true).await.expect("favorited");
+        let again = change.execute(given.anne, "dragons", true).await.expect("favorited again");
+        let undone = change.execute(given.anne, "dragons", false).await.expect("unfavorited");
+
+        // Then each answer shows her favorite and the count as the write left them
+        assert_eq!((first.favorited, first.article.summary.favorites_count), (true, 1));
+        assert_eq!((again.favorited, again.article.summary.favorites_count), (true, 1));
+        assert_eq!((undone.favorited, undone.article.summary.favorites_count), (false, 0));
+        assert!(matches!(change.execute(given.anne, "nothing-here", true).await, Err(DomainError::NotFound(_))));
+    }
+
+    #[tokio::test]
+    async fn a_list_filtered_by_a_fan_shows_each_article_as_its_viewer_sees_it() {
+        // Given two articles by jake, one favorited by anne, and anne following jake
+        let given = given();
+        publish(&given, given.jake, "Liked").await;
+        publish(&given, given.jake, "Ignored").await;
+        ChangeFavorite::new(given.articles.clone(), given.articles.clone())
+            .execute(given.anne, "liked", true)
+            .await
+            .expect("favorited");
+        given.relations.follows.lock().expect("lock").insert((given.anne, given.jake));
+        let list = ListArticles::new(given.articles.clone());
+        let favorited_by_anne = || ArticleQuery { favorited: Some("Anne".into()), ..Default::default() };
+
+        // When anne and an anonymous reader list anne's favorites
+        let for_anne = list.execute(Some(given.anne), favorited_by_anne()).await.expect("listed");
+        let anonymous = list.execute(None, favorited_by_anne()).await.expect("listed");
+
+        // Then both see the one article; only anne sees it favorited and its author followed
+        assert_eq!((for_anne.total, anonymous.total), (1, 1));
+        assert_eq!(for_anne.articles[0].summary.slug.as_str(), "liked");
+        assert!(for_anne.articles[0].favorited && for_anne.articles[0].author.following);
+        assert!(!anonymous.articles[0].favorited && !anonymous.articles[0].author.following);
     }
 }

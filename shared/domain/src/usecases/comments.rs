@@ -1,15 +1,17 @@
+use futures_util::future::join;
+
 use super::personalize::{caller_profile, comment_views};
 use super::required;
-use crate::article::NewComment;
+use crate::article::Comment;
 use crate::ports::{ArticleReader, CommentReader, CommentWriter, RelationsReader};
 use crate::values::{ArticleId, CommentBody, CommentId, Slug, Timestamp, UserId};
-use crate::views::{CommentView, Profile};
+use crate::views::CommentView;
 use crate::{DomainError, ValidationErrors};
 
 async fn article_id_of<A: ArticleReader>(articles: &A, raw_slug: &str) -> Result<ArticleId, DomainError> {
     let slug = Slug::parse(raw_slug).map_err(|_| DomainError::NotFound("article"))?;
-    let summary = articles.find_summary_by_slug(&slug).await?.ok_or(DomainError::NotFound("article"))?;
-    Ok(summary.id)
+    let article = articles.resolve_slug(&slug).await?.ok_or(DomainError::NotFound("article"))?;
+    Ok(article.id)
 }
 
 pub struct AddComment<A, C, R> {
@@ -23,16 +25,23 @@ impl<A: ArticleReader, C: CommentWriter, R: RelationsReader> AddComment<A, C, R>
         Self { articles, comments, relations }
     }
 
+    /// A missing article is reported first (404), then the body (422), then a caller whose
+    /// account does not exist (404), before anything is stored.
     pub async fn execute(&self, caller: UserId, slug: &str, body: Option<String>) -> Result<CommentView, DomainError> {
-        let article_id = article_id_of(&self.articles, slug).await?;
         let mut errors = ValidationErrors::default();
-        let Some(body) = required(&mut errors, "body", body.as_deref(), CommentBody::parse) else {
-            return Err(errors.into());
-        };
-        let author: Profile = caller_profile(&self.relations, caller).await?;
-        let comment = NewComment { article_id, author_id: caller, body, created_at: Timestamp::now() };
-        let stored = self.comments.add_comment(comment).await?;
-        Ok(CommentView { comment: stored, author })
+        let body = required(&mut errors, "body", body.as_deref(), CommentBody::parse);
+        // The caller's profile (the answer's author, and proof that the account exists) does not
+        // depend on the article: it is read beside the slug.
+        let (article_id, author) =
+            join(article_id_of(&self.articles, slug), caller_profile(&self.relations, caller)).await;
+        let article_id = article_id?;
+        let Some(body) = body else { return Err(errors.into()) };
+        let author = author?;
+        let id = self.comments.next_comment_id(article_id).await?;
+        let created_at = Timestamp::now();
+        let comment = Comment { id, article_id, author_id: caller, body, created_at, updated_at: created_at };
+        self.comments.insert_comment(&comment).await?;
+        Ok(CommentView { comment, author })
     }
 }
 
@@ -65,13 +74,20 @@ impl<A: ArticleReader, C: CommentReader + CommentWriter> DeleteComment<A, C> {
     }
 
     /// Only the comment's author may delete it (404 for a missing article or comment comes first).
+    /// The delete itself checks the author, atomically; the comment is read only when it refused,
+    /// to tell a missing comment (404) from someone else's (403).
     pub async fn execute(&self, caller: UserId, slug: &str, raw_id: &str) -> Result<(), DomainError> {
         let article_id = article_id_of(&self.articles, slug).await?;
         let id = CommentId::parse(raw_id).map_err(|_| DomainError::NotFound("comment"))?;
-        let comment = self.comments.find_comment(article_id, id).await?.ok_or(DomainError::NotFound("comment"))?;
-        if comment.author_id != caller {
-            return Err(DomainError::Forbidden);
+        if self.comments.delete_comment_by(caller, article_id, id).await? {
+            return Ok(());
         }
-        Ok(self.comments.delete_comment(&comment).await?)
+        match self.comments.find_comment(article_id, id).await? {
+            None => Err(DomainError::NotFound("comment")),
+            Some(comment) if comment.author_id != caller => Err(DomainError::Forbidden),
+            // The caller's own comment, although the delete found none: only a comment written
+            // between the two could be, and ids are never reused. Answered as a conflict to retry.
+            Some(_) => Err(DomainError::Conflict),
+        }
     }
 }

@@ -9,9 +9,9 @@ use crate::article::{Article, ArticleSummary};
 use crate::error::InfrastructureError;
 use crate::password_reset::PasswordReset;
 use crate::ports::{
-    ArticleFilter, ArticleReader, ArticleWriter, Clock, FollowWriter, MailMessage, Mailer, OneTimeTokens,
-    PasswordHasher, PasswordResets, Relations, RelationsReader, SessionReader, StoreError, SummaryPage, TokenIssuer,
-    TokenRejection, TokenVerifier, UniqueField, UserReader, UserWriter, WelcomeMailLedger,
+    ArticleFilter, ArticleReader, ArticleRef, ArticleWriter, Clock, FavoriteWriter, FollowWriter, MailMessage, Mailer,
+    OneTimeTokens, PasswordHasher, PasswordResets, Relations, RelationsReader, SessionReader, StoreError, SummaryPage,
+    TokenIssuer, TokenRejection, TokenVerifier, UniqueField, UserReader, UserWriter, ViewedArticle, WelcomeMailLedger,
 };
 use crate::values::{
     ArticleId, Email, Page, Password, PasswordHash, ResetToken, Session, SessionGeneration, Slug, Timestamp,
@@ -80,6 +80,10 @@ impl UserReader for InMemoryUsers {
     async fn find_by_username(&self, username: &Username) -> Result<Option<User>, StoreError> {
         let users = self.0.lock().expect("lock");
         Ok(users.values().find(|user| user.username.canonical() == username.canonical()).cloned())
+    }
+
+    async fn id_by_username(&self, username: &Username) -> Result<Option<UserId>, StoreError> {
+        Ok(self.find_by_username(username).await?.map(|user| user.id))
     }
 }
 
@@ -281,54 +285,120 @@ impl Mailer for RecordingMailer {
     }
 }
 
-/// Articles in memory: slugs unique, versions checked, lists newest first.
+/// Articles in memory: slugs unique, versions checked, lists newest first; read for viewers
+/// through the relations they share.
 #[derive(Clone, Default)]
-pub struct InMemoryArticles(Arc<Mutex<HashMap<ArticleId, Article>>>);
+pub struct InMemoryArticles {
+    articles: Arc<Mutex<HashMap<ArticleId, Article>>>,
+    relations: InMemoryRelations,
+}
 
 impl InMemoryArticles {
+    /// Articles whose authors, follows and favorites are those of `relations`.
+    pub fn reading(relations: &InMemoryRelations) -> Self {
+        Self { articles: Arc::default(), relations: relations.clone() }
+    }
+
     pub fn all(&self) -> Vec<Article> {
-        self.0.lock().expect("lock").values().cloned().collect()
+        self.articles.lock().expect("lock").values().cloned().collect()
+    }
+
+    async fn viewed(
+        &self,
+        article: Option<Article>,
+        viewer: Option<UserId>,
+    ) -> Result<Option<ViewedArticle>, StoreError> {
+        let Some(article) = article else { return Ok(None) };
+        let relations = self.relations.relations(viewer, &[article.summary.author_id], &[article.summary.id]).await?;
+        Ok(Some(ViewedArticle { article, relations }))
+    }
+
+    async fn page(
+        &self,
+        matching: Vec<ArticleSummary>,
+        page: Page,
+        viewer: Option<UserId>,
+    ) -> Result<SummaryPage, StoreError> {
+        let (summaries, total) = newest_first_page(matching, page);
+        let authors: Vec<UserId> = summaries.iter().map(|summary| summary.author_id).collect();
+        let ids: Vec<ArticleId> = summaries.iter().map(|summary| summary.id).collect();
+        let relations = self.relations.relations(viewer, &authors, &ids).await?;
+        Ok(SummaryPage { summaries, total, relations })
+    }
+
+    fn by_slug(&self, slug: &Slug) -> Option<Article> {
+        self.all().into_iter().find(|article| &article.summary.slug == slug)
+    }
+
+    fn user_named(&self, username: Option<&Username>) -> Option<Option<UserId>> {
+        username.map(|username| {
+            let users = self.relations.users.0.lock().expect("lock");
+            users.values().find(|user| user.username.canonical() == username.canonical()).map(|user| user.id)
+        })
     }
 }
 
 impl ArticleReader for InMemoryArticles {
-    async fn find_by_slug(&self, slug: &Slug) -> Result<Option<Article>, StoreError> {
-        Ok(self.all().into_iter().find(|article| &article.summary.slug == slug))
+    async fn resolve_slug(&self, slug: &Slug) -> Result<Option<ArticleRef>, StoreError> {
+        Ok(self.by_slug(slug).map(|article| ArticleRef::from(&article.summary)))
+    }
+
+    async fn find_by_slug(&self, slug: &Slug, viewer: Option<UserId>) -> Result<Option<ViewedArticle>, StoreError> {
+        self.viewed(self.by_slug(slug), viewer).await
+    }
+
+    async fn find_by_ref(
+        &self,
+        article: ArticleRef,
+        viewer: Option<UserId>,
+    ) -> Result<Option<ViewedArticle>, StoreError> {
+        let stored = self.articles.lock().expect("lock").get(&article.id).cloned();
+        self.viewed(stored, viewer).await
     }
 
     async fn find_summary_by_slug(&self, slug: &Slug) -> Result<Option<ArticleSummary>, StoreError> {
-        Ok(self.find_by_slug(slug).await?.map(|article| article.summary))
+        Ok(self.by_slug(slug).map(|article| article.summary))
     }
 
-    async fn find_by_id(&self, id: ArticleId) -> Result<Option<Article>, StoreError> {
-        Ok(self.0.lock().expect("lock").get(&id).cloned())
-    }
-
-    async fn list(&self, filter: &ArticleFilter, page: Page) -> Result<SummaryPage, StoreError> {
+    async fn list(
+        &self,
+        filter: &ArticleFilter,
+        page: Page,
+        viewer: Option<UserId>,
+    ) -> Result<SummaryPage, StoreError> {
+        let author = self.user_named(filter.author.as_ref());
+        let fan = self.user_named(filter.favorited_by.as_ref());
+        let favorites = self.relations.favorites.lock().expect("lock").clone();
         let matching: Vec<_> = self
             .all()
             .into_iter()
             .map(|article| article.summary)
-            .filter(|summary| filter.author.is_none_or(|author| summary.author_id == author))
+            .filter(|summary| author.is_none_or(|author| author == Some(summary.author_id)))
+            .filter(|summary| fan.is_none_or(|fan| fan.is_some_and(|fan| favorites.contains(&(fan, summary.id)))))
             .filter(|summary| filter.tag.as_ref().is_none_or(|tag| summary.tags.contains(tag)))
             .collect();
-        Ok(newest_first_page(matching, page))
+        self.page(matching, page, viewer).await
     }
 
-    async fn by_authors(&self, authors: &[UserId], page: Page) -> Result<SummaryPage, StoreError> {
+    async fn by_authors(
+        &self,
+        authors: &[UserId],
+        page: Page,
+        viewer: Option<UserId>,
+    ) -> Result<SummaryPage, StoreError> {
         let matching: Vec<_> = self
             .all()
             .into_iter()
             .map(|article| article.summary)
             .filter(|summary| authors.contains(&summary.author_id))
             .collect();
-        Ok(newest_first_page(matching, page))
+        self.page(matching, page, viewer).await
     }
 }
 
 impl ArticleWriter for InMemoryArticles {
     async fn insert(&self, article: &Article) -> Result<(), StoreError> {
-        let mut articles = self.0.lock().expect("lock");
+        let mut articles = self.articles.lock().expect("lock");
         if articles.values().any(|other| other.summary.slug == article.summary.slug) {
             return Err(StoreError::AlreadyTaken(vec![UniqueField::Slug]));
         }
@@ -337,7 +407,7 @@ impl ArticleWriter for InMemoryArticles {
     }
 
     async fn update(&self, previous: &Article, updated: &Article) -> Result<(), StoreError> {
-        let mut articles = self.0.lock().expect("lock");
+        let mut articles = self.articles.lock().expect("lock");
         let stored_version = articles.get(&previous.summary.id).map(|stored| stored.summary.version);
         if stored_version != Some(previous.summary.version) {
             return Err(StoreError::Conflict);
@@ -353,23 +423,44 @@ impl ArticleWriter for InMemoryArticles {
     }
 
     async fn delete(&self, article: &ArticleSummary) -> Result<(), StoreError> {
-        self.0.lock().expect("lock").remove(&article.id);
+        self.articles.lock().expect("lock").remove(&article.id);
         Ok(())
     }
 }
 
-fn newest_first_page(mut matching: Vec<ArticleSummary>, page: Page) -> SummaryPage {
-    matching.sort_by_key(|summary| std::cmp::Reverse(summary.id));
-    let total = matching.len() as u64;
-    let summaries = matching.into_iter().skip(page.offset).take(page.limit).collect();
-    SummaryPage { summaries, total }
+impl FavoriteWriter for InMemoryArticles {
+    async fn favorite(&self, user: UserId, article: ArticleRef) -> Result<(), StoreError> {
+        let mut articles = self.articles.lock().expect("lock");
+        let stored = articles.get_mut(&article.id).ok_or(StoreError::Missing("article"))?;
+        if self.relations.favorites.lock().expect("lock").insert((user, article.id)) {
+            stored.summary.favorites_count += 1;
+        }
+        Ok(())
+    }
+
+    async fn unfavorite(&self, user: UserId, article: ArticleRef) -> Result<(), StoreError> {
+        let mut articles = self.articles.lock().expect("lock");
+        let stored = articles.get_mut(&article.id).ok_or(StoreError::Missing("article"))?;
+        if self.relations.favorites.lock().expect("lock").remove(&(user, article.id)) {
+            stored.summary.favorites_count -= 1;
+        }
+        Ok(())
+    }
 }
 
-/// Relations from the users store and a set of follows; nobody has favorited anything.
+fn newest_first_page(mut matching: Vec<ArticleSummary>, page: Page) -> (Vec<ArticleSummary>, u64) {
+    matching.sort_by_key(|summary| std::cmp::Reverse(summary.id));
+    let total = matching.len() as u64;
+    (matching.into_iter().skip(page.offset).take(page.limit).collect(), total)
+}
+
+/// Relations from the users store and sets of follows and favorites.
 #[derive(Clone, Default)]
 pub struct InMemoryRelations {
     pub users: InMemoryUsers,
     pub follows: Arc<Mutex<HashSet<(UserId, UserId)>>>,
+    /// (fan, article)
+    pub favorites: Arc<Mutex<HashSet<(UserId, ArticleId)>>>,
 }
 
 impl RelationsReader for InMemoryRelations {
@@ -377,9 +468,10 @@ impl RelationsReader for InMemoryRelations {
         &self,
         viewer: Option<UserId>,
         users: &[UserId],
-        _articles: &[ArticleId],
+        articles: &[ArticleId],
     ) -> Result<Relations, StoreError> {
         let follows = self.follows.lock().expect("lock");
+        let favorites = self.favorites.lock().expect("lock");
         let mut relations = Relations::default();
         for id in users {
             if let Some(user) = self.users.get(*id) {
@@ -389,7 +481,21 @@ impl RelationsReader for InMemoryRelations {
                 relations.following.insert(*id);
             }
         }
+        for id in articles {
+            if viewer.is_some_and(|viewer| favorites.contains(&(viewer, *id))) {
+                relations.favorited.insert(*id);
+            }
+        }
         Ok(relations)
+    }
+
+    async fn relations_by_username(
+        &self,
+        viewer: Option<UserId>,
+        username: &Username,
+    ) -> Result<Option<(UserId, Relations)>, StoreError> {
+        let Some(user) = self.users.id_by_username(username).await? else { return Ok(None) };
+        Ok(Some((user, self.relations(viewer, &[user], &[]).await?)))
     }
 }
 

@@ -4,17 +4,17 @@
 use std::collections::HashSet;
 
 use crate::DomainError;
-use crate::article::{Article, ArticleSummary, Comment};
-use crate::ports::{Relations, RelationsReader};
+use crate::article::{Article, Comment};
+use crate::ports::{Relations, RelationsReader, SummaryPage};
 use crate::values::UserId;
-use crate::views::{ArticleSummaryView, ArticleView, CommentView, Profile};
+use crate::views::{ArticleListView, ArticleSummaryView, ArticleView, CommentView, Profile};
 
 fn distinct<T: Copy + Eq + std::hash::Hash>(items: impl Iterator<Item = T>) -> Vec<T> {
     let mut seen = HashSet::new();
     items.filter(|item| seen.insert(*item)).collect()
 }
 
-fn profile(relations: &Relations, user: UserId) -> Option<Profile> {
+pub(crate) fn profile(relations: &Relations, user: UserId) -> Option<Profile> {
     let user = relations.users.get(&user)?.clone();
     let following = relations.following.contains(&user.id);
     Some(Profile { user, following })
@@ -28,22 +28,25 @@ fn missing_author() -> DomainError {
     ))
 }
 
-pub(crate) async fn summary_views<R: RelationsReader>(
-    reader: &R,
-    viewer: Option<UserId>,
-    summaries: Vec<ArticleSummary>,
-) -> Result<Vec<ArticleSummaryView>, DomainError> {
-    let authors = distinct(summaries.iter().map(|summary| summary.author_id));
-    let articles: Vec<_> = summaries.iter().map(|summary| summary.id).collect();
-    let relations = reader.relations(viewer, &authors, &articles).await?;
-    summaries
+/// A page as its viewer sees it, from the relations read with it.
+pub(crate) fn list_view(page: SummaryPage) -> Result<ArticleListView, DomainError> {
+    let SummaryPage { summaries, total, relations } = page;
+    let articles = summaries
         .into_iter()
         .map(|summary| {
             let author = profile(&relations, summary.author_id).ok_or_else(missing_author)?;
             let favorited = relations.favorited.contains(&summary.id);
             Ok(ArticleSummaryView { summary, author, favorited })
         })
-        .collect()
+        .collect::<Result<_, DomainError>>()?;
+    Ok(ArticleListView { articles, total })
+}
+
+/// An article as its viewer sees it, from the relations read with it.
+pub(crate) fn viewed(article: Article, relations: &Relations) -> Result<ArticleView, DomainError> {
+    let author = profile(relations, article.summary.author_id).ok_or_else(missing_author)?;
+    let favorited = relations.favorited.contains(&article.summary.id);
+    Ok(ArticleView { article, author, favorited })
 }
 
 pub(crate) async fn article_view<R: RelationsReader>(
@@ -52,9 +55,7 @@ pub(crate) async fn article_view<R: RelationsReader>(
     article: Article,
 ) -> Result<ArticleView, DomainError> {
     let relations = reader.relations(viewer, &[article.summary.author_id], &[article.summary.id]).await?;
-    let author = profile(&relations, article.summary.author_id).ok_or_else(missing_author)?;
-    let favorited = relations.favorited.contains(&article.summary.id);
-    Ok(ArticleView { article, author, favorited })
+    viewed(article, &relations)
 }
 
 pub(crate) async fn comment_views<R: RelationsReader>(
@@ -78,13 +79,4 @@ pub(crate) async fn comment_views<R: RelationsReader>(
 pub(crate) async fn caller_profile<R: RelationsReader>(reader: &R, caller: UserId) -> Result<Profile, DomainError> {
     let relations = reader.relations(None, &[caller], &[]).await?;
     profile(&relations, caller).ok_or(DomainError::NotFound("user"))
-}
-
-pub(crate) async fn profile_view<R: RelationsReader>(
-    reader: &R,
-    viewer: Option<UserId>,
-    user: UserId,
-) -> Result<Profile, DomainError> {
-    let relations = reader.relations(viewer, &[user], &[]).await?;
-    profile(&relations, user).ok_or(DomainError::NotFound("profile"))
 }

@@ -1,61 +1,71 @@
+use futures_util::future::try_join;
+
+use super::personalize::profile;
+use crate::DomainError;
 use crate::ports::{FollowWriter, RelationsReader, UserReader};
 use crate::validation::{InvalidValue, ValidationErrors};
 use crate::values::{UserId, Username};
 use crate::views::Profile;
-use crate::{DomainError, User};
 
-/// Looks a profile up by the username in the URL; one that cannot be a username cannot exist.
-async fn user_of<U: UserReader>(users: &U, raw_username: &str) -> Result<User, DomainError> {
-    let username = Username::parse(raw_username).map_err(|_| DomainError::NotFound("profile"))?;
-    users.find_by_username(&username).await?.ok_or(DomainError::NotFound("profile"))
+/// Parses the username in the URL; one that cannot be a username names no profile.
+fn username_of(raw_username: &str) -> Result<Username, DomainError> {
+    Username::parse(raw_username).map_err(|_| DomainError::NotFound("profile"))
 }
 
-pub struct GetProfile<U, R> {
-    users: U,
+pub struct GetProfile<R> {
     relations: R,
 }
 
-impl<U: UserReader, R: RelationsReader> GetProfile<U, R> {
-    pub fn new(users: U, relations: R) -> Self {
-        Self { users, relations }
+impl<R: RelationsReader> GetProfile<R> {
+    pub fn new(relations: R) -> Self {
+        Self { relations }
     }
 
+    /// Anonymous callers follow nobody; for a caller with a token, the account and their follow
+    /// of it are read together.
     pub async fn execute(&self, viewer: Option<UserId>, username: &str) -> Result<Profile, DomainError> {
-        let user = user_of(&self.users, username).await?;
-        match viewer {
-            // Anonymous: nothing personal to read, the account just read is the whole answer.
-            None => Ok(Profile { user, following: false }),
-            Some(_) => super::personalize::profile_view(&self.relations, viewer, user.id).await,
-        }
+        let username = username_of(username)?;
+        let (user, relations) =
+            self.relations.relations_by_username(viewer, &username).await?.ok_or(DomainError::NotFound("profile"))?;
+        profile(&relations, user).ok_or(DomainError::NotFound("profile"))
     }
 }
 
 /// Follow (`follow = true`) or unfollow; both are idempotent and answer the followee's profile.
-pub struct ChangeFollow<U, F, R> {
+pub struct ChangeFollow<U, F> {
     users: U,
     follows: F,
-    relations: R,
 }
 
-impl<U: UserReader, F: FollowWriter, R: RelationsReader> ChangeFollow<U, F, R> {
-    pub fn new(users: U, follows: F, relations: R) -> Self {
-        Self { users, follows, relations }
+impl<U: UserReader, F: FollowWriter> ChangeFollow<U, F> {
+    pub fn new(users: U, follows: F) -> Self {
+        Self { users, follows }
     }
 
     pub async fn execute(&self, caller: UserId, username: &str, follow: bool) -> Result<Profile, DomainError> {
-        let followee = user_of(&self.users, username).await?;
-        if followee.id == caller {
+        let username = username_of(username)?;
+        // The caller's account is read beside the username: a validly signed token may still name
+        // an account that does not exist, and nothing should be stored in its name. Accounts are
+        // never deleted, so one that exists now still exists at the write.
+        let (followee, caller_account) =
+            try_join(self.users.id_by_username(&username), self.users.find_by_id(caller)).await?;
+        let followee = followee.ok_or(DomainError::NotFound("profile"))?;
+        if followee == caller {
             let problem = InvalidValue("cannot be yourself".into());
             return Err(ValidationErrors::single("username", problem).into());
         }
-        // Before writing: the caller's token may name no account.
-        super::personalize::caller_profile(&self.relations, caller).await?;
-        if follow {
-            self.follows.follow(caller, followee.id).await?;
-        } else {
-            self.follows.unfollow(caller, followee.id).await?;
-        }
-        Ok(Profile { user: followee, following: follow })
+        caller_account.ok_or(DomainError::NotFound("user"))?;
+        // The write needs only the followee's id, so their profile is read beside it.
+        let write = async {
+            if follow {
+                self.follows.follow(caller, followee).await
+            } else {
+                self.follows.unfollow(caller, followee).await
+            }
+        };
+        let (user, ()) = try_join(self.users.find_by_id(followee), write).await?;
+        let user = user.ok_or(DomainError::NotFound("profile"))?;
+        Ok(Profile { user, following: follow })
     }
 }
 
@@ -70,8 +80,8 @@ mod tests {
         let jake = users.add("jake", "jake@example.com", "password");
         users.add("anne", "anne@example.com", "password");
         let relations = InMemoryRelations { users: users.clone(), ..Default::default() };
-        let change = ChangeFollow::new(users.clone(), relations.clone(), relations.clone());
-        let get = GetProfile::new(users.clone(), relations.clone());
+        let change = ChangeFollow::new(users.clone(), relations.clone());
+        let get = GetProfile::new(relations.clone());
 
         change.execute(jake, "anne", true).await.expect("followed");
         let again = change.execute(jake, "Anne", true).await.expect("followed again");
@@ -87,10 +97,26 @@ mod tests {
         let users = InMemoryUsers::default();
         let jake = users.add("jake", "jake@example.com", "password");
         let relations = InMemoryRelations { users: users.clone(), ..Default::default() };
-        let change = ChangeFollow::new(users.clone(), relations.clone(), relations.clone());
+        let change = ChangeFollow::new(users.clone(), relations.clone());
 
         assert!(matches!(change.execute(jake, "jake", true).await, Err(DomainError::Validation(_))));
         assert!(matches!(change.execute(jake, "nobody", true).await, Err(DomainError::NotFound("profile"))));
         assert!(matches!(change.execute(jake, "not a name", true).await, Err(DomainError::NotFound("profile"))));
+    }
+
+    #[tokio::test]
+    async fn a_token_naming_no_account_follows_nobody() {
+        // Given a token whose account does not exist
+        let users = InMemoryUsers::default();
+        users.add("anne", "anne@example.com", "password");
+        let relations = InMemoryRelations { users: users.clone(), ..Default::default() };
+        let change = ChangeFollow::new(users.clone(), relations.clone());
+
+        // When it follows someone
+        let refused = change.execute(UserId::generate(), "anne", true).await;
+
+        // Then it is told its account is missing, and no follow is stored
+        assert!(matches!(refused, Err(DomainError::NotFound("user"))), "{refused:?}");
+        assert!(relations.follows.lock().expect("lock").is_empty());
     }
 }

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Measures, on this machine: every function's cold start (init, first and warm invocations, peak
+# memory) against a floor function built and run alongside, every endpoint's latency, DynamoDB
+# capacity and sequential round trips through the local gateway on seeded data, and the zipped size
+# of every binary. Prints one table and writes it as JSON to target/bench/report.json. Exits
+# non-zero when something could not be measured, or (status 3) when a function's init p50 is more
+# than 1.5 times the floor's.
+#
+#   infra/bench.sh [conduit-bench options: --cold-starts N (15), --warm N (5), --requests N (50),
+#                   --warmup N (5), --big-feed-requests N (20), --only f1,f2, --skip-cold-starts,
+#                   --skip-endpoints]
+#
+# Not part of infra/test.sh: it takes several minutes, more on a first run (the release build).
+# Installs and starts what it needs (DynamoDB Local, moto_server; see scripts/tools.sh) on free
+# ports, and stops them when it exits.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/scripts/tools.sh"
+
+ensure_dynamodb_local
+ensure_python_tool moto_server "moto[server]>=5,<6"
+cd "$ROOT"
+STARTED="$(date +%s)"
+
+mapfile -t BINARIES < <(sed -n 's/^[[:space:]]*Binary:[[:space:]]*\([A-Za-z0-9_-]*\).*$/\1/p' template.yaml)
+if [ "${#BINARIES[@]}" = 0 ]; then
+  echo "no BuildProperties.Binary found in template.yaml" >&2
+  exit 1
+fi
+TARGET_DIR="$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+RELEASE="$TARGET_DIR/release"
+BENCH_DIR="$TARGET_DIR/bench"
+
+# Two builds, on purpose. The functions (and the floor, which links nothing they do not) are built
+# on their own, as infra/build.sh and `sam build` build them: built in one cargo invocation with the
+# harness, they would get the features the harness's dependencies turn on (tokio's process and
+# signal drivers, hyper's server) and no longer be the binaries that are deployed.
+BIN_ARGS=()
+for bin in "${BINARIES[@]}" bench-floor; do BIN_ARGS+=(--bin "$bin"); done
+log "cargo build --release: ${#BINARIES[@]} functions and the floor"
+cargo build --release "${BIN_ARGS[@]}"
+log "cargo build --release: the harness (conduit-bench, with the local gateway)"
+cargo build --release --package conduit-bench --bin conduit-bench
+BUILT="$(date +%s)"
+
+# Each binary zipped as Lambda gets it: one executable `bootstrap`, deflated (zlib's default level).
+# These are builds for this machine's architecture; infra/build.sh makes the arm64 ones deployed.
+rm -rf "$BENCH_DIR/zip" && mkdir -p "$BENCH_DIR/zip"
+python3 - "$RELEASE" "$BENCH_DIR/zip" "${BINARIES[@]}" bench-floor <<'PY'
+import os, sys, zipfile
+release, out, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+for name in names:
+    info = zipfile.ZipInfo("bootstrap", date_time=(2026, 1, 1, 0, 0, 0))
+    info.external_attr = 0o100755 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with open(os.path.join(release, name), "rb") as binary, zipfile.ZipFile(os.path.join(out, name + ".zip"), "w") as z:
+        z.writestr(info, binary.read())
+PY
+
+SERVICES=()
+stop_services() { for pid in "${SERVICES[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap stop_services EXIT
+DYNAMODB_PORT="$(free_port)"
+java -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" -jar "$DYNAMODB_LOCAL_DIR/DynamoDBLocal.jar" \
+  -inMemory -sharedDb -disableTelemetry -port "$DYNAMODB_PORT" >"$TOOLS/bench-dynamodb-local.log" 2>&1 &
+SERVICES+=("$!")
+MOTO_PORT="$(free_port)"
+"$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$TOOLS/bench-moto.log" 2>&1 &
+SERVICES+=("$!")
+wait_for_port "$DYNAMODB_PORT" "DynamoDB Local"
+wait_for_port "$MOTO_PORT" "moto_server"
+
+# Progress goes to standard error. Standard output gets the metric lines that the functions print
+# while they serve in the harness's process, and goes to a log; the table is printed from the file
+# the harness writes beside the JSON.
+log "conduit-bench: cold starts, then endpoints"
+rm -f "$BENCH_DIR/report.json" "$BENCH_DIR/report.txt"
+STATUS=0
+"$RELEASE/conduit-bench" --dynamodb-endpoint "http://127.0.0.1:$DYNAMODB_PORT" \
+  --moto-endpoint "http://127.0.0.1:$MOTO_PORT" --root "$ROOT" --binaries "$RELEASE" \
+  --zips "$BENCH_DIR/zip" --out "$BENCH_DIR/report.json" "$@" >"$BENCH_DIR/harness-stdout.log" || STATUS=$?
+[ ! -f "$BENCH_DIR/report.txt" ] || cat "$BENCH_DIR/report.txt"
+log "infra/bench.sh: $(($(date +%s) - STARTED)) s in all, $((BUILT - STARTED)) s of it building"
+exit "$STATUS"

@@ -1,0 +1,245 @@
+//! `conduit-bench`: the harness `infra/bench.sh` runs once the release binaries are built.
+//!
+//! 1. Cold starts ([`cold_start`]): every function binary of `template.yaml`, and the floor
+//!    (`bench-floor`), started repeatedly behind the Lambda Runtime API emulator.
+//! 2. Endpoints ([`endpoints`]): every route through the local gateway, in this process, on a
+//!    seeded table.
+//!
+//! Then one table on standard output and the same figures as JSON (`--out`), with the table as
+//! text beside it. Exits 1 when something could not be measured, 3 when a function's init p50 is
+//! more than [`report::MAX_INIT_RATIO`] times the floor's.
+
+mod cold_start;
+mod endpoints;
+mod report;
+mod sample_world;
+mod stats;
+mod template;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use report::{MAX_INIT_RATIO, Machine, Report, Settings};
+
+const USAGE: &str = "usage: conduit-bench --dynamodb-endpoint URL --moto-endpoint URL [--root DIR] [--binaries DIR]
+       [--zips DIR] [--out FILE] [--cold-starts N] [--warm N] [--requests N] [--warmup N]
+       [--big-feed-requests N] [--only FUNCTION,...] [--skip-cold-starts] [--skip-endpoints]";
+
+#[derive(Debug, PartialEq)]
+struct Args {
+    dynamodb_endpoint: String,
+    moto_endpoint: Option<String>,
+    root: PathBuf,
+    binaries: Option<PathBuf>,
+    zips: Option<PathBuf>,
+    out: Option<PathBuf>,
+    cold_starts: usize,
+    warm: usize,
+    requests: usize,
+    warmup: usize,
+    big_feed_requests: usize,
+    only: Vec<String>,
+    skip_cold_starts: bool,
+    skip_endpoints: bool,
+}
+
+impl Args {
+    fn parse(mut args: impl Iterator<Item = String>) -> Result<Self, String> {
+        let mut parsed = Self {
+            dynamodb_endpoint: String::new(),
+            moto_endpoint: None,
+            // The workspace this binary was built from.
+            root: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")),
+            binaries: None,
+            zips: None,
+            out: None,
+            cold_starts: 15,
+            warm: 5,
+            requests: 50,
+            warmup: 5,
+            big_feed_requests: 20,
+            only: Vec::new(),
+            skip_cold_starts: false,
+            skip_endpoints: false,
+        };
+        while let Some(flag) = args.next() {
+            let mut value = || args.next().ok_or(format!("{flag} needs a value"));
+            let number = |text: String| text.parse::<usize>().map_err(|_| format!("{flag}: {text:?} is not a count"));
+            match flag.as_str() {
+                "--dynamodb-endpoint" => parsed.dynamodb_endpoint = value()?,
+                "--moto-endpoint" => parsed.moto_endpoint = Some(value()?),
+                "--root" => parsed.root = value()?.into(),
+                "--binaries" => parsed.binaries = Some(value()?.into()),
+                "--zips" => parsed.zips = Some(value()?.into()),
+                "--out" => parsed.out = Some(value()?.into()),
+                "--cold-starts" => parsed.cold_starts = number(value()?)?,
+                "--warm" => parsed.warm = number(value()?)?,
+                "--requests" => parsed.requests = number(value()?)?,
+                "--warmup" => parsed.warmup = number(value()?)?,
+                "--big-feed-requests" => parsed.big_feed_requests = number(value()?)?,
+                "--only" => parsed.only = value()?.split(',').map(str::to_owned).collect(),
+                "--skip-cold-starts" => parsed.skip_cold_starts = true,
+                "--skip-endpoints" => parsed.skip_endpoints = true,
+                other => return Err(format!("unknown option {other}")),
+            }
+        }
+        if parsed.dynamodb_endpoint.is_empty() {
+            return Err("--dynamodb-endpoint is required".into());
+        }
+        if !parsed.skip_cold_starts && parsed.moto_endpoint.is_none() {
+            return Err("--moto-endpoint is required for the cold starts".into());
+        }
+        if parsed.cold_starts == 0 || parsed.requests == 0 || parsed.big_feed_requests == 0 {
+            return Err("--cold-starts, --requests and --big-feed-requests must be at least 1".into());
+        }
+        Ok(parsed)
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(error) => {
+            eprintln!("conduit-bench: {error}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    // Two workers, as the tests run the emulator: enough for the Runtime API to answer while this
+    // process waits, without taking a core from the function being measured.
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
+    let report = match runtime.map_err(|error| error.to_string()).and_then(|runtime| runtime.block_on(bench(&args))) {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("conduit-bench: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let table = report.table();
+    println!("{table}");
+    // The table also goes beside the JSON: standard output carries the metric lines the functions
+    // print while they serve in this process, which infra/bench.sh sends to a log.
+    let out = args.out.clone().unwrap_or_else(|| args.root.join("target/bench/report.json"));
+    let written = out
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&out, report.to_json() + "\n"))
+        .and_then(|()| std::fs::write(out.with_extension("txt"), &table));
+    if let Err(error) = written {
+        eprintln!("conduit-bench: cannot write {}: {error}", out.display());
+        return ExitCode::FAILURE;
+    }
+    eprintln!("conduit-bench: wrote {} and {}", out.display(), out.with_extension("txt").display());
+    let slow = report.slow_inits();
+    if !slow.is_empty() {
+        for row in slow {
+            eprintln!(
+                "conduit-bench: {} starts in {:.1} ms at p50, {:.2} times the floor (at most {MAX_INIT_RATIO})",
+                row.name,
+                row.figures.init_ms_p50,
+                row.init_ratio.unwrap_or_default()
+            );
+        }
+        return ExitCode::from(3);
+    }
+    ExitCode::SUCCESS
+}
+
+async fn bench(args: &Args) -> Result<Report, String> {
+    let binaries = match &args.binaries {
+        Some(dir) => dir.clone(),
+        // infra/bench.sh builds the functions, the floor and this harness into one directory.
+        None => std::env::current_exe()
+            .map_err(|error| error.to_string())?
+            .parent()
+            .ok_or("the harness has no directory")?
+            .to_path_buf(),
+    };
+    let (floor, functions) = if args.skip_cold_starts {
+        (None, Vec::new())
+    } else {
+        let options = cold_start::Options {
+            root: args.root.clone(),
+            binaries,
+            zips: args.zips.clone(),
+            dynamodb_endpoint: args.dynamodb_endpoint.clone(),
+            moto_endpoint: args.moto_endpoint.clone().unwrap_or_default(),
+            cold_starts: args.cold_starts,
+            warm_invocations: args.warm,
+            only: args.only.clone(),
+        };
+        let measured = cold_start::run(&options).await?;
+        (Some(measured.floor), measured.functions)
+    };
+    let endpoints = if args.skip_endpoints {
+        Vec::new()
+    } else {
+        let options = endpoints::Options {
+            dynamodb_endpoint: args.dynamodb_endpoint.clone(),
+            requests: args.requests,
+            warmup: args.warmup,
+            big_feed_requests: args.big_feed_requests,
+        };
+        endpoints::run(&options).await?
+    };
+    Ok(Report {
+        machine: Machine {
+            date: time::OffsetDateTime::now_utc().date().to_string(),
+            cpus: std::thread::available_parallelism().map_or(1, usize::from),
+            arch: std::env::consts::ARCH.to_owned(),
+        },
+        settings: Settings {
+            cold_starts: args.cold_starts,
+            warm_invocations: args.warm,
+            requests: args.requests,
+            warmup_requests: args.warmup,
+        },
+        floor,
+        functions,
+        endpoints,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, String> {
+        Args::parse(args.iter().map(|arg| (*arg).to_owned()))
+    }
+
+    #[test]
+    fn defaults_are_fifteen_cold_starts_of_five_warm_invocations_and_fifty_requests() {
+        let args = parse(&["--dynamodb-endpoint", "http://127.0.0.1:1", "--moto-endpoint", "http://127.0.0.1:2"])
+            .expect("valid");
+
+        assert_eq!((args.cold_starts, args.warm, args.requests, args.warmup), (15, 5, 50, 5));
+        assert!(args.only.is_empty());
+    }
+
+    #[test]
+    fn options_override_the_defaults() {
+        let args = parse(&[
+            "--dynamodb-endpoint",
+            "d",
+            "--skip-cold-starts",
+            "--requests",
+            "7",
+            "--only",
+            "list-tags,get-docs",
+        ])
+        .expect("valid");
+
+        assert_eq!(args.requests, 7);
+        assert!(args.skip_cold_starts);
+        assert_eq!(args.only, ["list-tags", "get-docs"]);
+    }
+
+    #[test]
+    fn missing_or_malformed_options_are_refused() {
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["--dynamodb-endpoint", "d"]).is_err(), "cold starts need moto");
+        assert!(parse(&["--dynamodb-endpoint", "d", "--skip-cold-starts", "--requests", "many"]).is_err());
+        assert!(parse(&["--dynamodb-endpoint", "d", "--skip-cold-starts", "--requests", "0"]).is_err());
+        assert!(parse(&["--dynamodb-endpoint", "d", "--skip-cold-starts", "--bogus"]).is_err());
+    }
+}

@@ -1,0 +1,268 @@
+//! The report: one table on standard output, the same figures as JSON in `target/bench/report.json`.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::stats::{Spread, ratio, rounded};
+
+/// A function's init p50 may be at most this many times the floor's (measured in the same run).
+pub const MAX_INIT_RATIO: f64 = 1.5;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub machine: Machine,
+    pub settings: Settings,
+    pub floor: Option<FloorRow>,
+    pub functions: Vec<FunctionRow>,
+    pub endpoints: Vec<EndpointRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Machine {
+    /// UTC date of the run, `YYYY-MM-DD`.
+    pub date: String,
+    /// Logical CPUs (`nproc`).
+    pub cpus: usize,
+    /// The architecture the binaries were built for and run on: this machine's, not Lambda's arm64.
+    pub arch: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    /// Measured cold starts per function (and per floor sample group), after one discarded.
+    pub cold_starts: usize,
+    /// Warm invocations after each cold start's first.
+    pub warm_invocations: usize,
+    /// Measured requests per endpoint, after `warmup_requests` unmeasured ones.
+    pub requests: usize,
+    pub warmup_requests: usize,
+}
+
+/// What every cold-started binary reports. Times in milliseconds, memory and sizes in MiB.
+#[derive(Debug, Clone, Serialize)]
+pub struct ColdStartFigures {
+    pub init_ms_p50: f64,
+    pub init_ms_p99: f64,
+    pub first_ms_p50: f64,
+    pub first_ms_p99: f64,
+    pub warm_ms_p50: f64,
+    pub warm_ms_p99: f64,
+    /// p50 over cold starts of the process's peak resident set (`VmHWM`).
+    pub peak_rss_mb: f64,
+    pub peak_rss_mb_p99: f64,
+    /// The binary zipped as `bootstrap` (deflate); `None` when no zip was given.
+    pub zip_mb: Option<f64>,
+    pub samples: usize,
+}
+
+impl ColdStartFigures {
+    pub fn new(init: Spread, first: Spread, warm: Spread, rss: Spread, zip_mb: Option<f64>, samples: usize) -> Self {
+        Self {
+            init_ms_p50: rounded(init.p50),
+            init_ms_p99: rounded(init.p99),
+            first_ms_p50: rounded(first.p50),
+            first_ms_p99: rounded(first.p99),
+            warm_ms_p50: rounded(warm.p50),
+            warm_ms_p99: rounded(warm.p99),
+            peak_rss_mb: rounded(rss.p50),
+            peak_rss_mb_p99: rounded(rss.p99),
+            zip_mb: zip_mb.map(rounded),
+            samples,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FloorRow {
+    pub name: String,
+    #[serde(flatten)]
+    pub figures: ColdStartFigures,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FunctionRow {
+    pub name: String,
+    #[serde(flatten)]
+    pub figures: ColdStartFigures,
+    /// `init_ms_p50` over the floor's `init_ms_p50`.
+    pub init_ratio: Option<f64>,
+}
+
+impl FunctionRow {
+    pub fn new(name: String, figures: ColdStartFigures, floor: Option<&FloorRow>) -> Self {
+        // From the rounded medians: the ratio is then the one a reader computes from the report.
+        let init_ratio = floor.and_then(|floor| ratio(figures.init_ms_p50, floor.figures.init_ms_p50)).map(rounded);
+        Self { name, figures, init_ratio }
+    }
+}
+
+/// One endpoint: latency over its measured requests, and per request the p50 of what it consumed.
+#[derive(Debug, Clone, Serialize)]
+pub struct EndpointRow {
+    /// The request as sent, with its parameters named (`GET /api/articles?tag=`).
+    pub route: String,
+    /// The route key API Gateway selects (`GET /api/articles/{slug}`, or `$default`).
+    pub route_key: String,
+    pub function: String,
+    pub round_trips: f64,
+    pub read_units: f64,
+    pub write_units: f64,
+    pub calls: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub requests: usize,
+}
+
+impl Report {
+    /// Functions whose init ratio is over [`MAX_INIT_RATIO`].
+    pub fn slow_inits(&self) -> Vec<&FunctionRow> {
+        self.functions.iter().filter(|row| row.init_ratio.is_some_and(|ratio| ratio > MAX_INIT_RATIO)).collect()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("the report serialises")
+    }
+
+    /// The table printed at the end of a run.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{} on {} CPUs ({}); {} cold starts x {} warm invocations per function, {} requests per endpoint",
+            self.machine.date,
+            self.machine.cpus,
+            self.machine.arch,
+            self.settings.cold_starts,
+            self.settings.warm_invocations,
+            self.settings.requests
+        );
+        if !self.functions.is_empty() || self.floor.is_some() {
+            let _ = writeln!(
+                out,
+                "\n{:<24} {:>9} {:>8} {:>6} {:>10} {:>8} {:>9} {:>8} {:>8} {:>8}",
+                "function", "init p50", "p99", "ratio", "first p50", "p99", "warm p50", "p99", "RSS MiB", "zip MiB"
+            );
+            let line = |out: &mut String, name: &str, figures: &ColdStartFigures, ratio: Option<f64>| {
+                let _ = writeln!(
+                    out,
+                    "{:<24} {:>9.1} {:>8.1} {:>6} {:>10.1} {:>8.1} {:>9.1} {:>8.1} {:>8.1} {:>8}",
+                    name,
+                    figures.init_ms_p50,
+                    figures.init_ms_p99,
+                    ratio.map_or("-".to_owned(), |ratio| format!("{ratio:.2}")),
+                    figures.first_ms_p50,
+                    figures.first_ms_p99,
+                    figures.warm_ms_p50,
+                    figures.warm_ms_p99,
+                    figures.peak_rss_mb,
+                    figures.zip_mb.map_or("-".to_owned(), |zip| format!("{zip:.2}")),
+                );
+            };
+            if let Some(floor) = &self.floor {
+                line(&mut out, &format!("({})", floor.name), &floor.figures, None);
+            }
+            for row in &self.functions {
+                line(&mut out, &row.name, &row.figures, row.init_ratio);
+            }
+        }
+        if !self.endpoints.is_empty() {
+            let width = self.endpoints.iter().map(|row| row.route.len()).max().unwrap_or(5).max(5);
+            let _ = writeln!(
+                out,
+                "\n{:<width$} {:>4} {:>6} {:>6} {:>8} {:>8}",
+                "route", "RT", "RU", "WU", "p50 ms", "p99 ms"
+            );
+            for row in &self.endpoints {
+                let _ = writeln!(
+                    out,
+                    "{:<width$} {:>4} {:>6} {:>6} {:>8.1} {:>8.1}",
+                    row.route, row.round_trips, row.read_units, row.write_units, row.p50_ms, row.p99_ms
+                );
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures(init_p50: f64) -> ColdStartFigures {
+        let spread = |p50: f64| Spread { p50, p99: p50 * 2.0 };
+        ColdStartFigures::new(spread(init_p50), spread(20.0), spread(2.0), spread(12.345), Some(3.9), 15)
+    }
+
+    fn report() -> Report {
+        let floor = FloorRow { name: "bench-floor".into(), figures: figures(10.0) };
+        let functions = vec![
+            FunctionRow::new("list-tags".into(), figures(12.0), Some(&floor)),
+            FunctionRow::new("login-user".into(), figures(16.0), Some(&floor)),
+        ];
+        Report {
+            machine: Machine { date: "2026-01-01".into(), cpus: 2, arch: "x86_64".into() },
+            settings: Settings { cold_starts: 15, warm_invocations: 5, requests: 50, warmup_requests: 5 },
+            floor: Some(floor),
+            functions,
+            endpoints: vec![EndpointRow {
+                route: "GET /api/tags".into(),
+                route_key: "GET /api/tags".into(),
+                function: "list-tags".into(),
+                round_trips: 1.0,
+                read_units: 0.5,
+                write_units: 0.0,
+                calls: 1.0,
+                p50_ms: 3.2,
+                p99_ms: 7.9,
+                requests: 50,
+            }],
+        }
+    }
+
+    #[test]
+    fn the_json_has_the_floor_every_function_and_every_endpoint_with_their_keys() {
+        let json: serde_json::Value = serde_json::from_str(&report().to_json()).expect("JSON");
+
+        assert_eq!(json["floor"]["init_ms_p50"], 10.0);
+        assert!(json["floor"].get("init_ratio").is_none());
+        let function = &json["functions"][0];
+        for key in ["name", "init_ms_p50", "init_ratio", "first_ms_p50", "warm_ms_p50", "peak_rss_mb", "zip_mb"] {
+            assert!(function.get(key).is_some(), "functions[].{key} missing: {function}");
+        }
+        assert_eq!(function["init_ratio"], 1.2);
+        assert_eq!(function["peak_rss_mb"], 12.35);
+        let endpoint = &json["endpoints"][0];
+        for key in ["route", "round_trips", "read_units", "write_units", "p50_ms", "p99_ms"] {
+            assert!(endpoint.get(key).is_some(), "endpoints[].{key} missing: {endpoint}");
+        }
+    }
+
+    #[test]
+    fn a_function_over_the_ratio_is_reported_and_one_at_it_is_not() {
+        let mut report = report();
+        let floor = report.floor.clone();
+        report.functions.push(FunctionRow::new("slow".into(), figures(15.1), floor.as_ref()));
+        report.functions.push(FunctionRow::new("at-limit".into(), figures(15.0), floor.as_ref()));
+
+        let slow: Vec<&str> = report.slow_inits().iter().map(|row| row.name.as_str()).collect();
+
+        assert_eq!(slow, ["login-user", "slow"]);
+    }
+
+    #[test]
+    fn without_a_floor_there_is_no_ratio() {
+        let row = FunctionRow::new("list-tags".into(), figures(12.0), None);
+
+        assert_eq!(row.init_ratio, None);
+    }
+
+    #[test]
+    fn the_table_has_a_line_per_function_and_endpoint() {
+        let table = report().table();
+
+        assert!(table.contains("(bench-floor)"), "{table}");
+        assert!(table.lines().any(|line| line.starts_with("list-tags") && line.contains("1.20")), "{table}");
+        assert!(table.lines().any(|line| line.starts_with("GET /api/tags")), "{table}");
+    }
+}
