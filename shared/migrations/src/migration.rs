@@ -25,8 +25,16 @@ pub trait Migration: Send + Sync {
 /// Attribute changes to one item, applied only while the attributes the decision rested on still
 /// hold what the migration saw: a change the API made meanwhile is never overwritten, the item is
 /// read again and offered to the migration anew.
+///
+/// A rewrite usually changes the item offered. It may instead change an item the offered one
+/// names (`of`: an article's slug claim, say), when only the offered item holds what the other
+/// needs. Such a rewrite is written once: refused, it is dropped, so its conditions must say
+/// exactly when the other item still needs it (re-reading the offered item would only propose
+/// the same change again).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rewrite {
+    /// The key of the item to change, when it is not the one offered.
+    pub(crate) target: Option<Item>,
     pub(crate) set: Vec<(String, AttributeValue)>,
     pub(crate) remove: Vec<String>,
     /// Attribute → the value seen (`None`: absent).
@@ -34,6 +42,15 @@ pub struct Rewrite {
 }
 
 impl Rewrite {
+    /// A rewrite of the item keyed (`partition`, `sort`) instead of the one offered.
+    pub fn of(partition: &str, sort: &str) -> Self {
+        let key = Item::from([
+            (conduit_repository::keys::PARTITION_KEY.to_owned(), AttributeValue::S(partition.to_owned())),
+            (conduit_repository::keys::SORT_KEY.to_owned(), AttributeValue::S(sort.to_owned())),
+        ]);
+        Self { target: Some(key), ..Self::default() }
+    }
+
     pub fn set(mut self, attribute: &str, value: AttributeValue) -> Self {
         self.set.push((attribute.to_owned(), value));
         self
@@ -50,11 +67,21 @@ impl Rewrite {
         self
     }
 
-    /// The change in words, for dry runs: `set GSI3PK = "ARTICLES#03", remove OLD`.
+    /// The change in words, for dry runs: `set GSI3PK = "ARTICLES#03", remove OLD`, prefixed
+    /// with the item changed when it is not the one offered (`on SLUG#a-b / SLUG: set ...`).
     pub fn describe(&self) -> String {
         let sets = self.set.iter().map(|(name, value)| format!("set {name} = {}", shown(value)));
         let removes = self.remove.iter().map(|name| format!("remove {name}"));
-        sets.chain(removes).collect::<Vec<_>>().join(", ")
+        let changes = sets.chain(removes).collect::<Vec<_>>().join(", ");
+        match &self.target {
+            Some(key) => {
+                let part = |name: &str| text(key, name).unwrap_or_default().to_owned();
+                let (partition, sort) =
+                    (part(conduit_repository::keys::PARTITION_KEY), part(conduit_repository::keys::SORT_KEY));
+                format!("on {partition} / {sort}: {changes}")
+            }
+            None => changes,
+        }
     }
 
     /// The UpdateItem expressions: (update, condition, names, values). The item must still exist

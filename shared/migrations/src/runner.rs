@@ -225,8 +225,17 @@ impl Migrator {
 
     /// Applies one migration to one item as it was seen (`seen`); answers whether it wrote. If
     /// the item changed since, it is read again and offered anew; if it is gone, nothing is written.
+    /// A rewrite of another item is written once, or dropped when its conditions no longer hold.
     pub async fn apply_to(&self, migration: &dyn Migration, seen: &Item) -> Result<bool, MigrationError> {
         let Some(mut rewrite) = migration.rewrite(seen) else { return Ok(false) };
+        if let Some(target) = &rewrite.target {
+            // Another item's rewrite: refused means that item no longer needs it.
+            return match self.write(target, &rewrite).await {
+                Ok(()) => Ok(true),
+                Err(WriteRefused::Condition) => Ok(false),
+                Err(WriteRefused::Failed(error)) => Err(error),
+            };
+        }
         let key = item_key(seen);
         for _ in 0..REWRITE_ATTEMPTS {
             match self.write(&key, &rewrite).await {

@@ -4,10 +4,12 @@
 //! reorder, rename or remove an entry: tables record what they have had by id.
 
 pub mod m0001_shard_all_articles;
+pub mod m0002_slug_claims_name_author;
 
 use crate::migration::Migration;
 
-pub static CATALOG: &[&dyn Migration] = &[&m0001_shard_all_articles::ShardAllArticles];
+pub static CATALOG: &[&dyn Migration] =
+    &[&m0001_shard_all_articles::ShardAllArticles, &m0002_slug_claims_name_author::SlugClaimsNameAuthor];
 
 /// The catalog's ids, comma-separated: the value of the custom resource's `Migrations` property
 /// in `template.yaml`, whose change makes CloudFormation run the migration function on deploy.
