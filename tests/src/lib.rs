@@ -26,6 +26,8 @@ pub struct TestApi {
     gateway: Arc<Gateway>,
     client: reqwest::Client,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The DynamoDB Local this API alone uses, when it has one ([`Self::start_alone`]).
+    _engine: Option<conduit_dynamodb_local::DynamoDbLocal>,
 }
 
 /// A response, reduced to what the tests look at.
@@ -53,6 +55,19 @@ impl TestApi {
         Self::start_in(conduit_dynamodb_local::test_table().await).await
     }
 
+    /// Like [`Self::start`], on a DynamoDB Local of its own, stopped with the API. For tests that
+    /// send bursts of transactions conflicting on one item: DynamoDB Local runs them one at a
+    /// time, and the shared engine, slower as the suite fills it, can take longer than the
+    /// deployed time budget allows for the burst, which is not what such a test checks.
+    pub async fn start_alone() -> Self {
+        let engine =
+            conduit_dynamodb_local::DynamoDbLocal::start(None).await.expect("a DynamoDB Local of this test's own");
+        let table = conduit_dynamodb_local::test_table_on(engine.endpoint()).await;
+        let mut api = Self::start_in(table).await;
+        api._engine = Some(engine);
+        api
+    }
+
     /// A gateway with local adapters on `table` (a test's own DynamoDB Local, say). The table is
     /// new, so it is recorded as having every migration, as `conduit-local` records its tables.
     pub async fn start_in(table: conduit_dynamodb_local::TestTable) -> Self {
@@ -73,7 +88,7 @@ impl TestApi {
         let base_url = format!("http://{}/api", listener.local_addr().expect("bound"));
         let server = tokio::spawn(serve(listener, Arc::clone(&gateway)));
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        Self { base_url, adapters, signing_key, gateway, client, server }
+        Self { base_url, adapters, signing_key, gateway, client, server, _engine: None }
     }
 
     /// Sends a request; `body` is sent as JSON when given, `token` as `Authorization: Token ...`.

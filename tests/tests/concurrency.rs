@@ -13,7 +13,7 @@ async fn publish(api: &TestApi, token: &str, title: &str) -> String {
 
 #[tokio::test]
 async fn many_users_favoriting_one_article_at_once_are_all_counted() {
-    let api = TestApi::start().await;
+    let api = TestApi::start_alone().await;
     let author = api.register("author").await;
     let slug = publish(&api, &author, "Popular").await;
     let fans = join_all((0..12).map(|n| {
@@ -39,7 +39,7 @@ async fn many_users_favoriting_one_article_at_once_are_all_counted() {
 
 #[tokio::test]
 async fn concurrent_unfavorites_bring_the_count_back_to_exactly_zero() {
-    let api = TestApi::start().await;
+    let api = TestApi::start_alone().await;
     let author = api.register("author").await;
     let slug = publish(&api, &author, "Fleeting").await;
     let fans = join_all((0..8).map(|n| {
@@ -58,7 +58,7 @@ async fn concurrent_unfavorites_bring_the_count_back_to_exactly_zero() {
 
 #[tokio::test]
 async fn articles_with_the_same_title_created_at_once_get_distinct_slugs() {
-    let api = TestApi::start().await;
+    let api = TestApi::start_alone().await;
     let authors = join_all((0..6).map(|n| {
         let api = &api;
         async move { api.register(&format!("writer{n}")).await }
@@ -82,7 +82,7 @@ async fn articles_with_the_same_title_created_at_once_get_distinct_slugs() {
 
 #[tokio::test]
 async fn racing_follows_and_unfollows_leave_one_consistent_state() {
-    let api = TestApi::start().await;
+    let api = TestApi::start_alone().await;
     let reader = api.register("reader").await;
     let writer = api.register("writer").await;
     publish(&api, &writer, "Before the follow").await;
@@ -109,7 +109,7 @@ async fn racing_follows_and_unfollows_leave_one_consistent_state() {
 
 #[tokio::test]
 async fn comments_posted_at_once_get_distinct_ids() {
-    let api = TestApi::start().await;
+    let api = TestApi::start_alone().await;
     let author = api.register("author").await;
     let slug = publish(&api, &author, "Discussed").await;
     let path = format!("/articles/{slug}/comments");

@@ -55,7 +55,7 @@ async fn publish_many(api: &TestApi, token: &str, author: &str, count: usize, of
 /// Alice and Bob publish 50 articles each; the reader follows both; a fan favorites a page and a
 /// half of them, so the `favorited=` list has a full page too.
 async fn world() -> World {
-    let api = TestApi::start().await;
+    let api = TestApi::start_alone().await;
     let alice = api.register("alice").await;
     let bob = api.register("bob").await;
     let reader = api.register("reader").await;
