@@ -153,6 +153,15 @@ async fn an_offset_costs_only_the_keys_it_skips() {
     assert!(total(deep) - total(first) <= 4.0, "{} -> {}", total(first), total(deep));
 }
 
+/// The token of the newest password-reset link in the local outbox.
+async fn mailed_reset_token(api: &TestApi) -> String {
+    let mails = api.outbox().await;
+    let mail = mails.iter().rev().find(|mail| mail["subject"] == "Reset your Conduit password").expect("a reset mail");
+    let text = mail["text"].as_str().expect("a text part");
+    let (_, after) = text.split_once("/reset-password#token=").expect("a reset link in the mail");
+    after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+}
+
 /// One request of the endpoint table: what is sent, and the most round trips it may make.
 struct Call {
     method: &'static str,
@@ -233,6 +242,24 @@ async fn every_endpoint_makes_at_most_three_round_trips_and_costs_a_bounded_numb
         assert!(reply.status < 300, "{} {}: {} {:?}", call.method, call.path, reply.status, reply.body);
         measured.push((call, usage));
     }
+    // Then the account lifecycle, in the order a user meets it: a reset link is asked for and
+    // used, and the new session signs every device out.
+    let reset = Call::new("POST", "/users/password-reset", json!({"user": {"email": "reader@example.com"}}), reader)
+        .anonymous(MAX_ROUND_TRIPS);
+    let (reply, usage) = api.measure_with_body(reset.method, &reset.path, Some(reset.body.clone()), None).await;
+    assert_eq!(reply.status, 202, "{:?}", reply.body);
+    measured.push((reset, usage));
+    let link_token = mailed_reset_token(api).await;
+    let body = json!({"user": {"token": link_token, "password": "a brand new password"}});
+    let confirm = Call::new("POST", "/users/password-reset/confirm", body, reader).anonymous(MAX_ROUND_TRIPS);
+    let (reply, usage) = api.measure_with_body(confirm.method, &confirm.path, Some(confirm.body.clone()), None).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    measured.push((confirm, usage));
+    let fresh = reply.body["user"]["token"].as_str().expect("a fresh token").to_owned();
+    let sign_out = Call::new("DELETE", "/user/sessions", empty.clone(), &fresh);
+    let (reply, usage) = api.measure_with_body(sign_out.method, &sign_out.path, None, Some(&fresh)).await;
+    assert_eq!(reply.status, 204, "{:?}", reply.body);
+    measured.push((sign_out, usage));
 
     // Then none waits on DynamoDB more often than its limit, and none costs more than a page
     println!("{:<45} {:>11} {:>6}", "request", "round trips", "units");

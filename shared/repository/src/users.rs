@@ -231,6 +231,10 @@ impl UserReader for DynamoUsers {
     async fn id_by_username(&self, username: &Username) -> Result<Option<UserId>, StoreError> {
         Ok(user_id_by_username(&self.table, username).await?)
     }
+
+    async fn id_by_email(&self, email: &Email) -> Result<Option<UserId>, StoreError> {
+        Ok(claim_holder(&self.table, keys::email_claim(&email.canonical())).await?)
+    }
 }
 
 impl SessionReader for DynamoUsers {

@@ -48,6 +48,8 @@ pub trait UserReader: Send + Sync {
     fn find_by_username(&self, username: &Username) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
     /// Which account holds `username` (case-insensitive), without reading the account.
     fn id_by_username(&self, username: &Username) -> impl Future<Output = Result<Option<UserId>, StoreError>> + Send;
+    /// Which account holds `email` (case-insensitive), without reading the account.
+    fn id_by_email(&self, email: &Email) -> impl Future<Output = Result<Option<UserId>, StoreError>> + Send;
 }
 
 pub trait UserWriter: Send + Sync {

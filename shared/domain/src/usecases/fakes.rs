@@ -85,6 +85,10 @@ impl UserReader for InMemoryUsers {
     async fn id_by_username(&self, username: &Username) -> Result<Option<UserId>, StoreError> {
         Ok(self.find_by_username(username).await?.map(|user| user.id))
     }
+
+    async fn id_by_email(&self, email: &Email) -> Result<Option<UserId>, StoreError> {
+        Ok(self.find_by_email(email).await?.map(|user| user.id))
+    }
 }
 
 impl SessionReader for InMemoryUsers {

@@ -43,13 +43,18 @@ impl<U: UserReader, R: PasswordResets, T: OneTimeTokens, C: Clock, M: Mailer> Re
         // Made whether or not there is an account, so both cases do the same work up to the store.
         let token = self.tokens.generate();
         let digest = self.tokens.digest(&token);
-        let Some(user) = self.users.find_by_email(&email).await? else {
+        let Some(holder) = self.users.id_by_email(&email).await? else {
             return Ok(ResetRequestOutcome::NoAccount);
         };
 
         for _ in 0..ATTEMPTS {
+            // The account and its reset state at once: neither read depends on the other.
+            let (user, current) =
+                futures_util::future::try_join(self.users.find_by_id(holder), self.resets.find(holder)).await?;
+            // Gone since its address was looked up: answered as if it never existed.
+            let Some(user) = user else { return Ok(ResetRequestOutcome::NoAccount) };
             let now = self.clock.now();
-            let current = self.resets.find(user.id).await?.unwrap_or_else(|| PasswordReset::none_yet(user.id));
+            let current = current.unwrap_or_else(|| PasswordReset::none_yet(user.id));
             let next = match current.request(digest.clone(), &user.email, now) {
                 Ok(next) => next,
                 Err(RateLimited) => return Ok(ResetRequestOutcome::RateLimited),
@@ -118,8 +123,10 @@ where
 
         let mut password_hash: Option<PasswordHash> = None;
         for _ in 0..ATTEMPTS {
-            let user = self.users.find_by_id(holder).await?.ok_or_else(refused)?;
-            let reset = self.resets.find(holder).await?.ok_or_else(refused)?;
+            // The account and the link's state at once: neither read depends on the other.
+            let (user, reset) =
+                futures_util::future::try_join(self.users.find_by_id(holder), self.resets.find(holder)).await?;
+            let (user, reset) = (user.ok_or_else(refused)?, reset.ok_or_else(refused)?);
             let now = self.clock.now();
             if !reset.accepts(&digest, &user.email, now) {
                 return Err(refused());
