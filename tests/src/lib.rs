@@ -14,6 +14,8 @@ pub use serde_json;
 pub mod custom_resource;
 pub mod error_contract;
 pub mod faults;
+pub mod function_template;
+pub mod sample_tokens;
 pub mod samples;
 
 pub mod template;

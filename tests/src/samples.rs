@@ -1,15 +1,19 @@
 //! The sample events in `events/` (one or more per function; the function is the file name up to
 //! the first dot) and a world in which every one of them makes sense.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 use conduit_bootstrap::{Adapters, KeyRing, SigningKey, TimeBudget};
 use conduit_domain::User;
 use conduit_domain::password_reset::PasswordReset;
-use conduit_domain::ports::{FollowWriter, OneTimeTokens, PasswordHasher, PasswordResets, UserWriter};
+use conduit_domain::ports::{FollowWriter, OneTimeTokens, PasswordHasher, PasswordResets, StoreError, UserWriter};
 use conduit_domain::usecases::{AddComment, ArticleDraft, CreateArticle};
-use conduit_domain::values::{Email, Password, ResetToken, Timestamp, UserId, Username};
+use conduit_domain::validation::InvalidValue;
+use conduit_domain::values::{Email, Password, PasswordHash, ResetToken, Timestamp, UserId, Username};
+use conduit_dynamodb_local::TestTable;
 
 /// Must match `infra/scripts/make_sample_events.py`, which signed the sample tokens with it.
 pub const SAMPLE_SIGNING_KEY: &[u8] = b"conduit-sample-events-signing-key-not-for-production";
@@ -101,6 +105,9 @@ pub fn sample_key_ring() -> KeyRing {
     KeyRing { current: SigningKey::new(SAMPLE_KID, SAMPLE_SIGNING_KEY).expect("key"), previous: None }
 }
 
+/// DynamoDB's limit on the items of one BatchWriteItem.
+const BATCH_WRITE_LIMIT: usize = 25;
+
 /// Seeding is set-up, not what a test checks: DynamoDB Local on a loaded machine can stall past
 /// the deployed budget (1 s an attempt), so the seed writes get a wider one. The world's adapters,
 /// which answer the sample events, keep the deployed budget.
@@ -114,48 +121,135 @@ const SEEDING_BUDGET: TimeBudget = TimeBudget {
 
 /// A seeded table of its own, and adapters on it that use `keys`.
 pub struct SampleWorld {
+    /// With the deployed time budget: they answer the sample events.
     pub adapters: Adapters,
     pub table_name: String,
+    client: aws_sdk_dynamodb::Client,
+    /// With [`SEEDING_BUDGET`]: they write the seed.
+    seeding: Adapters,
+    /// jake's and celeb's password hash, computed once (argon2 is slow on purpose).
+    password_hash: PasswordHash,
 }
 
-/// A world where every sample event makes sense, in a fresh table: jake (the caller of the
-/// protected samples, with password "jakejakejake"), celeb whom jake follows, jake's article
-/// "How to train your dragon", jake's comment 1 on it, and a pending password-reset link of
-/// jake's ([`SAMPLE_RESET_TOKEN`]).
+/// A world where every sample event makes sense, in a fresh table of the test command's DynamoDB
+/// Local (see [`SampleWorld::seed_in`]).
 pub async fn seeded_world(keys: KeyRing) -> SampleWorld {
     let table = conduit_dynamodb_local::test_table().await;
-    let adapters =
-        Adapters::local(table.sdk_config.clone(), table.name.clone(), keys.clone()).with_time_budget(SEEDING_BUDGET);
-    let hash = adapters.password_hasher().hash(&Password::parse("jakejakejake").expect("valid")).expect("hashed");
-    let mut jake = User::register(
-        Username::parse("jake").expect("valid"),
-        Email::parse("jake@example.com").expect("valid"),
-        hash.clone(),
-    );
-    jake.id = UserId::parse(JAKE).expect("valid id");
-    let celeb = User::register(
-        Username::parse("celeb").expect("valid"),
-        Email::parse("celeb@example.com").expect("valid"),
-        hash,
-    );
-    adapters.users().insert(&jake).await.expect("jake");
-    adapters.users().insert(&celeb).await.expect("celeb");
-    adapters.follows().follow(jake.id, celeb.id).await.expect("follow");
-    let draft = ArticleDraft {
-        title: Some("How to train your dragon".into()),
-        description: Some("Ever wonder how?".into()),
-        body: Some("You have to believe".into()),
-        tag_list: Some(vec!["dragons".into(), "training".into()]),
-    };
-    CreateArticle::new(adapters.articles(), adapters.relations()).execute(jake.id, draft).await.expect("article");
-    AddComment::new(adapters.articles(), adapters.comments(), adapters.relations())
-        .execute(jake.id, "how-to-train-your-dragon", Some("First!".into()))
-        .await
-        .expect("comment");
-    let reset_token = ResetToken::parse(SAMPLE_RESET_TOKEN).expect("a well-formed token");
-    let pending = PasswordReset::none_yet(jake.id)
-        .request(adapters.one_time_tokens().digest(&reset_token), &jake.email, Timestamp::now())
-        .expect("the first request is admitted");
-    adapters.password_resets().save_request(&pending).await.expect("reset link");
-    SampleWorld { adapters: Adapters::local(table.sdk_config, table.name.clone(), keys), table_name: table.name }
+    let password_hash = SampleWorld::password_hash().expect("jake's password hashed");
+    SampleWorld::seed_in(table, keys, password_hash).await.expect("sample world seeded")
+}
+
+impl SampleWorld {
+    /// A world where every sample event makes sense, in `table` (new and empty): jake (the caller of
+    /// the protected samples, with password "jakejakejake"), celeb whom jake follows, jake's article
+    /// "How to train your dragon", jake's comment 1 on it, and a pending password-reset link of
+    /// jake's ([`SAMPLE_RESET_TOKEN`]). `password_hash` is [`Self::password_hash`], computed once
+    /// for any number of worlds.
+    pub async fn seed_in(table: TestTable, keys: KeyRing, password_hash: PasswordHash) -> Result<Self, String> {
+        let seeding = Adapters::local(table.sdk_config.clone(), table.name.clone(), keys.clone())
+            .with_time_budget(SEEDING_BUDGET);
+        let world = Self {
+            adapters: Adapters::local(table.sdk_config, table.name.clone(), keys),
+            table_name: table.name,
+            client: table.client,
+            seeding,
+            password_hash,
+        };
+        world.seed().await?;
+        Ok(world)
+    }
+
+    /// jake's and celeb's password hash ("jakejakejake").
+    pub fn password_hash() -> Result<PasswordHash, String> {
+        let password = Password::parse("jakejakejake").map_err(|error| format!("{error:?}"))?;
+        conduit_bootstrap::Argon2Hasher.hash(&password).map_err(|error| format!("{error:?}"))
+    }
+
+    /// Back to the freshly seeded world, for a caller that invokes an event which changes what the
+    /// next invocation finds: every item deleted, then seeded again.
+    pub async fn reset(&self) -> Result<(), String> {
+        let mut keys = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table_name)
+                .consistent_read(true)
+                .projection_expression("PK, SK")
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|error| format!("scanning {}: {error:?}", self.table_name))?;
+            keys.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        for chunk in keys.chunks(BATCH_WRITE_LIMIT) {
+            let mut requests = chunk
+                .iter()
+                .map(|key: &HashMap<String, AttributeValue>| {
+                    let delete = DeleteRequest::builder()
+                        .set_key(Some(key.clone()))
+                        .build()
+                        .map_err(|error| format!("a delete request: {error}"))?;
+                    Ok(WriteRequest::builder().delete_request(delete).build())
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            while !requests.is_empty() {
+                let written = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table_name, requests)
+                    .send()
+                    .await
+                    .map_err(|error| format!("clearing {}: {error:?}", self.table_name))?;
+                requests =
+                    written.unprocessed_items.and_then(|mut left| left.remove(&self.table_name)).unwrap_or_default();
+            }
+        }
+        self.seed().await
+    }
+
+    async fn seed(&self) -> Result<(), String> {
+        let adapters = &self.seeding;
+        let failed = |what: &'static str| move |error: StoreError| format!("{what}: {error:?}");
+        let invalid = |what: &'static str| move |error: InvalidValue| format!("{what}: {error:?}");
+        let mut jake = User::register(
+            Username::parse("jake").map_err(invalid("username"))?,
+            Email::parse("jake@example.com").map_err(invalid("email"))?,
+            self.password_hash.clone(),
+        );
+        jake.id = UserId::parse(JAKE).map_err(invalid("user id"))?;
+        let celeb = User::register(
+            Username::parse("celeb").map_err(invalid("username"))?,
+            Email::parse("celeb@example.com").map_err(invalid("email"))?,
+            self.password_hash.clone(),
+        );
+        adapters.users().insert(&jake).await.map_err(failed("jake"))?;
+        adapters.users().insert(&celeb).await.map_err(failed("celeb"))?;
+        adapters.follows().follow(jake.id, celeb.id).await.map_err(failed("follow"))?;
+        let draft = ArticleDraft {
+            title: Some("How to train your dragon".into()),
+            description: Some("Ever wonder how?".into()),
+            body: Some("You have to believe".into()),
+            tag_list: Some(vec!["dragons".into(), "training".into()]),
+        };
+        CreateArticle::new(adapters.articles(), adapters.relations())
+            .execute(jake.id, draft)
+            .await
+            .map_err(|error| format!("article: {error:?}"))?;
+        AddComment::new(adapters.articles(), adapters.comments(), adapters.relations())
+            .execute(jake.id, "how-to-train-your-dragon", Some("First!".into()))
+            .await
+            .map_err(|error| format!("comment: {error:?}"))?;
+        let reset_token = ResetToken::parse(SAMPLE_RESET_TOKEN).map_err(invalid("reset token"))?;
+        let pending = PasswordReset::none_yet(jake.id)
+            .request(adapters.one_time_tokens().digest(&reset_token), &jake.email, Timestamp::now())
+            .map_err(|error| format!("reset link: {error:?}"))?;
+        adapters.password_resets().save_request(&pending).await.map_err(failed("reset link"))?;
+        Ok(())
+    }
 }

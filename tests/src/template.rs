@@ -5,7 +5,12 @@ use serde_norway::Value;
 pub const TEMPLATE: &str = include_str!("../../template.yaml");
 
 pub fn template() -> Value {
-    serde_norway::from_str(TEMPLATE).expect("template.yaml parses")
+    parse(TEMPLATE).unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// The text of a `template.yaml`, parsed (the benchmark reads the one of the tree it measures).
+pub fn parse(text: &str) -> Result<Value, String> {
+    serde_norway::from_str(text).map_err(|error| format!("template.yaml: {error}"))
 }
 
 /// One `AWS::Serverless::Function` of the template.
@@ -21,14 +26,27 @@ pub struct TemplateFunction {
 
 /// Every function of the template, in template order.
 pub fn functions(template: &Value) -> Vec<TemplateFunction> {
-    resources_of_type(template, "AWS::Serverless::Function")
-        .map(|(logical_id, resource)| {
+    try_functions(template).unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// [`functions`], with what makes a template's function unusable as an error: no binary named, or
+/// one not built by cargo-lambda.
+pub fn try_functions(template: &Value) -> Result<Vec<TemplateFunction>, String> {
+    let resources = template["Resources"].as_mapping().ok_or("template.yaml has no Resources")?;
+    resources
+        .iter()
+        .filter(|(_, resource)| resource["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|(name, resource)| {
+            let logical_id = name.as_str().ok_or_else(|| format!("{name:?} is not a logical id"))?.to_owned();
             let binary = resource["Metadata"]["BuildProperties"]["Binary"]
                 .as_str()
-                .unwrap_or_else(|| panic!("{logical_id} names no binary under Metadata.BuildProperties.Binary"))
+                .ok_or_else(|| format!("{logical_id} names no binary under Metadata.BuildProperties.Binary"))?
                 .to_owned();
-            assert_eq!(resource["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"), "{logical_id}");
-            TemplateFunction { logical_id, properties: resource["Properties"].clone(), binary }
+            let build_method = resource["Metadata"]["BuildMethod"].as_str();
+            if build_method != Some("rust-cargolambda") {
+                return Err(format!("{logical_id}: BuildMethod {build_method:?}, expected rust-cargolambda"));
+            }
+            Ok(TemplateFunction { logical_id, properties: resource["Properties"].clone(), binary })
         })
         .collect()
 }

@@ -6,7 +6,6 @@
 //!
 //! The binaries are not built by this test: `cargo build --workspace --bins` first.
 
-use std::collections::BTreeMap;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -14,11 +13,16 @@ use std::time::{Duration, Instant};
 use authorizer::{Authorizer, AuthorizerRequest};
 use base64::Engine;
 use conduit_api_tests::custom_resource::ResponseUrl;
-use conduit_api_tests::samples::{
-    self, CUSTOM_RESOURCE_HANDLERS, SAMPLE_KID, SAMPLE_SIGNING_KEY, STREAM_CONSUMERS, SampleWorld, expected_status,
-    read, sample_events, seeded_world,
+use conduit_api_tests::function_template::{
+    ACCOUNT, FunctionConfig, LOG_STREAM, LocalStack, MAIL_SENDER, REGION, Services, function_configs,
+    lambda_environment, lambda_settings,
 };
-use conduit_api_tests::template::{self, template};
+use conduit_api_tests::sample_tokens::reissue_tokens;
+use conduit_api_tests::samples::{
+    self, CUSTOM_RESOURCE_HANDLERS, SAMPLE_SIGNING_KEY, STREAM_CONSUMERS, SampleWorld, expected_status, read,
+    sample_events, seeded_world,
+};
+use conduit_api_tests::template::template;
 use conduit_bootstrap::{KeyRing, SigningKey};
 use conduit_lambda_runtime_emulator::{ExecutionEnvironment, Function, Outcome};
 use futures::StreamExt;
@@ -26,306 +30,15 @@ use serde_json::Value;
 use serde_norway::Value as Yaml;
 
 const AUTHORIZER: &str = "authorizer";
-/// The log stream Lambda names to every function here (`AWS_LAMBDA_LOG_STREAM_NAME`).
-const LOG_STREAM: &str = "2026/01/01/[$LATEST]0123456789abcdef0123456789abcdef";
 /// How long a custom resource handler's answer may take to reach its ResponseURL after the
 /// invocation ended (it is sent before: this only covers the server's hand-over).
 const ANSWER_WAIT: Duration = Duration::from_secs(5);
-/// The local stand-in for the `MailSender` parameter.
-const MAIL_SENDER: &str = "no-reply@conduit.test";
-const REGION: &str = "us-east-1";
-const ACCOUNT: &str = "123456789012";
 /// How many functions run at once: enough to overlap their waits on DynamoDB Local and process
 /// start-up, few enough not to starve a small machine (at 6, on 2 cores, DynamoDB Local stalled
 /// past the functions' 1 s attempt budget while twelve sample worlds were being seeded).
 const PARALLEL: usize = 3;
 
-// ------------------------------------------------------------------ the template's functions
-
-/// A function as Lambda gets it: the template's function with `Globals.Function` applied, values
-/// still unresolved.
-struct FunctionConfig {
-    logical_id: String,
-    binary: String,
-    /// Property name -> value: the function's own over the global ones.
-    properties: BTreeMap<String, Yaml>,
-    /// `Environment.Variables`: the function's merged over the global ones.
-    variables: BTreeMap<String, Yaml>,
-    /// `LoggingConfig`: the function's keys over the global ones.
-    logging: BTreeMap<String, Yaml>,
-}
-
-fn function_configs(template: &Yaml) -> Vec<FunctionConfig> {
-    let globals = &template["Globals"]["Function"];
-    let merged = |path: &[&str], own: &Yaml| {
-        let at = |root: &Yaml| path.iter().fold(root.clone(), |value, key| value[*key].clone());
-        let mut merged = entries(&at(globals));
-        merged.extend(entries(&at(own)));
-        merged
-    };
-    template::functions(template)
-        .into_iter()
-        .map(|function| FunctionConfig {
-            properties: merged(&[], &function.properties),
-            variables: merged(&["Environment", "Variables"], &function.properties),
-            logging: merged(&["LoggingConfig"], &function.properties),
-            logical_id: function.logical_id,
-            binary: function.binary,
-        })
-        .collect()
-}
-
-fn entries(mapping: &Yaml) -> BTreeMap<String, Yaml> {
-    mapping
-        .as_mapping()
-        .into_iter()
-        .flatten()
-        .filter_map(|(key, value)| Some((key.as_str()?.to_owned(), value.clone())))
-        .collect()
-}
-
-// ------------------------------------------------------------------ local values of references
-
-/// What the template's references stand for on this machine. A reference not mapped here fails
-/// the test, so a new resource a function refers to has to be given a local stand-in on purpose.
-struct LocalStack<'t> {
-    template: &'t Yaml,
-    table_name: String,
-    secret_arn: String,
-}
-
-impl LocalStack<'_> {
-    fn resolve(&self, value: &Yaml) -> Result<String, String> {
-        if let Some((function, argument)) = intrinsic(value) {
-            return match function.as_str() {
-                "Ref" => self.reference(argument.as_str().ok_or("!Ref needs a name")?),
-                "GetAtt" => {
-                    let (resource, attribute) = match argument {
-                        Yaml::String(dotted) => dotted.split_once('.').ok_or(format!("!GetAtt {dotted}"))?,
-                        Yaml::Sequence(pair) if pair.len() == 2 => {
-                            (pair[0].as_str().ok_or("!GetAtt resource")?, pair[1].as_str().ok_or("!GetAtt attribute")?)
-                        }
-                        _ => return Err(format!("!GetAtt {argument:?} is not a resource and an attribute")),
-                    };
-                    self.attribute(resource, attribute)
-                }
-                "Sub" => match argument {
-                    Yaml::String(text) => self.substitute(text, &BTreeMap::new()),
-                    Yaml::Sequence(pair) if pair.len() == 2 => {
-                        let text = pair[0].as_str().ok_or("!Sub needs a string")?;
-                        let given = entries(&pair[1])
-                            .into_iter()
-                            .map(|(name, value)| Ok((name, self.resolve(&value)?)))
-                            .collect::<Result<_, String>>()?;
-                        self.substitute(text, &given)
-                    }
-                    _ => Err(format!("!Sub {argument:?} is neither a string nor [string, variables]")),
-                },
-                other => Err(format!("!{other} has no local evaluation (only !Ref, !GetAtt and !Sub do)")),
-            };
-        }
-        match value {
-            Yaml::String(text) => Ok(text.clone()),
-            Yaml::Number(number) => Ok(number.to_string()),
-            Yaml::Bool(flag) => Ok(flag.to_string()),
-            other => Err(format!("{other:?} is not a scalar value")),
-        }
-    }
-
-    fn reference(&self, name: &str) -> Result<String, String> {
-        match name {
-            "Table" => return Ok(self.table_name.clone()),
-            // A secret's Ref is its ARN.
-            "SigningSecret" => return Ok(self.secret_arn.clone()),
-            "AWS::Region" => return Ok(REGION.to_owned()),
-            "AWS::AccountId" => return Ok(ACCOUNT.to_owned()),
-            "AWS::Partition" => return Ok("aws".to_owned()),
-            "AWS::URLSuffix" => return Ok("amazonaws.com".to_owned()),
-            "AWS::StackName" => return Ok("conduit-local".to_owned()),
-            // Parameters every deployment must set (no Default), with local stand-ins.
-            "AppBaseUrl" => return Ok(conduit_bootstrap::LOCAL_APP_BASE_URL.to_owned()),
-            "MailSender" => return Ok(MAIL_SENDER.to_owned()),
-            _ => {}
-        }
-        let parameter = &self.template["Parameters"][name];
-        if parameter.is_mapping() {
-            let default = parameter.get("Default").ok_or(format!("!Ref {name}: the parameter has no Default"))?;
-            return self.resolve(default);
-        }
-        Err(format!("!Ref {name} has no local value: map it in LocalStack::reference"))
-    }
-
-    fn attribute(&self, resource: &str, attribute: &str) -> Result<String, String> {
-        match (resource, attribute) {
-            ("Table", "Arn") => Ok(format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{}", self.table_name)),
-            _ => Err(format!("!GetAtt {resource}.{attribute} has no local value: map it in LocalStack::attribute")),
-        }
-    }
-
-    /// `${Name}` is a reference (or a given variable), `${Name.Attribute}` an attribute, `${!x}` a literal.
-    fn substitute(&self, text: &str, given: &BTreeMap<String, String>) -> Result<String, String> {
-        let mut result = String::new();
-        let mut rest = text;
-        while let Some(start) = rest.find("${") {
-            result.push_str(&rest[..start]);
-            let end = rest[start..].find('}').ok_or(format!("!Sub {text:?}: unclosed ${{"))? + start;
-            let name = &rest[start + 2..end];
-            match (name.strip_prefix('!'), given.get(name), name.split_once('.')) {
-                (Some(literal), _, _) => result.push_str(&format!("${{{literal}}}")),
-                (None, Some(value), _) => result.push_str(value),
-                (None, None, Some((resource, attribute))) => result.push_str(&self.attribute(resource, attribute)?),
-                (None, None, None) => result.push_str(&self.reference(name)?),
-            }
-            rest = &rest[end + 1..];
-        }
-        result.push_str(rest);
-        Ok(result)
-    }
-}
-
-/// `!Name argument` or its long form `{"Fn::Name": argument}` / `{"Ref": argument}`.
-fn intrinsic(value: &Yaml) -> Option<(String, &Yaml)> {
-    match value {
-        Yaml::Tagged(tagged) => Some((tagged.tag.to_string().trim_start_matches('!').to_owned(), &tagged.value)),
-        Yaml::Mapping(mapping) if mapping.len() == 1 => {
-            let (key, argument) = mapping.iter().next()?;
-            let key = key.as_str()?;
-            let function = if key == "Ref" { key } else { key.strip_prefix("Fn::")? };
-            Some((function.to_owned(), argument))
-        }
-        _ => None,
-    }
-}
-
-// ------------------------------------------------------------------ the environment Lambda gives
-
-/// The local services the functions reach, and where their telemetry goes.
-struct Services {
-    dynamodb_endpoint: String,
-    secretsmanager_endpoint: String,
-    xray_daemon: String,
-    aws_call_log_dir: Option<String>,
-}
-
-impl Services {
-    fn from_test_environment(xray_daemon: String) -> Self {
-        let required = |name: &str| {
-            std::env::var(name).unwrap_or_else(|_| {
-                panic!(
-                    "{name} is not set: run the tests with infra/test.sh, which starts DynamoDB Local and moto_server"
-                )
-            })
-        };
-        Self {
-            dynamodb_endpoint: required("CONDUIT_TEST_DYNAMODB_ENDPOINT"),
-            secretsmanager_endpoint: required("CONDUIT_TEST_SECRETSMANAGER_ENDPOINT"),
-            xray_daemon,
-            aws_call_log_dir: std::env::var("CONDUIT_AWS_CALL_LOG_DIR").ok(),
-        }
-    }
-}
-
-/// How Lambda would start `function`: the emulator's settings from its properties.
-fn lambda_function(
-    function: &FunctionConfig,
-    stack: &LocalStack<'_>,
-    services: &Services,
-    binaries: &Path,
-) -> Result<Function, String> {
-    let environment = lambda_environment(function, stack, services, binaries)?;
-    let timeout = match function.properties.get("Timeout") {
-        None => conduit_lambda_runtime_emulator::LAMBDA_DEFAULT_TIMEOUT,
-        Some(value) => {
-            let seconds = stack.resolve(value).map_err(|error| format!("{}: Timeout: {error}", function.logical_id))?;
-            Duration::from_secs(seconds.parse().map_err(|_| format!("{}: Timeout {seconds:?}", function.logical_id))?)
-        }
-    };
-    let active_tracing = environment.contains_key("AWS_XRAY_DAEMON_ADDRESS");
-    Ok(Function::new(binaries.join(&function.binary), environment).timeout(timeout).active_tracing(active_tracing))
-}
-
-/// The process environment of `function`: the template's variables, resolved, and the variables
-/// Lambda sets itself (`AWS_LAMBDA_RUNTIME_API` is added by the emulator, which alone knows it).
-fn lambda_environment(
-    function: &FunctionConfig,
-    stack: &LocalStack<'_>,
-    services: &Services,
-    binaries: &Path,
-) -> Result<BTreeMap<String, String>, String> {
-    let property = |name: &str| function.properties.get(name).map(|value| stack.resolve(value)).transpose();
-    let in_context = |what: String| move |error: String| format!("{}: {what}: {error}", function.logical_id);
-    let memory = property("MemorySize").map_err(in_context("MemorySize".into()))?.unwrap_or_else(|| "128".into());
-    let binaries = binaries.display().to_string();
-    let mut lambda: BTreeMap<String, String> = [
-        ("AWS_LAMBDA_FUNCTION_NAME", function.binary.clone()),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory),
-        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
-        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", function.binary)),
-        ("AWS_LAMBDA_LOG_STREAM_NAME", LOG_STREAM.to_owned()),
-        ("AWS_REGION", REGION.to_owned()),
-        ("AWS_DEFAULT_REGION", REGION.to_owned()),
-        // The execution role's temporary credentials; the local services check only the signature's form.
-        ("AWS_ACCESS_KEY_ID", "ASIALOCALLAMBDAROLE00".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "local-lambda-execution-role-secret".to_owned()),
-        ("AWS_SESSION_TOKEN", "local-lambda-execution-role-session".to_owned()),
-        ("LAMBDA_TASK_ROOT", binaries.clone()),
-        ("LAMBDA_RUNTIME_DIR", binaries),
-        ("PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin".to_owned()),
-        ("LANG", "en_US.UTF-8".to_owned()),
-        ("TZ", ":UTC".to_owned()),
-    ]
-    .into_iter()
-    .map(|(name, value)| (name.to_owned(), value))
-    .collect();
-    if let Some(handler) = property("Handler").map_err(in_context("Handler".into()))? {
-        lambda.insert("_HANDLER".into(), handler);
-    }
-    if property("Tracing").map_err(in_context("Tracing".into()))?.as_deref() == Some("Active") {
-        let (host, port) = services.xray_daemon.rsplit_once(':').expect("host:port");
-        lambda.insert("AWS_XRAY_DAEMON_ADDRESS".into(), services.xray_daemon.clone());
-        lambda.insert("_AWS_XRAY_DAEMON_ADDRESS".into(), host.to_owned());
-        lambda.insert("_AWS_XRAY_DAEMON_PORT".into(), port.to_owned());
-        lambda.insert("AWS_XRAY_CONTEXT_MISSING".into(), "LOG_ERROR".into());
-    }
-    // Lambda's advanced logging controls: the format, and the level only when the function sets one.
-    for (setting, variable) in [("LogFormat", "AWS_LAMBDA_LOG_FORMAT"), ("ApplicationLogLevel", "AWS_LAMBDA_LOG_LEVEL")]
-    {
-        if let Some(value) = function.logging.get(setting) {
-            lambda
-                .insert(variable.into(), stack.resolve(value).map_err(in_context(format!("LoggingConfig.{setting}")))?);
-        }
-    }
-    // Where this machine's stand-ins for DynamoDB and Secrets Manager listen (read by aws-config).
-    lambda.insert("AWS_ENDPOINT_URL_DYNAMODB".into(), services.dynamodb_endpoint.clone());
-    lambda.insert("AWS_ENDPOINT_URL_SECRETS_MANAGER".into(), services.secretsmanager_endpoint.clone());
-    // moto_server serves SES v2 on the same port, with the sender verified (see `verify_mail_sender`).
-    lambda.insert("AWS_ENDPOINT_URL_SESV2".into(), services.secretsmanager_endpoint.clone());
-    if let Some(dir) = &services.aws_call_log_dir {
-        lambda.insert("CONDUIT_AWS_CALL_LOG_DIR".into(), dir.clone());
-    }
-
-    let mut environment = BTreeMap::new();
-    for (name, value) in &function.variables {
-        if lambda.contains_key(name) || name == conduit_lambda_runtime_emulator::RUNTIME_API_VARIABLE {
-            return Err(format!(
-                "{}: {name} is reserved for Lambda and cannot be set by the template",
-                function.logical_id
-            ));
-        }
-        environment.insert(name.clone(), stack.resolve(value).map_err(in_context(name.clone()))?);
-    }
-    environment.extend(lambda);
-    // The coverage run of infra/test.sh starts instrumented binaries, and each writes its profile
-    // where this variable says, so what they run is measured. Lambda sets no such variable; no
-    // function reads it.
-    if let Ok(profile) = std::env::var("LLVM_PROFILE_FILE") {
-        environment.insert("LLVM_PROFILE_FILE".to_owned(), profile);
-    }
-    Ok(environment)
-}
-
-// ------------------------------------------------------------------ sample tokens for the secret
+// ------------------------------------------------------------------ the signing secret and the mail sender
 
 /// The signing secret, made in moto_server, holding the sample events' key.
 struct SigningSecret {
@@ -354,40 +67,6 @@ async fn verify_mail_sender(services: &Services) {
     let client =
         aws_sdk_sesv2::Client::new(&conduit_dynamodb_local::local_sdk_config(&services.secretsmanager_endpoint));
     client.create_email_identity().email_identity(MAIL_SENDER).send().await.expect("sender verified in moto_server");
-}
-
-/// With Secrets Manager a token's `kid` is the secret's version id, and version ids (the
-/// ClientRequestToken) must be 32 to 64 characters, in moto as in AWS: no version can be called
-/// `sample-key`. So the events' tokens are re-signed with the same key and the same claims under
-/// the secret's version id. Only tokens that verify with the sample key are re-signed: a token that
-/// is meant to be bad stays bad.
-fn reissue_tokens(event: &str, kid: &str) -> String {
-    let parsed: Value = serde_json::from_str(event).expect("event JSON");
-    let header_values = parsed["headers"]["authorization"]
-        .as_str()
-        .into_iter()
-        .chain(parsed["identitySource"].as_array().into_iter().flatten().filter_map(Value::as_str));
-    let tokens: Vec<&str> = header_values
-        .filter_map(|value| value.strip_prefix("Token ").or_else(|| value.strip_prefix("Bearer ")))
-        .collect();
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
-    validation.validate_exp = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    let decoding_key = jsonwebtoken::DecodingKey::from_secret(SAMPLE_SIGNING_KEY);
-    let mut reissued = event.to_owned();
-    for token in tokens {
-        let sample_kid = jsonwebtoken::decode_header(token).ok().and_then(|header| header.kid);
-        let Ok(claims) = jsonwebtoken::decode::<Value>(token, &decoding_key, &validation) else { continue };
-        if sample_kid.as_deref() != Some(SAMPLE_KID) {
-            continue;
-        }
-        let header = jsonwebtoken::Header { kid: Some(kid.to_owned()), ..jsonwebtoken::Header::default() };
-        let key = jsonwebtoken::EncodingKey::from_secret(SAMPLE_SIGNING_KEY);
-        let token_for_secret = jsonwebtoken::encode(&header, &claims.claims, &key).expect("re-signed");
-        reissued = reissued.replace(token, &token_for_secret);
-    }
-    reissued
 }
 
 // ------------------------------------------------------------------ answers and their comparison
@@ -566,7 +245,9 @@ async fn run_function(function: &FunctionConfig, context: &Context) -> FunctionR
         table_name: binary_world.table_name.clone(),
         secret_arn: context.secret.arn.clone(),
     };
-    let lambda = match lambda_function(function, &stack, &context.services, &context.binaries) {
+    let lambda = match lambda_settings(function, &stack, &context.services, &context.binaries)
+        .map(|settings| settings.function(context.binaries.join(&function.binary)))
+    {
         Ok(lambda) => lambda,
         Err(error) => {
             run.failures.push(error);
@@ -593,7 +274,7 @@ async fn run_function(function: &FunctionConfig, context: &Context) -> FunctionR
     }
     for path in events {
         let file = path.file_name().expect("file").to_string_lossy().into_owned();
-        let event = reissue_tokens(&read(&path), &context.secret.version_id);
+        let event = reissue_tokens(&read(&path), &context.secret.version_id).expect("sample tokens re-signed");
         let (invocation, from_binary, in_process) = if CUSTOM_RESOURCE_HANDLERS.contains(&function.binary.as_str()) {
             let answered = ResponseUrl::start().await;
             let invocation = lambda.invoke_raw(answered.readdress(&event).into_bytes()).await;
@@ -673,7 +354,7 @@ fn binaries_dir() -> PathBuf {
 async fn every_template_function_binary_starts_with_its_template_environment_and_answers_its_events_like_its_handler() {
     let started = Instant::now();
     let template = template();
-    let functions = function_configs(&template);
+    let functions = function_configs(&template).expect("the template's functions");
     assert!(!functions.is_empty(), "template.yaml declares no AWS::Serverless::Function");
     let binaries = binaries_dir();
     let missing: Vec<String> = functions
@@ -724,6 +405,7 @@ async fn every_template_function_binary_starts_with_its_template_environment_and
 async fn a_function_started_without_a_variable_it_needs_fails_at_start_naming_it() {
     let template = template();
     let list_tags = function_configs(&template)
+        .expect("the template's functions")
         .into_iter()
         .find(|function| function.binary == "list-tags")
         .expect("list-tags in the template");
@@ -796,14 +478,9 @@ Resources:
 "#,
     )
     .expect("YAML");
-    let functions = function_configs(&template);
+    let functions = function_configs(&template).expect("functions");
     let stack = LocalStack { template: &template, table_name: "local-table".into(), secret_arn: String::new() };
-    let services = Services {
-        dynamodb_endpoint: "http://127.0.0.1:1".into(),
-        secretsmanager_endpoint: "http://127.0.0.1:2".into(),
-        xray_daemon: "127.0.0.1:3".into(),
-        aws_call_log_dir: None,
-    };
+    let services = Services::placeholders();
     let environment = |binary: &str| {
         let function = functions.iter().find(|function| function.binary == binary).expect("function");
         lambda_environment(function, &stack, &services, Path::new("/code")).expect("environment")
@@ -818,7 +495,7 @@ Resources:
     assert_eq!(plain["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "1024");
     assert_eq!(plain["AWS_LAMBDA_LOG_FORMAT"], "JSON");
     assert_eq!(plain["AWS_LAMBDA_LOG_LEVEL"], "WARN");
-    assert_eq!(plain["AWS_ENDPOINT_URL_DYNAMODB"], "http://127.0.0.1:1");
+    assert_eq!(plain["AWS_ENDPOINT_URL_DYNAMODB"], services.dynamodb_endpoint);
     assert_eq!(text["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "256");
     assert_eq!(text["AWS_LAMBDA_LOG_FORMAT"], "Text");
     assert!(!text.contains_key("AWS_LAMBDA_LOG_LEVEL"), "no ApplicationLogLevel, no level");
@@ -834,9 +511,9 @@ fn sample_tokens_are_reissued_for_the_secrets_version_and_only_if_the_sample_key
     };
     let forged = event.replace(&token(&event), &format!("{}x", token(&event)));
 
-    let reissued = reissue_tokens(&event, "version-1");
+    let reissued = reissue_tokens(&event, "version-1").expect("re-signed");
 
     let header = jsonwebtoken::decode_header(token(&reissued)).expect("a token");
     assert_eq!(header.kid.as_deref(), Some("version-1"));
-    assert_eq!(reissue_tokens(&forged, "version-1"), forged);
+    assert_eq!(reissue_tokens(&forged, "version-1").expect("unchanged"), forged);
 }

@@ -14,10 +14,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, mpsc};
 
+use conduit_api_tests::function_template::{self, LocalStack, MAIL_SENDER, Services};
+use conduit_api_tests::sample_tokens::reissue_tokens;
+use conduit_api_tests::samples::{SAMPLE_SIGNING_KEY, SampleWorld};
+use conduit_api_tests::template;
+
 use crate::report::{ColdStartFigures, FloorRow, FunctionRow};
-use crate::sample_world::{SAMPLE_SIGNING_KEY, SampleWorld, create_table, reissue_tokens};
+use crate::sample_world::{create_sample_world, create_table};
 use crate::stats::{Spread, millis};
-use crate::template::{self, LocalStack, MAIL_SENDER, Services};
 
 pub const FLOOR: &str = "bench-floor";
 /// The floor answers an API Gateway request like the functions; any GET event will do.
@@ -159,7 +163,7 @@ pub async fn run(options: &Options) -> Result<ColdStarts, String> {
     let template_text =
         std::fs::read_to_string(&template_path).map_err(|error| format!("{}: {error}", template_path.display()))?;
     let template = template::parse(&template_text)?;
-    let mut functions = template::functions(&template)?;
+    let mut functions = function_template::function_configs(&template)?;
     if !options.only.is_empty() {
         functions.retain(|function| options.only.contains(&function.binary));
     }
@@ -168,8 +172,10 @@ pub async fn run(options: &Options) -> Result<ColdStarts, String> {
     let xray = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|error| format!("X-Ray daemon socket: {error}"))?;
     let services = Services {
         dynamodb_endpoint: options.dynamodb_endpoint.clone(),
-        moto_endpoint: options.moto_endpoint.clone(),
+        secretsmanager_endpoint: options.moto_endpoint.clone(),
         xray_daemon: xray.local_addr().map_err(|error| error.to_string())?.to_string(),
+        aws_call_log_dir: None,
+        coverage_profile: None,
     };
     let secret = create_signing_secret(&options.moto_endpoint).await?;
     verify_mail_sender(&options.moto_endpoint).await;
@@ -180,10 +186,10 @@ pub async fn run(options: &Options) -> Result<ColdStarts, String> {
     eprintln!("cold starts: seeding a sample world for each of {} functions", functions.len());
     let mut targets = Vec::new();
     for function in &functions {
-        let world = SampleWorld::create(&options.dynamodb_endpoint, &function.binary, hash.clone()).await?;
+        let world = create_sample_world(&options.dynamodb_endpoint, &function.binary, hash.clone()).await?;
         let stack =
             LocalStack { template: &template, table_name: world.table_name.clone(), secret_arn: secret.arn.clone() };
-        let settings = template::lambda_settings(function, &stack, &services, &options.binaries)?;
+        let settings = function_template::lambda_settings(function, &stack, &services, &options.binaries)?;
         let event = read_event(&events_dir.join(event_file(&function.binary)), &secret.version_id, &response_url)?;
         let mut target = Target::new(
             &function.binary,
@@ -199,8 +205,8 @@ pub async fn run(options: &Options) -> Result<ColdStarts, String> {
     let mut floor = {
         let (_, table_name) = create_table(&options.dynamodb_endpoint, "floor").await?;
         let stack = LocalStack { template: &template, table_name, secret_arn: secret.arn.clone() };
-        let floor = template::global_function(&template, FLOOR);
-        let settings = template::lambda_settings(&floor, &stack, &services, &options.binaries)?;
+        let floor = function_template::global_function(&template, FLOOR);
+        let settings = function_template::lambda_settings(&floor, &stack, &services, &options.binaries)?;
         let event = read_event(&events_dir.join(FLOOR_EVENT), &secret.version_id, &response_url)?;
         Target::new(
             FLOOR,
@@ -246,7 +252,7 @@ pub async fn run(options: &Options) -> Result<ColdStarts, String> {
     Ok(ColdStarts { floor, functions })
 }
 
-fn emulated(binaries: &Path, binary: &str, settings: template::LambdaSettings) -> Result<Function, String> {
+fn emulated(binaries: &Path, binary: &str, settings: function_template::LambdaSettings) -> Result<Function, String> {
     let program = binaries.join(binary);
     if !program.is_file() {
         return Err(format!(
@@ -254,7 +260,7 @@ fn emulated(binaries: &Path, binary: &str, settings: template::LambdaSettings) -
             program.display()
         ));
     }
-    Ok(Function::new(program, settings.environment).timeout(settings.timeout).active_tracing(settings.active_tracing))
+    Ok(settings.function(program))
 }
 
 fn read_event(path: &Path, kid: &str, response_url: &ResponseUrl) -> Result<Value, String> {
@@ -539,8 +545,11 @@ mod tests {
     fn every_function_of_the_template_has_its_sample_event_and_every_world_writer_is_a_function() {
         let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
         let template = template::parse(include_str!("../../../template.yaml")).expect("template");
-        let functions: Vec<String> =
-            template::functions(&template).expect("functions").into_iter().map(|function| function.binary).collect();
+        let functions: Vec<String> = function_template::function_configs(&template)
+            .expect("functions")
+            .into_iter()
+            .map(|function| function.binary)
+            .collect();
 
         let missing: Vec<String> = functions
             .iter()
@@ -559,12 +568,15 @@ mod tests {
     fn the_floor_gets_the_global_environment_of_the_template() {
         let template = template::parse(include_str!("../../../template.yaml")).expect("template");
         let stack = LocalStack { template: &template, table_name: "t".into(), secret_arn: "s".into() };
-        let services =
-            Services { dynamodb_endpoint: "d".into(), moto_endpoint: "m".into(), xray_daemon: "127.0.0.1:1".into() };
+        let services = Services::placeholders();
 
-        let settings =
-            template::lambda_settings(&template::global_function(&template, FLOOR), &stack, &services, Path::new("/"))
-                .expect("settings");
+        let settings = function_template::lambda_settings(
+            &function_template::global_function(&template, FLOOR),
+            &stack,
+            &services,
+            Path::new("/"),
+        )
+        .expect("settings");
 
         assert_eq!(settings.environment["TABLE_NAME"], "t");
         assert_eq!(settings.environment["AWS_LAMBDA_FUNCTION_NAME"], FLOOR);

@@ -14,7 +14,6 @@ mod endpoints;
 mod report;
 mod sample_world;
 mod stats;
-mod template;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
