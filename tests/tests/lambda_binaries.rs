@@ -181,7 +181,7 @@ async fn custom_resource_answer(
 
 async fn in_process_custom_resource_answer(world: &SampleWorld, event: &str) -> Result<Answer, String> {
     let answered = ResponseUrl::start().await;
-    let hook = run_migrations::MigrationsHook::new(&world.adapters).map_err(|error| error.to_string())?;
+    let hook = run_migrations::MigrationsHook::new(&world.adapters);
     let request = serde_json::from_str(&answered.readdress(event)).map_err(|error| error.to_string())?;
     let invocation = run_migrations::Invocation {
         deadline: Instant::now() + Duration::from_secs(900),

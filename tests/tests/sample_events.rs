@@ -120,7 +120,7 @@ async fn every_custom_resource_event_is_answered_success_on_its_response_url() {
         sample_events().into_iter().filter(|(function, _)| CUSTOM_RESOURCE_HANDLERS.contains(&function.as_str()))
     {
         assert_eq!(function, "run-migrations", "{}: teach this test the new handler", path.display());
-        let hook = run_migrations::MigrationsHook::new(&seed().await).expect("the hook");
+        let hook = run_migrations::MigrationsHook::new(&seed().await);
         let cloudformation = ResponseUrl::start().await;
         let request = serde_json::from_str(&cloudformation.readdress(&read(&path))).expect("JSON");
         let invocation = run_migrations::Invocation {

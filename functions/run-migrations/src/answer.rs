@@ -3,6 +3,7 @@
 //! does not match the signature).
 
 use std::error::Error as StdError;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use conduit_telemetry::process::ErrorChain;
@@ -37,6 +38,8 @@ impl Default for AnswerBudget {
 pub enum Unanswered {
     #[error("the event is not a CloudFormation custom resource request: it has no ResponseURL to answer")]
     NoResponseUrl,
+    #[error("no trusted root certificate to reach the ResponseURL with")]
+    NoTrustedRoots(#[source] std::io::Error),
     #[error("the request's ResponseURL is not a URL")]
     NotAUrl(#[source] hyper::http::uri::InvalidUri),
     #[error("the ResponseURL refused the answer: HTTP {status} {code}")]
@@ -49,9 +52,14 @@ pub enum Unanswered {
     },
 }
 
+type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
 /// Sends responses over HTTPS (plain HTTP too, for loopback tests).
 pub struct ResponseSender {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    /// Built on the first answer, not at cold start: reading the machine's root certificates
+    /// takes milliseconds a cold start would pay every time, for an answer sent once per
+    /// invocation.
+    client: OnceLock<HttpsClient>,
     budget: AnswerBudget,
 }
 
@@ -64,23 +72,32 @@ enum AttemptFailed {
 }
 
 impl ResponseSender {
-    /// Fails only when the machine has no trusted root certificates at all.
-    pub fn new(budget: AnswerBudget) -> std::io::Result<Self> {
+    pub fn new(budget: AnswerBudget) -> Self {
+        Self { client: OnceLock::new(), budget }
+    }
+
+    /// The HTTPS client; fails only when the machine has no trusted root certificates at all.
+    fn client(&self) -> Result<&HttpsClient, Unanswered> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())?
+            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+            .map_err(Unanswered::NoTrustedRoots)?
             .https_or_http()
             .enable_http1()
             .build();
-        Ok(Self { client: Client::builder(TokioExecutor::new()).build(connector), budget })
+        Ok(self.client.get_or_init(|| Client::builder(TokioExecutor::new()).build(connector)))
     }
 
     pub async fn send(&self, url: &str, body: Vec<u8>) -> Result<(), Unanswered> {
         let uri: Uri = url.parse().map_err(Unanswered::NotAUrl)?;
+        let client = self.client()?;
         let body = Bytes::from(body);
         let mut pause = self.budget.pause;
         let mut attempt = 1;
         loop {
-            match self.attempt(&uri, body.clone()).await {
+            match Self::attempt(client, self.budget, &uri, body.clone()).await {
                 Ok(()) => return Ok(()),
                 Err(AttemptFailed::Refused { status, code }) => {
                     return Err(Unanswered::Refused { status: status.as_u16(), code });
@@ -98,19 +115,19 @@ impl ResponseSender {
         }
     }
 
-    async fn attempt(&self, uri: &Uri, body: Bytes) -> Result<(), AttemptFailed> {
+    async fn attempt(client: &HttpsClient, budget: AnswerBudget, uri: &Uri, body: Bytes) -> Result<(), AttemptFailed> {
         // A known length: hyper sends Content-Length (S3 takes no chunked upload here) and no
         // Content-Type, since none is set.
         let request = hyper::Request::put(uri.clone())
             .body(Full::new(body))
             .map_err(|error| AttemptFailed::Transient(Box::new(error)))?;
         let exchange = async {
-            let response = self.client.request(request).await?;
+            let response = client.request(request).await?;
             let status = response.status();
             let reply = response.into_body().collect().await?.to_bytes();
             Ok::<_, Box<dyn StdError + Send + Sync>>((status, reply))
         };
-        let (status, reply) = tokio::time::timeout(self.budget.attempt, exchange)
+        let (status, reply) = tokio::time::timeout(budget.attempt, exchange)
             .await
             .map_err(|elapsed| AttemptFailed::Transient(Box::new(elapsed)))?
             .map_err(AttemptFailed::Transient)?;
@@ -180,7 +197,7 @@ mod tests {
 
     fn sender() -> ResponseSender {
         let budget = AnswerBudget { attempt: Duration::from_secs(5), attempts: 3, pause: Duration::from_millis(10) };
-        ResponseSender::new(budget).expect("a sender")
+        ResponseSender::new(budget)
     }
 
     #[tokio::test]

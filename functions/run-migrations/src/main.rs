@@ -7,7 +7,7 @@ async fn main() -> ExitCode {
     let served: Result<(), lambda_runtime::Error> = async {
         conduit_telemetry::process::require_lambda_environment()?;
         let adapters = conduit_bootstrap::Adapters::from_env().await?;
-        run_migrations::run(run_migrations::MigrationsHook::new(&adapters)?).await
+        run_migrations::run(run_migrations::MigrationsHook::new(&adapters)).await
     }
     .await;
     conduit_telemetry::process::exit_code(env!("CARGO_PKG_NAME"), served)
