@@ -4,7 +4,8 @@
 # capacity and sequential round trips through the local gateway on seeded data, and the zipped size
 # of every binary. Prints one table and writes it as JSON to target/bench/report.json. Exits
 # non-zero when something could not be measured, or (status 3) when a function's init p50 is more
-# than 1.5 times the floor's.
+# than 1.5 times the floor's or the feed of a reader following 200 accounts takes more than twice
+# as long as the feed of a reader following one.
 #
 #   infra/bench.sh [conduit-bench options: --cold-starts N (15), --warm N (5), --requests N (50),
 #                   --warmup N (5), --big-feed-requests N (20), --only f1,f2, --skip-cold-starts,

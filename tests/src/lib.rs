@@ -73,13 +73,27 @@ impl TestApi {
     /// A gateway with local adapters on `table` (a test's own DynamoDB Local, say). The table is
     /// new, so it is recorded as having every migration, as `conduit-local` records its tables.
     pub async fn start_in(table: conduit_dynamodb_local::TestTable) -> Self {
+        Self::start_configured(table, |adapters| adapters).await
+    }
+
+    /// Like [`Self::start`], with authors pushed to at most `limit` followers' feeds (the deployed
+    /// limit is a thousand): later followers pull, which tests can then meet.
+    pub async fn start_with_feed_push_limit(limit: usize) -> Self {
+        let table = conduit_dynamodb_local::test_table().await;
+        Self::start_configured(table, |adapters| adapters.with_feed_push_limit(limit)).await
+    }
+
+    async fn start_configured(
+        table: conduit_dynamodb_local::TestTable,
+        configure: impl FnOnce(Adapters) -> Adapters,
+    ) -> Self {
         conduit_migrations::Migrator::new(table.client.clone(), &table.name)
             .baseline()
             .await
             .expect("new table recorded as migrated");
         let signing_key = SigningKey::generate("test-key");
         let keys = KeyRing { current: signing_key.clone(), previous: None };
-        Self::start_on(Adapters::local(table.sdk_config, table.name, keys), signing_key).await
+        Self::start_on(configure(Adapters::local(table.sdk_config, table.name, keys)), signing_key).await
     }
 
     /// A gateway on adapters of the test's choosing (its own DynamoDB, time budget or key source);
@@ -165,6 +179,25 @@ impl TestApi {
         let reply = self.post("/users", registration(username), None).await;
         assert_eq!(reply.status, 201, "registering {username}: {:?}", reply.body);
         reply.body["user"]["token"].as_str().expect("token").to_owned()
+    }
+
+    /// The caller's feed once it counts at least `articles`: new articles reach feeds through the
+    /// table's stream (the fan-out), a moment after they are published. Fails after 15 s.
+    pub async fn feed_counting(&self, token: &str, articles: u64) -> Reply {
+        let started = std::time::Instant::now();
+        loop {
+            let reply = self.get("/articles/feed", Some(token)).await;
+            let counted = reply.body["articlesCount"].as_u64().unwrap_or_default();
+            if reply.status == 200 && counted >= articles {
+                return reply;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "after 15 s the feed counts {counted} articles, not {articles}: {:?}",
+                reply.body
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Sends a request through the gateway in this task (not over the network) and returns the
@@ -273,6 +306,19 @@ pub async fn scan_table(
             return items;
         }
     }
+}
+
+/// Deletes the table's record of migration `id`, as if the table had been written by the release
+/// before it: the next run applies it.
+pub async fn forget_migration(client: &aws_sdk_dynamodb::Client, table: &str, id: &str) {
+    client
+        .delete_item()
+        .table_name(table)
+        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S("MIGRATIONS".into()))
+        .key("SK", aws_sdk_dynamodb::types::AttributeValue::S(format!("APPLIED#{id}")))
+        .send()
+        .await
+        .expect("migration record removed");
 }
 
 pub fn registration(username: &str) -> Value {

@@ -64,6 +64,7 @@ async fn world() -> World {
     api.post("/profiles/bob/follow", json!({}), Some(&reader)).await;
     publish_many(&api, &alice, "alice", 50, 0).await;
     publish_many(&api, &bob, "bob", 50, 0).await;
+    api.feed_counting(&reader, 100).await;
     let listed = api.get(&format!("/articles?limit={}", PAGE + PAGE / 2), None).await;
     let slugs: Vec<String> = listed.body["articles"]
         .as_array()
@@ -130,6 +131,7 @@ async fn reads_stay_within_budget_and_do_not_grow_with_the_data() {
     let bob = bob.body["user"]["token"].as_str().expect("token").to_owned();
     publish_many(&world.api, &alice, "alice", 150, 50).await;
     publish_many(&world.api, &bob, "bob", 150, 50).await;
+    world.api.feed_counting(&world.reader, 400).await;
     let after = costs(&world).await;
 
     for ((name, small, budget), (_, large, _)) in before.iter().zip(&after) {

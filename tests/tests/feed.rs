@@ -1,5 +1,6 @@
 //! The feed through the local gateway: articles by the authors the caller follows, most recent
-//! first, paged, and how it fails.
+//! first, paged, and how it fails. Articles published after a follow arrive through the fan-out
+//! (the table's stream), a moment later; what a follow or unfollow changes shows at once.
 
 mod common;
 
@@ -58,7 +59,8 @@ async fn the_feed_shows_followed_authors_most_recent_first_including_earlier_art
     let jake_new = create_article(&api, &jake, "Jake new", &[]).await;
     create_article(&api, &anne, "Anne's own", &[]).await;
 
-    let reply = api.get("/articles/feed", Some(&anne)).await;
+    // (the article published after the follow reaches the feed through the fan-out)
+    let reply = api.feed_counting(&anne, 3).await;
 
     assert_eq!(reply.status, 200);
     assert_eq!(keys_of(&reply.body), ["articles", "articlesCount"]);
@@ -232,4 +234,50 @@ async fn an_edited_article_shows_its_new_title_and_slug_in_the_feed() {
     assert_eq!(renamed.status, 200);
     assert_eq!(slugs(&reply), ["wyverns"]);
     assert_eq!(reply.body["articles"][0]["title"], "Wyverns");
+}
+
+#[tokio::test]
+async fn past_the_push_limit_followers_pull_and_read_the_same_feed() {
+    // Given authors whose articles are pushed to one follower at most: anne follows jake first
+    // (pushed), bob after her (pulled)
+    let api = TestApi::start_with_feed_push_limit(1).await;
+    let jake = api.register("jake").await;
+    let anne = api.register("anne").await;
+    let bob = api.register("bob").await;
+    let old = create_article(&api, &jake, "Old", &[]).await;
+    follow(&api, &anne, "jake").await;
+    follow(&api, &bob, "jake").await;
+
+    // When jake publishes again
+    let new = create_article(&api, &jake, "New", &[]).await;
+
+    // Then bob reads it at once (his feed merges jake's articles), anne once it is fanned out,
+    // and both feeds are the same
+    let bobs = api.get("/articles/feed", Some(&bob)).await;
+    let annes = api.feed_counting(&anne, 2).await;
+    for feed in [&bobs, &annes] {
+        assert_eq!(slugs(feed), [new.as_str(), old.as_str()]);
+        assert_eq!(articles_count(feed), 2);
+        assert_eq!(feed.body["articles"][0]["author"]["following"], true);
+    }
+    // ...and unfollowing takes jake out of bob's at once
+    unfollow(&api, &bob, "jake").await;
+    assert_eq!(api.get("/articles/feed", Some(&bob)).await.body, json!({"articles": [], "articlesCount": 0}));
+}
+
+#[tokio::test]
+async fn following_again_right_after_unfollowing_shows_the_author_at_once_with_an_exact_count() {
+    let api = TestApi::start().await;
+    let jake = api.register("jake").await;
+    let anne = api.register("anne").await;
+    let first = create_article(&api, &jake, "First", &[]).await;
+    let second = create_article(&api, &jake, "Second", &[]).await;
+
+    follow(&api, &anne, "jake").await;
+    unfollow(&api, &anne, "jake").await;
+    follow(&api, &anne, "jake").await;
+    let reply = api.get("/articles/feed", Some(&anne)).await;
+
+    assert_eq!(slugs(&reply), [second.as_str(), first.as_str()]);
+    assert_eq!(articles_count(&reply), 2);
 }

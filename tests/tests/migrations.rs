@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use conduit_api_tests::TestApi;
+use conduit_api_tests::{TestApi, forget_migration};
 use conduit_migrations::{Migrator, Progress, Settings, State};
 use serde_json::json;
 
@@ -56,14 +56,7 @@ async fn turn_into_first_layout(client: &Client, table: &str) {
             .await
             .expect("moved back");
     }
-    client
-        .delete_item()
-        .table_name(table)
-        .key("PK", AttributeValue::S("MIGRATIONS".into()))
-        .key("SK", AttributeValue::S(format!("APPLIED#{MIGRATION}")))
-        .send()
-        .await
-        .expect("record removed");
+    forget_migration(client, table, MIGRATION).await;
 }
 
 /// How many articles are in a shard of the sharded list.

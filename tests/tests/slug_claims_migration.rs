@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use conduit_api_tests::TestApi;
+use conduit_api_tests::{TestApi, forget_migration};
 use conduit_migrations::Migrator;
 use serde_json::json;
 
@@ -44,14 +44,7 @@ async fn turn_into_claims_without_author(client: &Client, table: &str) {
             .await
             .expect("author removed");
     }
-    client
-        .delete_item()
-        .table_name(table)
-        .key("PK", AttributeValue::S("MIGRATIONS".into()))
-        .key("SK", AttributeValue::S(format!("APPLIED#{MIGRATION}")))
-        .send()
-        .await
-        .expect("record removed");
+    forget_migration(client, table, MIGRATION).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

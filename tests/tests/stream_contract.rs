@@ -69,19 +69,27 @@ fn every_consumer_reads_the_table_stream_with_the_delivery_settings_the_gateway_
 }
 
 #[test]
-fn the_welcome_mail_filter_is_the_one_the_code_applies() {
+fn every_consumer_filters_the_records_its_code_applies_the_filters_of() {
     let template = template();
-    let (_, source) = stream_event_sources(&template)
-        .into_iter()
-        .find(|(binary, _)| binary == "send-welcome-mail")
-        .expect("the welcome-mail consumer");
+    let applied_by = |binary: &str| match binary {
+        "send-welcome-mail" => send_welcome_mail::FILTER_PATTERNS,
+        "purge-deleted-article" => purge_deleted_article::FILTER_PATTERNS,
+        "update-feeds" => update_feeds::FILTER_PATTERNS,
+        other => panic!("{other}: a consumer this test does not know"),
+    };
 
-    let declared: serde_json::Value =
-        serde_json::from_str(source["FilterCriteria"]["Filters"][0]["Pattern"].as_str().expect("a pattern"))
-            .expect("the pattern is JSON");
-    let applied: serde_json::Value = serde_json::from_str(send_welcome_mail::FILTER_PATTERN).expect("JSON");
+    for (binary, source) in stream_event_sources(&template) {
+        let declared: Vec<serde_json::Value> = source["FilterCriteria"]["Filters"]
+            .as_sequence()
+            .expect("filters")
+            .iter()
+            .map(|filter| serde_json::from_str(filter["Pattern"].as_str().expect("a pattern")).expect("JSON"))
+            .collect();
+        let applied: Vec<serde_json::Value> =
+            applied_by(&binary).iter().map(|pattern| serde_json::from_str(pattern).expect("JSON")).collect();
 
-    assert_eq!(declared, applied);
+        assert_eq!(declared, applied, "{binary}");
+    }
 }
 
 #[test]

@@ -1,17 +1,17 @@
 //! `GET /api/articles/feed?limit=&offset=`: articles by the authors the caller follows.
 
-use conduit_bootstrap::{Adapters, DynamoArticles, DynamoFollows, StartupError};
+use conduit_bootstrap::{Adapters, DynamoFeed, StartupError};
 use conduit_domain::usecases::FeedArticles;
 use conduit_http::dto::articles::ArticlesResponse;
 use conduit_http::{ApiError, Body, Endpoint, Request, Response, auth, request, response};
 
 pub struct FeedArticlesEndpoint {
-    feed: FeedArticles<DynamoArticles, DynamoFollows>,
+    feed: FeedArticles<DynamoFeed>,
 }
 
 impl FeedArticlesEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self { feed: FeedArticles::new(adapters.articles(), adapters.follows()) })
+        Ok(Self { feed: FeedArticles::new(adapters.feed()) })
     }
 }
 

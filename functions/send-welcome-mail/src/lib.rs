@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 /// The event source's filter (Lambda event filtering): only the creation of an account item.
 /// `template.yaml` declares the same pattern (a test holds them equal); the local gateway applies it.
-pub const FILTER_PATTERN: &str = r#"{"eventName":["INSERT"],"dynamodb":{"Keys":{"SK":{"S":["USER"]}}}}"#;
+pub const FILTER_PATTERNS: &[&str] = &[r#"{"eventName":["INSERT"],"dynamodb":{"Keys":{"SK":{"S":["USER"]}}}}"#];
 
 /// What the consumer reads of the new account item.
 #[derive(Deserialize)]

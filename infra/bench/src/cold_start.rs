@@ -57,6 +57,7 @@ const WRITES_ITS_WORLD: &[&str] = &[
     "unfavorite-article",
     "send-welcome-mail",
     "purge-deleted-article",
+    "update-feeds",
     "run-migrations",
 ];
 

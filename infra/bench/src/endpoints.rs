@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
 use conduit_domain::User;
 use conduit_domain::ports::{FollowWriter, PasswordHasher, UserReader, UserWriter};
-use conduit_domain::values::{Email, Password, Username};
+use conduit_domain::values::{Email, Password, UserId, Username};
 use conduit_http::routes::{self, Auth};
 use conduit_local_gateway::{Gateway, GatewayRequest, GatewayResponse};
 use conduit_telemetry::capacity::{self, CapacityUsage};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use crate::report::EndpointRow;
+use crate::report::{EndpointRow, FEED_OF_200, FEED_OF_ONE};
 use crate::sample_world::create_table;
 use crate::stats::{Spread, millis, percentile, rounded};
 
@@ -32,6 +32,9 @@ const ARTICLES_PER_AUTHOR: usize = 10;
 const READER_FOLLOWS: usize = 10;
 /// The second feed reader follows this many accounts (the authors and quiet accounts).
 const BIG_READER_FOLLOWS: usize = 1000;
+/// Two more feed readers, whose feeds' latencies are compared: one follows one author, the other
+/// this many accounts (the authors and quiet accounts).
+const MIDDLE_READER_FOLLOWS: usize = 200;
 const READER_FAVORITES: usize = 25;
 const POPULAR_COMMENTS: usize = 20;
 const OTHER_COMMENTS: usize = 100;
@@ -68,7 +71,9 @@ pub const PLAN: &[(&str, &str)] = &[
     ("GET /api/articles?tag=", "GET /api/articles"),
     ("GET /api/articles?author=", "GET /api/articles"),
     ("GET /api/articles?favorited=", "GET /api/articles"),
+    (FEED_OF_ONE, "GET /api/articles/feed"),
     ("GET /api/articles/feed (10 followed)", "GET /api/articles/feed"),
+    (FEED_OF_200, "GET /api/articles/feed"),
     ("GET /api/articles/feed (1,000 followed)", "GET /api/articles/feed"),
     ("GET /api/articles/{slug}", "GET /api/articles/{slug}"),
     ("GET /api/articles/{slug}/comments", "GET /api/articles/{slug}/comments"),
@@ -243,6 +248,8 @@ struct World {
     authors: Vec<String>,
     reader: String,
     big_reader: String,
+    single_reader: String,
+    middle_reader: String,
     /// Every article's slug, by author then number.
     slugs: Vec<String>,
     reader_favorites: Vec<usize>,
@@ -264,8 +271,8 @@ async fn seed(options: &Options) -> Result<World, String> {
     let api = Api { gateway, adapters, requests: AtomicU64::new(0), primed: Default::default() };
 
     // Accounts: the authors, the reader and the second reader register through the API.
-    let names: Vec<String> =
-        (0..AUTHORS).map(|n| format!("author{n:02}")).chain(["reader".to_owned(), "bigreader".to_owned()]).collect();
+    let readers = ["reader", "bigreader", "singlereader", "middlereader"].map(str::to_owned);
+    let names: Vec<String> = (0..AUTHORS).map(|n| format!("author{n:02}")).chain(readers.clone()).collect();
     let mut tokens = futures::stream::iter(&names)
         .map(|name| api.register(name))
         .buffered(SEEDING_CONCURRENCY)
@@ -273,6 +280,8 @@ async fn seed(options: &Options) -> Result<World, String> {
         .await
         .into_iter()
         .collect::<Result<Vec<String>, String>>()?;
+    let middle_reader = tokens.pop().ok_or("no token")?;
+    let single_reader = tokens.pop().ok_or("no token")?;
     let big_reader = tokens.pop().ok_or("no token")?;
     let reader = tokens.pop().ok_or("no token")?;
     let authors = tokens;
@@ -362,31 +371,47 @@ async fn seed(options: &Options) -> Result<World, String> {
                 .ok_or_else(|| format!("{name} not found"))
         }
     };
-    let big = find("bigreader".to_owned()).await?;
-    let mut followees = Vec::new();
+    let mut author_ids = Vec::new();
     for a in 0..AUTHORS {
-        followees.push(find(format!("author{a:02}")).await?.id);
+        author_ids.push(find(format!("author{a:02}")).await?.id);
     }
-    followees.extend(quiet.iter().take(BIG_READER_FOLLOWS - AUTHORS).map(|user| user.id));
+    let following = |reader: UserId, count: usize| {
+        let followees = author_ids.iter().copied().chain(quiet.iter().map(|user| user.id)).take(count);
+        followees.map(move |followee| (reader, followee)).collect::<Vec<_>>()
+    };
+    let mut pairs = following(find("bigreader".to_owned()).await?.id, BIG_READER_FOLLOWS);
+    pairs.extend(following(find("middlereader".to_owned()).await?.id, MIDDLE_READER_FOLLOWS));
+    pairs.extend(following(find("singlereader".to_owned()).await?.id, 1));
     let follows = api.adapters.follows();
-    futures::stream::iter(followees)
-        .map(|followee| follows.follow(big.id, followee))
+    futures::stream::iter(pairs)
+        .map(|(reader, followee)| follows.follow(reader, followee))
         .buffer_unordered(SEEDING_CONCURRENCY)
         .collect::<Vec<_>>()
         .await
         .into_iter()
         .collect::<Result<Vec<()>, _>>()
-        .map_err(|error| format!("the second reader's follows: {error:?}"))?;
+        .map_err(|error| format!("the other readers' follows: {error:?}"))?;
 
     eprintln!(
         "endpoints: seeded {} accounts, {} articles, {} comments, {} follows in {:.0} s",
-        AUTHORS + 2 + quiet.len(),
+        AUTHORS + readers.len() + quiet.len(),
         slugs.len(),
         POPULAR_COMMENTS + OTHER_COMMENTS,
-        READER_FOLLOWS + 3 * AUTHORS + BIG_READER_FOLLOWS,
+        READER_FOLLOWS + 3 * AUTHORS + BIG_READER_FOLLOWS + MIDDLE_READER_FOLLOWS + 1,
         started.elapsed().as_secs_f64()
     );
-    Ok(World { api, authors, reader, big_reader, slugs, reader_favorites, popular, quiet })
+    Ok(World {
+        api,
+        authors,
+        reader,
+        big_reader,
+        single_reader,
+        middle_reader,
+        slugs,
+        reader_favorites,
+        popular,
+        quiet,
+    })
 }
 
 /// Measures one endpoint at a time: the first `warmup` requests unmeasured, the rest one after the
@@ -477,7 +502,9 @@ pub async fn run(options: &Options) -> Result<Vec<EndpointRow>, String> {
         ("GET /api/articles?tag=", Req::new("GET", "/articles?tag=rust").token(reader)),
         ("GET /api/articles?author=", Req::new("GET", "/articles?author=author07").token(reader)),
         ("GET /api/articles?favorited=", Req::new("GET", "/articles?favorited=reader").token(reader)),
+        (FEED_OF_ONE, Req::new("GET", "/articles/feed").token(&world.single_reader)),
         ("GET /api/articles/feed (10 followed)", Req::new("GET", "/articles/feed").token(reader)),
+        (FEED_OF_200, Req::new("GET", "/articles/feed").token(&world.middle_reader)),
     ] {
         runner.run(api, label, 200, repeat(request, n)).await?;
     }

@@ -7,7 +7,8 @@
 //!
 //! Then one table on standard output and the same figures as JSON (`--out`), with the table as
 //! text beside it. Exits 1 when something could not be measured, 3 when a function's init p50 is
-//! more than [`report::MAX_INIT_RATIO`] times the floor's.
+//! more than [`report::MAX_INIT_RATIO`] times the floor's or the feed of 200 followed accounts more
+//! than [`report::MAX_FEED_RATIO`] times slower than the feed of one.
 
 mod cold_start;
 mod endpoints;
@@ -18,7 +19,7 @@ mod stats;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use report::{MAX_INIT_RATIO, Machine, Report, Settings};
+use report::{MAX_FEED_RATIO, MAX_INIT_RATIO, Machine, Report, Settings};
 
 const USAGE: &str = "usage: conduit-bench [--dynamodb-endpoint URL --moto-endpoint URL] [--root DIR] [--binaries DIR]
        [--zips DIR] [--out FILE] [--cold-starts N] [--warm N] [--requests N] [--warmup N]
@@ -135,6 +136,12 @@ fn main() -> ExitCode {
                 row.init_ratio.unwrap_or_default()
             );
         }
+        return ExitCode::from(3);
+    }
+    if let Some(feed_ratio) = report.feed_ratio().filter(|ratio| *ratio > MAX_FEED_RATIO) {
+        eprintln!(
+            "conduit-bench: the feed of 200 followed accounts takes {feed_ratio:.2} times the feed of one (at most {MAX_FEED_RATIO})"
+        );
         return ExitCode::from(3);
     }
     ExitCode::SUCCESS

@@ -8,6 +8,12 @@ use crate::stats::{Spread, ratio, rounded};
 
 /// A function's init p50 may be at most this many times the floor's (measured in the same run).
 pub const MAX_INIT_RATIO: f64 = 1.5;
+/// The feed's p50 for a reader who follows 200 accounts may be at most this many times its p50 for
+/// a reader who follows one: a feed page costs the same whoever one follows.
+pub const MAX_FEED_RATIO: f64 = 2.0;
+/// The two feed rows that ratio compares.
+pub const FEED_OF_ONE: &str = "GET /api/articles/feed (1 followed)";
+pub const FEED_OF_200: &str = "GET /api/articles/feed (200 followed)";
 
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -120,6 +126,12 @@ impl Report {
         self.functions.iter().filter(|row| row.init_ratio.is_some_and(|ratio| ratio > MAX_INIT_RATIO)).collect()
     }
 
+    /// The feed's p50 at 200 followed accounts over its p50 at one, when both were measured.
+    pub fn feed_ratio(&self) -> Option<f64> {
+        let p50 = |route: &str| self.endpoints.iter().find(|row| row.route == route).map(|row| row.p50_ms);
+        ratio(p50(FEED_OF_200)?, p50(FEED_OF_ONE)?).map(rounded)
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("the report serialises")
     }
@@ -179,6 +191,10 @@ impl Report {
                     "{:<width$} {:>4} {:>6} {:>6} {:>8.1} {:>8.1}",
                     row.route, row.round_trips, row.read_units, row.write_units, row.p50_ms, row.p99_ms
                 );
+            }
+            if let Some(feed_ratio) = self.feed_ratio() {
+                let _ =
+                    writeln!(out, "\nfeed p50, 200 followed / 1 followed: {feed_ratio:.2} (at most {MAX_FEED_RATIO})");
             }
         }
         out

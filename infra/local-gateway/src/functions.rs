@@ -49,28 +49,37 @@ pub fn build_functions(adapters: &Adapters) -> Result<FunctionRegistry, StartupE
 }
 
 /// A consumer of the table's stream, as the template declares it: the function, the filter
-/// pattern of its event source, and its handler.
+/// patterns of its event source (a record passing any of them is delivered), and its handler.
 pub struct StreamConsumerEntry {
     pub function: &'static str,
-    pub filter: serde_json::Value,
+    pub filters: Vec<serde_json::Value>,
     pub handler: conduit_streams::DynStreamHandler,
 }
 
 /// Builds each stream consumer the way its `main` does, from the same adapters.
 pub fn build_stream_consumers(adapters: &Adapters) -> Result<Vec<StreamConsumerEntry>, StartupError> {
-    let pattern = |text: &str| {
-        serde_json::from_str(text).map_err(|error| StartupError::Document(format!("a stream filter pattern: {error}")))
+    let patterns = |texts: &[&str]| {
+        texts
+            .iter()
+            .map(|text| serde_json::from_str(text))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| StartupError::Document(format!("a stream filter pattern: {error}")))
     };
     Ok(vec![
         StreamConsumerEntry {
             function: "send-welcome-mail",
-            filter: pattern(send_welcome_mail::FILTER_PATTERN)?,
+            filters: patterns(send_welcome_mail::FILTER_PATTERNS)?,
             handler: conduit_streams::erase(send_welcome_mail::WelcomeMailConsumer::new(adapters)?),
         },
         StreamConsumerEntry {
             function: "purge-deleted-article",
-            filter: pattern(purge_deleted_article::FILTER_PATTERN)?,
+            filters: patterns(purge_deleted_article::FILTER_PATTERNS)?,
             handler: conduit_streams::erase(purge_deleted_article::PurgeConsumer::new(adapters)?),
+        },
+        StreamConsumerEntry {
+            function: "update-feeds",
+            filters: patterns(update_feeds::FILTER_PATTERNS)?,
+            handler: conduit_streams::erase(update_feeds::FeedConsumer::new(adapters)?),
         },
     ])
 }

@@ -110,8 +110,9 @@ pub(crate) fn answer(request: &IncomingRequest, failures: &StreamFailures) -> Op
 #[derive(Clone)]
 struct Consumer {
     function: &'static str,
-    /// `null` stands for no filter criteria: every record is delivered.
-    filter: Value,
+    /// A record passing any of these is delivered; none stands for no filter criteria: every
+    /// record is.
+    filters: Vec<Value>,
     handler: DynStreamHandler,
 }
 
@@ -128,7 +129,7 @@ impl StreamPoller {
             .iter()
             .map(|entry| Consumer {
                 function: entry.function,
-                filter: entry.filter.clone(),
+                filters: entry.filters.clone(),
                 handler: Arc::clone(&entry.handler),
             })
             .collect();
@@ -390,7 +391,10 @@ impl Mapping {
         let matching: Vec<LambdaRecord> = records
             .iter()
             .filter_map(|record| lambda_record(record, &self.stream_arn, &self.region))
-            .filter(|record| self.consumer.filter.is_null() || filter::matches(&self.consumer.filter, &record.json))
+            .filter(|record| {
+                self.consumer.filters.is_empty()
+                    || self.consumer.filters.iter().any(|pattern| filter::matches(pattern, &record.json))
+            })
             .collect();
         for batch in matching.chunks(settings::BATCH_SIZE as usize) {
             self.process(shard_id, batch.to_vec()).await;

@@ -61,7 +61,7 @@ impl Recorder {
     }
 
     fn entry(&self, function: &'static str, filter: Value) -> StreamConsumerEntry {
-        StreamConsumerEntry { function, filter, handler: erase(self.clone()) }
+        StreamConsumerEntry { function, filters: vec![filter], handler: erase(self.clone()) }
     }
 
     fn records(&self) -> Vec<StreamRecord> {

@@ -22,8 +22,8 @@ pub use conduit_aws::{BudgetError, TimeBudget};
 pub use conduit_auth::{Argon2Hasher, JwtService, KeyRing, RandomOneTimeTokens, SigningKey, TokenError, VerifiedToken};
 pub use conduit_mail::{CapturedMail, ConfiguredMailer, Outbox, OutboxMailer};
 pub use conduit_repository::{
-    DynamoArticles, DynamoComments, DynamoFavorites, DynamoFollows, DynamoPasswordResets, DynamoRelations, DynamoTags,
-    DynamoUsers, DynamoWelcomeMails,
+    DynamoArticles, DynamoComments, DynamoFavorites, DynamoFeed, DynamoFollows, DynamoPasswordResets, DynamoRelations,
+    DynamoTags, DynamoUsers, DynamoWelcomeMails,
 };
 
 /// Environment variables a function reads (set by `template.yaml`).
@@ -81,6 +81,8 @@ pub struct Adapters {
     mail: MailSettings,
     /// `None` until configured: only functions that mail links need it.
     app_base_url: Option<String>,
+    /// Pushed followers an author has at most (see `conduit_repository::DEFAULT_PUSH_LIMIT`).
+    feed_push_limit: usize,
 }
 
 impl Adapters {
@@ -100,6 +102,7 @@ impl Adapters {
             table: OnceLock::new(),
             mail: MailSettings::from_env(),
             app_base_url: std::env::var(variables::APP_BASE_URL).ok().filter(|url| !url.trim().is_empty()),
+            feed_push_limit: conduit_repository::DEFAULT_PUSH_LIMIT,
         })
     }
 
@@ -115,6 +118,7 @@ impl Adapters {
             table: OnceLock::new(),
             mail: MailSettings::Outbox(Outbox::new()),
             app_base_url: Some(LOCAL_APP_BASE_URL.to_owned()),
+            feed_push_limit: conduit_repository::DEFAULT_PUSH_LIMIT,
         }
     }
 
@@ -142,6 +146,7 @@ impl Adapters {
             table: OnceLock::new(),
             mail: MailSettings::Outbox(Outbox::new()),
             app_base_url: Some(LOCAL_APP_BASE_URL.to_owned()),
+            feed_push_limit: conduit_repository::DEFAULT_PUSH_LIMIT,
         }
     }
 
@@ -153,6 +158,13 @@ impl Adapters {
     /// Replaces the time budget (the default, or the environment's for [`Self::from_env`]).
     pub fn with_time_budget(mut self, budget: TimeBudget) -> Self {
         self.budget = budget;
+        self
+    }
+
+    /// Another limit of pushed followers per author than the deployed one, so tests can meet
+    /// pulled authors without thousands of followers.
+    pub fn with_feed_push_limit(mut self, limit: usize) -> Self {
+        self.feed_push_limit = limit;
         self
     }
 
@@ -187,7 +199,11 @@ impl Adapters {
     }
 
     pub fn follows(&self) -> DynamoFollows {
-        DynamoFollows::new(self.table())
+        DynamoFollows::new(self.table()).with_push_limit(self.feed_push_limit)
+    }
+
+    pub fn feed(&self) -> DynamoFeed {
+        DynamoFeed::new(self.table())
     }
 
     pub fn favorites(&self) -> DynamoFavorites {

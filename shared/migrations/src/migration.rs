@@ -30,11 +30,14 @@ pub trait Migration: Send + Sync {
 /// names (`of`: an article's slug claim, say), when only the offered item holds what the other
 /// needs. Such a rewrite is written once: refused, it is dropped, so its conditions must say
 /// exactly when the other item still needs it (re-reading the offered item would only propose
-/// the same change again).
+/// the same change again). Such a rewrite may also create the item (`creating`): a marker that
+/// the offered item implies.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rewrite {
     /// The key of the item to change, when it is not the one offered.
     pub(crate) target: Option<Item>,
+    /// Whether the target may be created rather than only changed.
+    pub(crate) creates: bool,
     pub(crate) set: Vec<(String, AttributeValue)>,
     pub(crate) remove: Vec<String>,
     /// Attribute → the value seen (`None`: absent).
@@ -49,6 +52,12 @@ impl Rewrite {
             (conduit_repository::keys::SORT_KEY.to_owned(), AttributeValue::S(sort.to_owned())),
         ]);
         Self { target: Some(key), ..Self::default() }
+    }
+
+    /// Like [`Self::of`], creating the item when it does not exist (its conditions still apply:
+    /// `expecting(attribute, None)` makes it "only if not there yet").
+    pub fn creating(partition: &str, sort: &str) -> Self {
+        Self { creates: true, ..Self::of(partition, sort) }
     }
 
     pub fn set(mut self, attribute: &str, value: AttributeValue) -> Self {
@@ -85,7 +94,8 @@ impl Rewrite {
     }
 
     /// The UpdateItem expressions: (update, condition, names, values). The item must still exist
-    /// (an update must not bring a deleted item back) and hold what was expected.
+    /// (an update must not bring a deleted item back; unless the rewrite creates it) and hold what
+    /// was expected.
     pub(crate) fn expressions(&self) -> UpdateExpressions {
         let mut names = HashMap::new();
         let mut values = HashMap::new();
@@ -107,7 +117,7 @@ impl Rewrite {
         if !removes.is_empty() {
             update.push(format!("REMOVE {}", removes.join(", ")));
         }
-        let mut conditions = vec!["attribute_exists(PK)".to_owned()];
+        let mut conditions = if self.creates { Vec::new() } else { vec!["attribute_exists(PK)".to_owned()] };
         for (position, (name, value)) in self.expected.iter().enumerate() {
             names.insert(format!("#e{position}"), name.clone());
             match value {
@@ -118,13 +128,15 @@ impl Rewrite {
                 None => conditions.push(format!("attribute_not_exists(#e{position})")),
             }
         }
-        UpdateExpressions { update: update.join(" "), condition: conditions.join(" AND "), names, values }
+        // A creating rewrite expecting nothing is unconditional.
+        let condition = (!conditions.is_empty()).then(|| conditions.join(" AND "));
+        UpdateExpressions { update: update.join(" "), condition, names, values }
     }
 }
 
 pub(crate) struct UpdateExpressions {
     pub update: String,
-    pub condition: String,
+    pub condition: Option<String>,
     pub names: HashMap<String, String>,
     pub values: HashMap<String, AttributeValue>,
 }
@@ -161,11 +173,25 @@ mod tests {
 
         // Then the update does both, and only while the item exists and is as seen
         assert_eq!(expressions.update, "SET #s0 = :s0 REMOVE #r0");
-        assert_eq!(expressions.condition, "attribute_exists(PK) AND attribute_not_exists(#e0) AND #e1 = :e1");
+        assert_eq!(
+            expressions.condition.as_deref(),
+            Some("attribute_exists(PK) AND attribute_not_exists(#e0) AND #e1 = :e1")
+        );
         assert_eq!(expressions.names.get("#s0").map(String::as_str), Some("GSI3PK"));
         assert_eq!(expressions.names.get("#r0").map(String::as_str), Some("OLD"));
         assert_eq!(expressions.names.get("#e1").map(String::as_str), Some("SK"));
         assert_eq!(expressions.values.get(":e1"), Some(&AttributeValue::S("ARTICLE".into())));
         assert_eq!(rewrite.describe(), r#"set GSI3PK = "ARTICLES#03", remove OLD"#);
+    }
+
+    #[test]
+    fn a_creating_rewrite_is_conditioned_only_on_what_it_expects() {
+        let expecting_nothing =
+            Rewrite::creating("USER#a", "FEED_PULL#b").set("author_id", AttributeValue::S("b".into()));
+        let only_if_new = expecting_nothing.clone().expecting("author_id", None);
+
+        assert_eq!(expecting_nothing.expressions().condition, None);
+        assert_eq!(only_if_new.expressions().condition.as_deref(), Some("attribute_not_exists(#e0)"));
+        assert_eq!(only_if_new.describe(), r#"on USER#a / FEED_PULL#b: set author_id = "b""#);
     }
 }

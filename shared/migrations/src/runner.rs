@@ -388,7 +388,7 @@ impl Migrator {
             .table_name(&self.table)
             .set_key(Some(key.clone()))
             .update_expression(expressions.update)
-            .condition_expression(expressions.condition)
+            .set_condition_expression(expressions.condition)
             .set_expression_attribute_names(Some(expressions.names))
             .set_expression_attribute_values((!expressions.values.is_empty()).then_some(expressions.values))
             .send()

@@ -16,15 +16,15 @@ use futures::stream;
 
 use crate::all_articles::{AllArticlesMerge, first_round_shard_limit};
 use crate::error::RepositoryError;
+use crate::feed::remove_from_feeds;
 use crate::items::{ArticleItem, BodyItem, CounterItem, ListEntryItem, SlugClaimItem, article_from, corrupt, sort_key};
 use crate::keys;
+use crate::pending_purges::{PendingPurgeItem, pending_purges};
 use crate::relations;
 use crate::table::{KeyQuery, Table, TransactError};
 use crate::users::{UserItem, user_id_by_username};
 use crate::writes::{self, condition_failed, number, text};
 
-/// How many per-author queries of the feed run at once.
-const FEED_QUERY_CONCURRENCY: usize = 8;
 /// How many favorites of a deleted article are removed at once.
 const CLEANUP_CONCURRENCY: usize = 8;
 /// TransactGetItems reads at most this many items.
@@ -38,15 +38,21 @@ pub struct DynamoArticles {
 /// One candidate of a list: an article id and its author (every list of ids knows it: tag and
 /// favorite entries carry it, an author's list is that author's).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Candidate {
-    id: String,
-    author: String,
+pub(crate) struct Candidate {
+    pub id: String,
+    pub author: String,
 }
 
 impl Candidate {
-    fn by(author: &str, ids: Vec<String>) -> Vec<Self> {
+    pub(crate) fn by(author: &str, ids: Vec<String>) -> Vec<Self> {
         ids.into_iter().map(|id| Self { id, author: author.to_owned() }).collect()
     }
+}
+
+/// Whom a page is read for: anyone (a list), or a reader who follows every author on it (a feed).
+enum PageViewer {
+    Anyone(Option<UserId>),
+    Follower(UserId),
 }
 
 /// A person a list filter names (an author, a fan), once the username is resolved.
@@ -236,6 +242,28 @@ impl DynamoArticles {
         total: u64,
         viewer: Option<UserId>,
     ) -> Result<SummaryPage, RepositoryError> {
+        self.page_read(candidates, page, total, PageViewer::Anyone(viewer)).await
+    }
+
+    /// Like [`Self::page_of`], for a reader who follows every author of `candidates` (a feed): their
+    /// follows are not read again.
+    pub(crate) async fn followed_page(
+        &self,
+        candidates: &[Candidate],
+        page: Page,
+        total: u64,
+        reader: UserId,
+    ) -> Result<SummaryPage, RepositoryError> {
+        self.page_read(candidates, page, total, PageViewer::Follower(reader)).await
+    }
+
+    async fn page_read(
+        &self,
+        candidates: &[Candidate],
+        page: Page,
+        total: u64,
+        viewer: PageViewer,
+    ) -> Result<SummaryPage, RepositoryError> {
         let chosen: Vec<&Candidate> = candidates.iter().skip(page.offset).take(page.limit).collect();
         let ids: Vec<String> = chosen.iter().map(|candidate| candidate.id.clone()).collect();
         let (mut articles, mut authors) = (Vec::new(), Vec::new());
@@ -244,8 +272,15 @@ impl DynamoArticles {
             // Repeated authors are read once: the batch read drops repeated keys.
             authors.push(UserId::parse(&candidate.author).map_err(corrupt(&candidate.id, "author_id"))?);
         }
-        let (summaries, relations) =
-            futures::try_join!(self.summaries(&ids), relations::read(&self.table, viewer, &authors, &articles))?;
+        let relations = async {
+            match viewer {
+                PageViewer::Anyone(viewer) => relations::read(&self.table, viewer, &authors, &articles).await,
+                PageViewer::Follower(reader) => {
+                    relations::read_followed(&self.table, reader, &authors, &articles).await
+                }
+            }
+        };
+        let (summaries, relations) = futures::try_join!(self.summaries(&ids), relations)?;
         Ok(SummaryPage { summaries, total, relations })
     }
 
@@ -338,7 +373,7 @@ impl DynamoArticles {
         let (author, fan, pending) = futures::try_join!(
             self.person(filter.author.as_ref()),
             self.person(filter.favorited_by.as_ref()),
-            async { if wants_fan { self.pending_purges().await } else { Ok(HashSet::new()) } },
+            async { if wants_fan { pending_purges(&self.table).await } else { Ok(HashSet::new()) } },
         )?;
         let (author, fan) = match (author, fan) {
             (Person::Nobody, _) | (_, Person::Nobody) => return Ok(SummaryPage::default()),
@@ -366,13 +401,6 @@ impl DynamoArticles {
         }
         let total = candidates.len() as u64;
         self.page_of(&candidates, page, total, viewer).await
-    }
-
-    /// Deleted articles whose favorites are not purged yet (usually none).
-    async fn pending_purges(&self) -> Result<HashSet<String>, RepositoryError> {
-        let items =
-            self.table.query(KeyQuery::partition(keys::PENDING_PURGES_PARTITION.to_owned()).consistent()).await?;
-        Ok(items.iter().filter_map(sort_key).map(str::to_owned).collect())
     }
 
     async fn present_sort_keys(&self, keys: Vec<keys::Key>) -> Result<HashSet<String>, RepositoryError> {
@@ -420,10 +448,11 @@ impl DynamoArticles {
     }
 
     /// Deletes what no one else can reach once the article is gone: its favorites (with each
-    /// fan's counter) and its comments, then its pending-purge entry. Runs after the article
+    /// fan's counter), its comments and its feed entries (with each feed's count), then its
+    /// pending-purge entry. Runs after the article
     /// itself has been deleted, so no new favorite or comment can appear meanwhile (their writes
     /// require the article to exist). Every step is idempotent, so a retry resumes.
-    async fn purge(&self, id: &str) -> Result<PurgedArticle, RepositoryError> {
+    async fn purge(&self, id: &str, author: &str) -> Result<PurgedArticle, RepositoryError> {
         let fans = self.indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::favorited_partition(id), None).await?;
         let favorites = fans.len();
         let removals = stream::iter(fans)
@@ -457,24 +486,16 @@ impl DynamoArticles {
             .collect();
         let comments = leftovers.len();
         self.table.batch_delete(leftovers).await?;
+        let feed_entries = remove_from_feeds(&self.table, id, author).await?;
         self.table.delete(keys::pending_purge(id)).await?;
-        Ok(PurgedArticle { favorites, comments })
+        Ok(PurgedArticle { favorites, comments, feed_entries })
     }
 }
 
 impl ArticlePurger for DynamoArticles {
-    async fn purge_deleted(&self, article: ArticleId) -> Result<PurgedArticle, StoreError> {
-        Ok(self.purge(&article.to_string()).await?)
+    async fn purge_deleted(&self, article: ArticleRef) -> Result<PurgedArticle, StoreError> {
+        Ok(self.purge(&article.id.to_string(), &article.author_id.to_string()).await?)
     }
-}
-
-/// The stored shape of a pending-purge entry: its key says it all.
-#[derive(serde::Serialize)]
-struct PendingPurgeItem {
-    #[serde(rename = "PK")]
-    partition: String,
-    #[serde(rename = "SK")]
-    sort: String,
 }
 
 impl ArticleReader for DynamoArticles {
@@ -552,40 +573,14 @@ impl ArticleReader for DynamoArticles {
                 self.page_of(&candidates, page, total, viewer).await?
             }
             (None, None, Some(fan)) => {
-                let (fan, pending) = futures::try_join!(user_id_by_username(&self.table, fan), self.pending_purges())?;
+                let (fan, pending) =
+                    futures::try_join!(user_id_by_username(&self.table, fan), pending_purges(&self.table))?;
                 let Some(fan) = fan else { return Ok(SummaryPage::default()) };
                 self.favorites_of(&fan.to_string(), page, &pending, viewer).await?
             }
             _ => self.combined(filter, page, viewer).await?,
         };
         Ok(found)
-    }
-
-    /// The authors' lists (in parallel) beside their counters, then the page beside the viewer's
-    /// relations.
-    async fn by_authors(
-        &self,
-        authors: &[UserId],
-        page: Page,
-        viewer: Option<UserId>,
-    ) -> Result<SummaryPage, StoreError> {
-        let queries = stream::iter(authors.iter().map(UserId::to_string))
-            .map(|author| async move { self.articles_of(&author, Some(page.end())).await })
-            .buffer_unordered(FEED_QUERY_CONCURRENCY)
-            .collect::<Vec<_>>();
-        let user_keys = authors.iter().map(|author| keys::user(&author.to_string())).collect();
-        let (queries, users) = futures::join!(queries, self.table.batch_get(user_keys, false));
-        let mut candidates = Vec::new();
-        for result in queries {
-            candidates.extend(result?);
-        }
-        // Ids are ULIDs: sorting them newest first merges the authors' lists by creation time.
-        candidates.sort_by(|a, b| b.id.cmp(&a.id));
-        let total = users?
-            .into_iter()
-            .map(|item| UserItem::decode(item).map(|user| user.articles_count))
-            .sum::<Result<u64, _>>()?;
-        Ok(self.page_of(&candidates, page, total, viewer).await?)
     }
 }
 

@@ -162,7 +162,8 @@ pub fn favorited_partition(article: &str) -> String {
     format!("FAVORITED#{article}")
 }
 
-/// A follow: `PK = USER#<follower>`, `SK = FOLLOWS#<followee>`.
+/// A follow: `PK = USER#<follower>`, `SK = FOLLOWS#<followee>`; a pushed follow is also in GSI1
+/// under [`followers_partition`].
 pub fn follow(follower: &str, followee: &str) -> Key {
     (format!("USER#{follower}"), format!("{FOLLOW_PREFIX}{followee}"))
 }
@@ -171,6 +172,50 @@ pub const FOLLOW_PREFIX: &str = "FOLLOWS#";
 
 pub fn user_partition(user: &str) -> String {
     format!("USER#{user}")
+}
+
+/// Followers an author's articles are pushed to, in GSI1: `FOLLOWERS#<followee>` / `<follower>`.
+/// Only pushed follows carry these keys (the index is sparse), so fan-out reads exactly the
+/// feeds it writes.
+pub fn followers_partition(followee: &str) -> String {
+    format!("FOLLOWERS#{followee}")
+}
+
+/// One article in a reader's feed: `PK = FEED#<reader>`, `SK = <article ulid>`, so the partition
+/// read newest first is the feed.
+pub fn feed_entry(reader: &str, article: &str) -> Key {
+    (feed_partition(reader), article.to_owned())
+}
+
+pub fn feed_partition(reader: &str) -> String {
+    format!("FEED#{reader}")
+}
+
+/// What a reader's feed read needs besides its entries, under one prefix of the reader's
+/// partition so one query reads it all: the count of entries (`SK = FEED`), the authors pulled at
+/// read time (`FEED_PULL#<author>`) and the ended follows whose entries are still being cleared
+/// (`FEED_ENDED#<author>#<period>`). No other sort key of the partition starts with `FEED`.
+pub const FEED_PREFIX: &str = "FEED";
+pub const FEED_PULL_PREFIX: &str = "FEED_PULL#";
+pub const FEED_ENDED_PREFIX: &str = "FEED_ENDED#";
+
+pub fn feed_state(reader: &str) -> Key {
+    (user_partition(reader), FEED_PREFIX.to_owned())
+}
+
+pub fn feed_pull(reader: &str, author: &str) -> Key {
+    (user_partition(reader), format!("{FEED_PULL_PREFIX}{author}"))
+}
+
+pub fn feed_ended(reader: &str, author: &str, period: &str) -> Key {
+    (user_partition(reader), format!("{FEED_ENDED_PREFIX}{author}#{period}"))
+}
+
+/// The reader, author and period of an ended follow's key, when (`partition`, `sort`) is one.
+pub fn ended_follow_of<'a>(partition: &'a str, sort: &'a str) -> Option<(&'a str, &'a str, &'a str)> {
+    let reader = partition.strip_prefix("USER#")?;
+    let (author, period) = sort.strip_prefix(FEED_ENDED_PREFIX)?.split_once('#')?;
+    Some((reader, author, period))
 }
 
 /// A comment: `PK = ARTICLE#<ulid>`, `SK = COMMENT#<id, zero-padded so text order is number order>`.

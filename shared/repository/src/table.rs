@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, DeleteRequest, KeysAndAttributes, ReturnConsumedCapacity, TransactWriteItem, WriteRequest,
+    AttributeValue, DeleteRequest, KeysAndAttributes, ReturnConsumedCapacity, Select, TransactWriteItem, WriteRequest,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use futures::future::try_join_all;
@@ -411,6 +411,41 @@ impl Table {
             let satisfied = query.limit.is_some_and(|limit| items.len() >= limit);
             if satisfied || start_key.is_none() {
                 return Ok(items);
+            }
+        }
+    }
+
+    /// How many items the query matches, counting no further than its limit: the items are
+    /// read (and paid for) but not sent back.
+    pub(crate) async fn count(&self, query: KeyQuery<'_>) -> Result<usize, RepositoryError> {
+        let mut counted = 0;
+        let mut start_key = None;
+        let condition = query.condition();
+        loop {
+            let mut request = self
+                .client
+                .query()
+                .table_name(self.name())
+                .set_index_name(query.index.map(str::to_owned))
+                .key_condition_expression(&condition)
+                .select(Select::Count)
+                .consistent_read(query.consistent && query.index.is_none())
+                .set_exclusive_start_key(start_key.take())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .expression_attribute_values(":pk", AttributeValue::S(query.partition.clone()));
+            if let Some(limit) = query.limit {
+                request = request.limit(i32::try_from(limit - counted).unwrap_or(i32::MAX));
+            }
+            if let Some(sort_condition) = query.sort_condition {
+                request = request.expression_attribute_values(":sort", AttributeValue::S(sort_condition.operand()));
+            }
+            let output =
+                request.send().traced(self, "Query").await.map_err(|error| RepositoryError::sdk("Query", error))?;
+            crate::capacity::record("Query", output.consumed_capacity());
+            counted += usize::try_from(output.count).unwrap_or_default();
+            start_key = output.last_evaluated_key;
+            if query.limit.is_some_and(|limit| counted >= limit) || start_key.is_none() {
+                return Ok(counted);
             }
         }
     }

@@ -27,7 +27,7 @@ pub(crate) struct UserItem {
     partition: String,
     #[serde(rename = "SK")]
     sort: String,
-    id: String,
+    pub(crate) id: String,
     username: String,
     email: String,
     password_hash: String,

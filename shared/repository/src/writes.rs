@@ -1,6 +1,6 @@
 //! Building blocks of transactions, so each repository states *what* it writes in a few lines.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use serde::Serialize;
 
 use crate::error::RepositoryError;
@@ -91,6 +91,15 @@ pub(crate) fn update(
         update = update.expression_attribute_values(name, value);
     }
     Ok(TransactWriteItem::builder().update(built(update.build())?).build())
+}
+
+/// Writes nothing, but the transaction fails unless `condition` holds on `key`.
+pub(crate) fn check(table: &Table, key: Key, condition: &str) -> Result<TransactWriteItem, RepositoryError> {
+    let check = ConditionCheck::builder()
+        .table_name(table.name())
+        .set_key(Some(Table::key(key)))
+        .condition_expression(condition);
+    Ok(TransactWriteItem::builder().condition_check(built(check.build())?).build())
 }
 
 pub(crate) fn text(value: impl Into<String>) -> AttributeValue {

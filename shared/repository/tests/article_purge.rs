@@ -84,12 +84,12 @@ async fn a_deleted_article_is_out_of_its_fans_lists_and_counts_before_and_after_
     assert!(before_purge.relations.favorited.contains(&kept.id), "read with the fan's relations");
 
     // When it is purged, twice (a redelivered record)
-    let purged = stores.articles.purge_deleted(deleted.id).await.expect("purged");
-    let again = stores.articles.purge_deleted(deleted.id).await.expect("purged again");
+    let purged = stores.articles.purge_deleted(ArticleRef::from(&deleted)).await.expect("purged");
+    let again = stores.articles.purge_deleted(ArticleRef::from(&deleted)).await.expect("purged again");
     let after_purge = stores.articles.list(&favorited_by("fan"), first_page(), Some(fan)).await.expect("listed");
 
     // Then the first removed one favorite and one comment, the second nothing, and the list agrees
-    assert_eq!(purged, PurgedArticle { favorites: 1, comments: 1 });
+    assert_eq!(purged, PurgedArticle { favorites: 1, comments: 1, feed_entries: 0 });
     assert_eq!(again, PurgedArticle::default());
     assert_eq!(after_purge.total, 1);
     assert_eq!(after_purge.summaries.len(), 1);

@@ -1,7 +1,8 @@
 //! Lambda event filtering, the subset the consumers use: a pattern is a JSON object whose leaves
 //! are arrays of allowed values, and a record matches when, for every key of the pattern, its
-//! value at that path is one of them (nested objects are matched key by key). Lambda applies the
-//! template's `FilterCriteria`; the local gateway applies the same patterns with this.
+//! value at that path is one of them (nested objects are matched key by key). An allowed value
+//! may also be a rule `{"prefix": "..."}`: any string starting so. Lambda applies the template's
+//! `FilterCriteria`; the local gateway applies the same patterns with this.
 
 use serde_json::Value;
 
@@ -11,8 +12,16 @@ pub fn matches(pattern: &Value, record: &Value) -> bool {
         Value::Object(fields) => {
             fields.iter().all(|(key, wanted)| record.get(key).is_some_and(|value| matches(wanted, value)))
         }
-        Value::Array(allowed) => allowed.iter().any(|candidate| candidate == record),
+        Value::Array(allowed) => allowed.iter().any(|candidate| allows(candidate, record)),
         _ => false,
+    }
+}
+
+/// Whether one allowed value of a pattern admits `value`.
+fn allows(candidate: &Value, value: &Value) -> bool {
+    match candidate.get("prefix").and_then(Value::as_str) {
+        Some(prefix) => value.as_str().is_some_and(|text| text.starts_with(prefix)),
+        None => candidate == value,
     }
 }
 
@@ -37,5 +46,17 @@ mod tests {
         assert!(!matches(&pattern, &user_modified));
         assert!(!matches(&pattern, &claim_inserted));
         assert!(!matches(&pattern, &without_keys));
+    }
+
+    #[test]
+    fn a_prefix_rule_admits_the_strings_starting_so() {
+        let pattern = json!({"dynamodb": {"Keys": {"SK": {"S": [{"prefix": "FEED_ENDED#"}]}}}});
+        let ended = json!({"dynamodb": {"Keys": {"SK": {"S": "FEED_ENDED#01A#01B"}}}});
+        let pulled = json!({"dynamodb": {"Keys": {"SK": {"S": "FEED_PULL#01A"}}}});
+        let number = json!({"dynamodb": {"Keys": {"SK": {"N": "1"}}}});
+
+        assert!(matches(&pattern, &ended));
+        assert!(!matches(&pattern, &pulled));
+        assert!(!matches(&pattern, &number));
     }
 }

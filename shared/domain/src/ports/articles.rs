@@ -73,13 +73,6 @@ pub trait ArticleReader: Send + Sync {
         page: Page,
         viewer: Option<UserId>,
     ) -> impl Future<Output = Result<SummaryPage, StoreError>> + Send;
-    /// Articles by any of `authors`, most recent first.
-    fn by_authors(
-        &self,
-        authors: &[UserId],
-        page: Page,
-        viewer: Option<UserId>,
-    ) -> impl Future<Output = Result<SummaryPage, StoreError>> + Send;
 }
 
 pub trait ArticleWriter: Send + Sync {
@@ -97,9 +90,10 @@ pub trait ArticleWriter: Send + Sync {
 
 /// Removes what a deleted article leaves behind, after its deletion.
 pub trait ArticlePurger: Send + Sync {
-    /// Removes the article's favorites (each with its fan's count) and comments, in bounded
-    /// batches. Idempotent: purging again, or an article that was already purged, changes nothing.
-    fn purge_deleted(&self, article: ArticleId) -> impl Future<Output = Result<PurgedArticle, StoreError>> + Send;
+    /// Removes the article's favorites (each with its fan's count), its comments and its entries
+    /// in its author's followers' feeds (each with the feed's count), in bounded batches.
+    /// Idempotent: purging again, or an article that was already purged, changes nothing.
+    fn purge_deleted(&self, article: ArticleRef) -> impl Future<Output = Result<PurgedArticle, StoreError>> + Send;
 }
 
 /// What a purge removed.
@@ -107,6 +101,7 @@ pub trait ArticlePurger: Send + Sync {
 pub struct PurgedArticle {
     pub favorites: usize,
     pub comments: usize,
+    pub feed_entries: usize,
 }
 
 pub trait FavoriteWriter: Send + Sync {
@@ -117,15 +112,11 @@ pub trait FavoriteWriter: Send + Sync {
     fn unfavorite(&self, user: UserId, article: ArticleRef) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-pub trait FollowReader: Send + Sync {
-    /// Everyone `follower` follows.
-    fn followees(&self, follower: UserId) -> impl Future<Output = Result<Vec<UserId>, StoreError>> + Send;
-}
-
 pub trait FollowWriter: Send + Sync {
-    /// Idempotent.
+    /// Idempotent. The followee's earlier articles (the most recent ones, up to a bound the
+    /// adapter states) are in the follower's feed from the next read on.
     fn follow(&self, follower: UserId, followee: UserId) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Idempotent.
+    /// Idempotent. The followee's articles are out of the follower's feed from the next read on.
     fn unfollow(&self, follower: UserId, followee: UserId) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 

@@ -3,6 +3,7 @@
 
 mod articles;
 mod credentials;
+mod feeds;
 mod mail;
 mod password_resets;
 mod users;
@@ -10,10 +11,10 @@ mod welcome_mails;
 
 pub use articles::{
     ArticleFilter, ArticlePurger, ArticleReader, ArticleRef, ArticleWriter, CommentReader, CommentWriter,
-    FavoriteWriter, FollowReader, FollowWriter, PurgedArticle, Relations, RelationsReader, SummaryPage, TagReader,
-    ViewedArticle,
+    FavoriteWriter, FollowWriter, PurgedArticle, Relations, RelationsReader, SummaryPage, TagReader, ViewedArticle,
 };
 pub use credentials::{PasswordHasher, TokenIssuer, TokenRejection, TokenVerifier};
+pub use feeds::{EndedFollow, FeedFanOut, FeedReader};
 pub use mail::{MailMessage, Mailer};
 pub use password_resets::{Clock, OneTimeTokens, PasswordResets, SystemClock};
 pub use users::{SessionReader, StoreError, UniqueField, UserReader, UserWriter};

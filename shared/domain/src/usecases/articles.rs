@@ -1,11 +1,11 @@
-//! Publishing, reading, editing and deleting articles, lists and the feed, favorites.
+//! Publishing, reading, editing and deleting articles, lists, favorites.
 
 use super::personalize::{article_view, list_view, viewed};
 use super::{FieldUpdate, required};
 use crate::article::Article;
 use crate::ports::{
-    ArticleFilter, ArticleReader, ArticleWriter, FavoriteWriter, FollowReader, RelationsReader, StoreError,
-    UniqueField, ViewedArticle,
+    ArticleFilter, ArticleReader, ArticleWriter, FavoriteWriter, RelationsReader, StoreError, UniqueField,
+    ViewedArticle,
 };
 use crate::validation::InvalidValue;
 use crate::values::{ArticleBody, Description, Page, Slug, Tag, TagList, Timestamp, Title, UserId, Username};
@@ -235,7 +235,7 @@ pub struct ArticleQuery {
     pub offset: Option<String>,
 }
 
-fn parse_page(limit: Option<&str>, offset: Option<&str>) -> Result<Page, DomainError> {
+pub(super) fn parse_page(limit: Option<&str>, offset: Option<&str>) -> Result<Page, DomainError> {
     let mut errors = ValidationErrors::default();
     let limit = errors.check("limit", Page::parse_limit(limit));
     let offset = errors.check("offset", Page::parse_offset(offset));
@@ -277,33 +277,6 @@ impl<A: ArticleReader> ListArticles<A> {
             filter.favorited_by = Some(fan);
         }
         list_view(self.articles.list(&filter, page, viewer).await?)
-    }
-}
-
-pub struct FeedArticles<A, F> {
-    articles: A,
-    follows: F,
-}
-
-impl<A: ArticleReader, F: FollowReader> FeedArticles<A, F> {
-    pub fn new(articles: A, follows: F) -> Self {
-        Self { articles, follows }
-    }
-
-    /// Articles by the authors the caller follows, most recent first. Computed when asked, so a
-    /// follow or unfollow shows at once (including the author's earlier articles).
-    pub async fn execute(
-        &self,
-        caller: UserId,
-        limit: Option<&str>,
-        offset: Option<&str>,
-    ) -> Result<ArticleListView, DomainError> {
-        let page = parse_page(limit, offset)?;
-        let followees = self.follows.followees(caller).await?;
-        if followees.is_empty() {
-            return Ok(empty_list());
-        }
-        list_view(self.articles.by_authors(&followees, page, Some(caller)).await?)
     }
 }
 

@@ -383,21 +383,6 @@ impl ArticleReader for InMemoryArticles {
             .collect();
         self.page(matching, page, viewer).await
     }
-
-    async fn by_authors(
-        &self,
-        authors: &[UserId],
-        page: Page,
-        viewer: Option<UserId>,
-    ) -> Result<SummaryPage, StoreError> {
-        let matching: Vec<_> = self
-            .all()
-            .into_iter()
-            .map(|article| article.summary)
-            .filter(|summary| authors.contains(&summary.author_id))
-            .collect();
-        self.page(matching, page, viewer).await
-    }
 }
 
 impl ArticleWriter for InMemoryArticles {

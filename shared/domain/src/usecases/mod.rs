@@ -4,6 +4,7 @@
 mod articles;
 mod authenticate;
 mod comments;
+mod feed;
 mod get_current_user;
 mod login;
 mod password_reset;
@@ -17,11 +18,12 @@ mod update_user;
 mod welcome_mail;
 
 pub use articles::{
-    ArticleChanges, ArticleDraft, ArticleQuery, ChangeFavorite, CreateArticle, DeleteArticle, FeedArticles, GetArticle,
-    ListArticles, UpdateArticle,
+    ArticleChanges, ArticleDraft, ArticleQuery, ChangeFavorite, CreateArticle, DeleteArticle, GetArticle, ListArticles,
+    UpdateArticle,
 };
 pub use authenticate::Authenticate;
 pub use comments::{AddComment, DeleteComment, ListComments};
+pub use feed::{ClearEndedFollow, FanOutArticle, FeedArticles};
 pub use get_current_user::GetCurrentUser;
 pub use login::{Login, LoginInput};
 pub use password_reset::{ConfirmPasswordReset, PasswordResetConfirmation, RequestPasswordReset, ResetRequestOutcome};

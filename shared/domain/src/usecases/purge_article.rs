@@ -1,9 +1,8 @@
-//! The second half of deleting an article: what it leaves behind (favorites, comments), removed
-//! after the request that deleted it.
+//! The second half of deleting an article: what it leaves behind (favorites, comments, feed
+//! entries), removed after the request that deleted it.
 
 use crate::DomainError;
-use crate::ports::{ArticlePurger, PurgedArticle};
-use crate::values::ArticleId;
+use crate::ports::{ArticlePurger, ArticleRef, PurgedArticle};
 
 pub struct PurgeDeletedArticle<P> {
     purger: P,
@@ -15,7 +14,7 @@ impl<P: ArticlePurger> PurgeDeletedArticle<P> {
     }
 
     /// Safe to run again: a second purge of the same article finds nothing left to remove.
-    pub async fn execute(&self, article: ArticleId) -> Result<PurgedArticle, DomainError> {
+    pub async fn execute(&self, article: ArticleRef) -> Result<PurgedArticle, DomainError> {
         Ok(self.purger.purge_deleted(article).await?)
     }
 }

@@ -5,11 +5,15 @@
 
 pub mod m0001_shard_all_articles;
 pub mod m0002_slug_claims_name_author;
+pub mod m0003_pull_earlier_follows;
 
 use crate::migration::Migration;
 
-pub static CATALOG: &[&dyn Migration] =
-    &[&m0001_shard_all_articles::ShardAllArticles, &m0002_slug_claims_name_author::SlugClaimsNameAuthor];
+pub static CATALOG: &[&dyn Migration] = &[
+    &m0001_shard_all_articles::ShardAllArticles,
+    &m0002_slug_claims_name_author::SlugClaimsNameAuthor,
+    &m0003_pull_earlier_follows::PullEarlierFollows,
+];
 
 /// The catalog's ids, comma-separated: the value of the custom resource's `Migrations` property
 /// in `template.yaml`, whose change makes CloudFormation run the migration function on deploy.

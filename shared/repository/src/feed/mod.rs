@@ -1,0 +1,96 @@
+//! The home feed: one entry per (reader, article) under `FEED#<reader>`, written when an article is
+//! published (the fan-out) or its author followed, read newest first with one bounded query. The
+//! feed's count lives beside the reader's account (`USER#<reader>` / `FEED`) and changes in the same
+//! transaction as every entry it counts, so totals are exact. See `follows.rs` for pushed and pulled
+//! follows and follow periods.
+
+mod fan_out;
+mod read;
+
+use serde::{Deserialize, Serialize};
+
+use crate::articles::DynamoArticles;
+use crate::error::RepositoryError;
+use crate::follows::FollowItem;
+use crate::items::string_attribute;
+use crate::keys;
+use crate::table::{KeyQuery, Table};
+
+pub(crate) use fan_out::remove_from_feeds;
+
+/// How many feeds the fan-out (and the purge of a deleted article) writes at once.
+const FAN_OUT_CONCURRENCY: usize = 8;
+
+#[derive(Clone, Debug)]
+pub struct DynamoFeed {
+    table: Table,
+    articles: DynamoArticles,
+}
+
+impl DynamoFeed {
+    pub fn new(table: Table) -> Self {
+        Self { articles: DynamoArticles::new(table.clone()), table }
+    }
+}
+
+/// One article in one reader's feed, written for one follow period of its author.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct FeedEntryItem {
+    #[serde(rename = "PK")]
+    pub partition: String,
+    #[serde(rename = "SK")]
+    pub sort: String,
+    pub author_id: String,
+    pub period: String,
+}
+
+impl FeedEntryItem {
+    pub fn new(reader: &str, article: &str, author: &str, period: &str) -> Self {
+        let (partition, sort) = keys::feed_entry(reader, article);
+        Self { partition, sort, author_id: author.to_owned(), period: period.to_owned() }
+    }
+}
+
+/// The newest `limit` article ids of `author`, from the keys-only index.
+pub(crate) async fn recent_articles_of(
+    table: &Table,
+    author: &str,
+    limit: usize,
+) -> Result<Vec<String>, RepositoryError> {
+    let (_, sort_name) = keys::key_attributes(Some(keys::BY_AUTHOR_OR_ARTICLE_INDEX));
+    let query = KeyQuery::index_partition(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::author_articles_partition(author))
+        .newest_first()
+        .limit(Some(limit));
+    let items = table.query(query).await?;
+    Ok(items.iter().filter_map(|item| string_attribute(item, sort_name)).map(str::to_owned).collect())
+}
+
+/// A pushed follower of an author and the period of their follow.
+struct PushedFollower {
+    reader: String,
+    period: String,
+}
+
+/// Everyone `author`'s articles are pushed to: the followers index (eventually consistent), then
+/// their follows read consistently for the current period (a follower who left meanwhile drops out).
+async fn pushed_followers(table: &Table, author: &str) -> Result<Vec<PushedFollower>, RepositoryError> {
+    let (_, sort_name) = keys::key_attributes(Some(keys::BY_AUTHOR_OR_ARTICLE_INDEX));
+    let query = KeyQuery::index_partition(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::followers_partition(author));
+    let readers: Vec<String> = table
+        .query(query)
+        .await?
+        .iter()
+        .filter_map(|item| string_attribute(item, sort_name))
+        .map(str::to_owned)
+        .collect();
+    let follows = table.batch_get(readers.iter().map(|reader| keys::follow(reader, author)).collect(), true).await?;
+    let mut followers = Vec::with_capacity(follows.len());
+    for item in follows {
+        let follow: FollowItem = crate::decode(item)?;
+        let reader = follow.partition.strip_prefix("USER#").unwrap_or_default().to_owned();
+        if let Some(period) = follow.period {
+            followers.push(PushedFollower { reader, period });
+        }
+    }
+    Ok(followers)
+}
