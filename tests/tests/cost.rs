@@ -24,8 +24,9 @@ const LIST_BUDGET: f64 = 20.0;
 /// The unfiltered list, measured 7: eight shard queries of about ten summaries (half a unit
 /// each), the legacy partition and the counter (half a unit each), then the same relations.
 const ALL_ARTICLES_BUDGET: f64 = 10.0;
-/// Measured: 15 for two followed authors: one follows query, one keys-only query per author,
-/// the authors' counters, then the same page reads as a list.
+/// Measured: 13 for two followed authors: the feed's newest entries, its count and markers, the
+/// pending deletions, then the page's summaries, its authors and the reader's favorites (the
+/// reader follows every author of the page, so no follow item is read).
 const FEED_BUDGET: f64 = 20.0;
 /// Measured: 5.5: the slug claim, then summary and body, author and favorite and follow
 /// (consistent), and the session check.

@@ -253,8 +253,11 @@ async fn past_the_push_limit_followers_pull_and_read_the_same_feed() {
 
     // Then bob reads it at once (his feed merges jake's articles), anne once it is fanned out,
     // and both feeds are the same
-    let bobs = api.get("/articles/feed", Some(&bob)).await;
+    let (bobs, pulled) = api.measure("GET", "/articles/feed", Some(&bob)).await;
     let annes = api.feed_counting(&anne, 2).await;
+    let (_, pushed) = api.measure("GET", "/articles/feed", Some(&anne)).await;
+    // ...the pulled author costing bob's read one round trip more than anne's
+    assert_eq!((pushed.round_trips, pulled.round_trips), (2, 3));
     for feed in [&bobs, &annes] {
         assert_eq!(slugs(feed), [new.as_str(), old.as_str()]);
         assert_eq!(articles_count(feed), 2);
