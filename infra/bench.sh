@@ -57,18 +57,7 @@ for name in names:
         z.writestr(info, binary.read())
 PY
 
-SERVICES=()
-stop_services() { for pid in "${SERVICES[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap stop_services EXIT
-DYNAMODB_PORT="$(free_port)"
-java -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" -jar "$DYNAMODB_LOCAL_DIR/DynamoDBLocal.jar" \
-  -inMemory -sharedDb -disableTelemetry -port "$DYNAMODB_PORT" >"$TOOLS/bench-dynamodb-local.log" 2>&1 &
-SERVICES+=("$!")
-MOTO_PORT="$(free_port)"
-"$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$TOOLS/bench-moto.log" 2>&1 &
-SERVICES+=("$!")
-wait_for_port "$DYNAMODB_PORT" "DynamoDB Local"
-wait_for_port "$MOTO_PORT" "moto_server"
+start_local_services bench-
 
 # Progress goes to standard error. Standard output gets the metric lines that the functions print
 # while they serve in the harness's process, and goes to a log; the table is printed from the file

@@ -13,21 +13,9 @@ ensure_node_tool newman "newman@6"
 ensure_llvm_cov
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy rustfmt
 
-SERVICES=()
-stop_services() { for pid in "${SERVICES[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap stop_services EXIT
-
-DYNAMODB_PORT="$(free_port)"
-java -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" -jar "$DYNAMODB_LOCAL_DIR/DynamoDBLocal.jar" \
-  -inMemory -sharedDb -disableTelemetry -port "$DYNAMODB_PORT" >"$TOOLS/dynamodb-local.log" 2>&1 &
-SERVICES+=("$!")
-SECRETS_PORT="$(free_port)"
-"$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$SECRETS_PORT" >"$TOOLS/moto.log" 2>&1 &
-SERVICES+=("$!")
-wait_for_port "$DYNAMODB_PORT" "DynamoDB Local"
-wait_for_port "$SECRETS_PORT" "moto_server"
+start_local_services
 export CONDUIT_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
-export CONDUIT_TEST_SECRETSMANAGER_ENDPOINT="http://127.0.0.1:$SECRETS_PORT"
+export CONDUIT_TEST_SECRETSMANAGER_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 
 cd "$ROOT"
 log "cfn-lint template.yaml"

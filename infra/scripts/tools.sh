@@ -117,3 +117,20 @@ wait_for_port() {
   echo "$2 did not start listening on port $1" >&2
   return 1
 }
+
+# Starts DynamoDB Local and moto_server (both installed already) on free ports, sets DYNAMODB_PORT
+# and MOTO_PORT, and stops them, with anything else added to SERVICES, when the script exits.
+# Logs go to $TOOLS/<prefix>dynamodb-local.log and <prefix>moto.log.
+start_local_services() { # start_local_services [log prefix]
+  SERVICES=()
+  trap 'for pid in "${SERVICES[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
+  DYNAMODB_PORT="$(free_port)"
+  java -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" -jar "$DYNAMODB_LOCAL_DIR/DynamoDBLocal.jar" \
+    -inMemory -sharedDb -disableTelemetry -port "$DYNAMODB_PORT" >"$TOOLS/${1:-}dynamodb-local.log" 2>&1 &
+  SERVICES+=("$!")
+  MOTO_PORT="$(free_port)"
+  "$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$TOOLS/${1:-}moto.log" 2>&1 &
+  SERVICES+=("$!")
+  wait_for_port "$DYNAMODB_PORT" "DynamoDB Local"
+  wait_for_port "$MOTO_PORT" "moto_server"
+}

@@ -257,6 +257,16 @@ struct World {
     quiet: Vec<User>,
 }
 
+/// Runs seeding writes straight to the table, a few at a time; the first failure (described as
+/// `what`) fails the seeding.
+async fn write_all<E: std::fmt::Debug>(
+    writes: impl Iterator<Item = impl std::future::Future<Output = Result<(), E>>>,
+    what: &str,
+) -> Result<(), String> {
+    let written = futures::stream::iter(writes).buffer_unordered(SEEDING_CONCURRENCY).collect::<Vec<_>>().await;
+    written.into_iter().collect::<Result<Vec<()>, E>>().map(|_| ()).map_err(|error| format!("{what}: {error:?}"))
+}
+
 async fn seed(options: &Options) -> Result<World, String> {
     let started = Instant::now();
     let (client, table) = create_table(&options.dynamodb_endpoint, "endpoints").await?;
@@ -352,14 +362,7 @@ async fn seed(options: &Options) -> Result<World, String> {
         })
         .collect::<Result<_, String>>()?;
     let users = api.adapters.users();
-    futures::stream::iter(&quiet)
-        .map(|user| users.insert(user))
-        .buffer_unordered(SEEDING_CONCURRENCY)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<Vec<()>, _>>()
-        .map_err(|error| format!("quiet accounts: {error:?}"))?;
+    write_all(quiet.iter().map(|user| users.insert(user)), "quiet accounts").await?;
     let find = |name: String| {
         let users = api.adapters.users();
         async move {
@@ -383,14 +386,11 @@ async fn seed(options: &Options) -> Result<World, String> {
     pairs.extend(following(find("middlereader".to_owned()).await?.id, MIDDLE_READER_FOLLOWS));
     pairs.extend(following(find("singlereader".to_owned()).await?.id, 1));
     let follows = api.adapters.follows();
-    futures::stream::iter(pairs)
-        .map(|(reader, followee)| follows.follow(reader, followee))
-        .buffer_unordered(SEEDING_CONCURRENCY)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<Vec<()>, _>>()
-        .map_err(|error| format!("the other readers' follows: {error:?}"))?;
+    write_all(
+        pairs.into_iter().map(|(reader, followee)| follows.follow(reader, followee)),
+        "the other readers' follows",
+    )
+    .await?;
 
     eprintln!(
         "endpoints: seeded {} accounts, {} articles, {} comments, {} follows in {:.0} s",

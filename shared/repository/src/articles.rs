@@ -27,8 +27,6 @@ use crate::writes::{self, condition_failed, number, text};
 
 /// How many favorites of a deleted article are removed at once.
 const CLEANUP_CONCURRENCY: usize = 8;
-/// TransactGetItems reads at most this many items.
-const SNAPSHOT_LIMIT: usize = 100;
 
 #[derive(Clone, Debug)]
 pub struct DynamoArticles {
@@ -336,13 +334,9 @@ impl DynamoArticles {
         }
         let mut wanted = vec![keys::user(fan)];
         wanted.extend(pending.iter().map(|article| keys::favorite(fan, article)));
-        // Past what one snapshot holds (a burst of deletions), a consistent batch read, whose
-        // total may be one too high while a purge finishes.
-        let items = if wanted.len() <= SNAPSHOT_LIMIT {
-            self.table.snapshot(wanted).await?
-        } else {
-            self.table.batch_get(wanted, true).await?
-        };
+        // Past what one snapshot holds (a burst of deletions), the total may be one off while a
+        // purge finishes.
+        let items = self.table.snapshot_when_possible(wanted).await?;
         let (mut counted, mut hidden) = (0, 0);
         for item in items {
             match sort_key(&item) {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, DeleteRequest, KeysAndAttributes, ReturnConsumedCapacity, Select, TransactWriteItem, WriteRequest,
@@ -22,8 +23,10 @@ use crate::keys::{self, PARTITION_KEY, SORT_KEY};
 pub(crate) type Item = HashMap<String, AttributeValue>;
 pub(crate) use crate::keys::Key;
 
-/// DynamoDB's caps: 100 keys per BatchGetItem, 25 requests per BatchWriteItem.
+/// DynamoDB's caps: 100 keys per BatchGetItem, 25 requests per BatchWriteItem, 100 items per
+/// TransactGetItems.
 const BATCH_GET_LIMIT: usize = 100;
+const SNAPSHOT_LIMIT: usize = 100;
 const BATCH_WRITE_LIMIT: usize = 25;
 /// Unprocessed items and transaction conflicts are retried with exponential backoff this often.
 const RETRIES: u32 = 8;
@@ -296,6 +299,12 @@ impl Table {
         Ok(output.responses.unwrap_or_default().into_iter().filter_map(|response| response.item).collect())
     }
 
+    /// [`Self::snapshot`] of `keys` when one snapshot holds them all; past that, a consistent
+    /// batch read, whose items may straddle a concurrent write.
+    pub(crate) async fn snapshot_when_possible(&self, keys: Vec<Key>) -> Result<Vec<Item>, RepositoryError> {
+        if keys.len() <= SNAPSHOT_LIMIT { self.snapshot(keys).await } else { self.batch_get(keys, true).await }
+    }
+
     async fn batch_get_chunk(&self, keys: Vec<Key>, consistent: bool) -> Result<Vec<Item>, RepositoryError> {
         let mut pending: Vec<Item> = keys.into_iter().map(Self::key).collect();
         let mut found = Vec::new();
@@ -379,33 +388,46 @@ impl Table {
         Ok(())
     }
 
+    /// One page of `query`: at most `wanted` items (any number when `None`), from `start_key`;
+    /// what a table or index gives by default unless `select` says otherwise (`Count`).
+    async fn query_page(
+        &self,
+        query: &KeyQuery<'_>,
+        select: Option<Select>,
+        wanted: Option<usize>,
+        start_key: Option<Item>,
+    ) -> Result<QueryOutput, RepositoryError> {
+        let mut request = self
+            .client
+            .query()
+            .table_name(self.name())
+            .set_index_name(query.index.map(str::to_owned))
+            .key_condition_expression(query.condition())
+            .set_select(select)
+            .scan_index_forward(!query.newest_first)
+            .consistent_read(query.consistent && query.index.is_none())
+            .set_exclusive_start_key(start_key)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .expression_attribute_values(":pk", AttributeValue::S(query.partition.clone()));
+        if let Some(wanted) = wanted {
+            request = request.limit(i32::try_from(wanted).unwrap_or(i32::MAX));
+        }
+        if let Some(sort_condition) = query.sort_condition {
+            request = request.expression_attribute_values(":sort", AttributeValue::S(sort_condition.operand()));
+        }
+        let output =
+            request.send().traced(self, "Query").await.map_err(|error| RepositoryError::sdk("Query", error))?;
+        crate::capacity::record("Query", output.consumed_capacity());
+        Ok(output)
+    }
+
     /// Runs a query, following pages until `limit` items are read or the result ends.
     pub(crate) async fn query(&self, query: KeyQuery<'_>) -> Result<Vec<Item>, RepositoryError> {
         let mut items = Vec::new();
         let mut start_key = None;
-        let condition = query.condition();
         loop {
             let wanted = query.limit.map(|limit| limit - items.len());
-            let mut request = self
-                .client
-                .query()
-                .table_name(self.name())
-                .set_index_name(query.index.map(str::to_owned))
-                .key_condition_expression(&condition)
-                .scan_index_forward(!query.newest_first)
-                .consistent_read(query.consistent && query.index.is_none())
-                .set_exclusive_start_key(start_key.take())
-                .return_consumed_capacity(ReturnConsumedCapacity::Total);
-            if let Some(wanted) = wanted {
-                request = request.limit(i32::try_from(wanted).unwrap_or(i32::MAX));
-            }
-            request = request.expression_attribute_values(":pk", AttributeValue::S(query.partition.clone()));
-            if let Some(sort_condition) = query.sort_condition {
-                request = request.expression_attribute_values(":sort", AttributeValue::S(sort_condition.operand()));
-            }
-            let output =
-                request.send().traced(self, "Query").await.map_err(|error| RepositoryError::sdk("Query", error))?;
-            crate::capacity::record("Query", output.consumed_capacity());
+            let output = self.query_page(&query, None, wanted, start_key.take()).await?;
             items.extend(output.items.unwrap_or_default());
             start_key = output.last_evaluated_key;
             let satisfied = query.limit.is_some_and(|limit| items.len() >= limit);
@@ -420,28 +442,9 @@ impl Table {
     pub(crate) async fn count(&self, query: KeyQuery<'_>) -> Result<usize, RepositoryError> {
         let mut counted = 0;
         let mut start_key = None;
-        let condition = query.condition();
         loop {
-            let mut request = self
-                .client
-                .query()
-                .table_name(self.name())
-                .set_index_name(query.index.map(str::to_owned))
-                .key_condition_expression(&condition)
-                .select(Select::Count)
-                .consistent_read(query.consistent && query.index.is_none())
-                .set_exclusive_start_key(start_key.take())
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .expression_attribute_values(":pk", AttributeValue::S(query.partition.clone()));
-            if let Some(limit) = query.limit {
-                request = request.limit(i32::try_from(limit - counted).unwrap_or(i32::MAX));
-            }
-            if let Some(sort_condition) = query.sort_condition {
-                request = request.expression_attribute_values(":sort", AttributeValue::S(sort_condition.operand()));
-            }
-            let output =
-                request.send().traced(self, "Query").await.map_err(|error| RepositoryError::sdk("Query", error))?;
-            crate::capacity::record("Query", output.consumed_capacity());
+            let wanted = query.limit.map(|limit| limit - counted);
+            let output = self.query_page(&query, Some(Select::Count), wanted, start_key.take()).await?;
             counted += usize::try_from(output.count).unwrap_or_default();
             start_key = output.last_evaluated_key;
             if query.limit.is_some_and(|limit| counted >= limit) || start_key.is_none() {

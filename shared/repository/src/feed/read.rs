@@ -19,9 +19,6 @@ use crate::pending_purges::pending_purges;
 use crate::table::{Item, KeyQuery};
 use crate::users::UserItem;
 
-/// TransactGetItems reads at most this many items.
-const SNAPSHOT_LIMIT: usize = 100;
-
 /// What the reader's partition says about their feed.
 #[derive(Default)]
 struct FeedState {
@@ -140,13 +137,9 @@ impl DynamoFeed {
         }
         let mut wanted = vec![keys::feed_state(reader)];
         wanted.extend(deleted.iter().map(|article| keys::feed_entry(reader, article)));
-        // Past what one snapshot holds (a burst of deletions), a consistent batch read, whose total
-        // may be one off while a purge finishes.
-        let items = if wanted.len() <= SNAPSHOT_LIMIT {
-            self.table.snapshot(wanted).await?
-        } else {
-            self.table.batch_get(wanted, true).await?
-        };
+        // Past what one snapshot holds (a burst of deletions), the total may be one off while a
+        // purge finishes.
+        let items = self.table.snapshot_when_possible(wanted).await?;
         let (mut count, mut counted_but_deleted) = (0, 0);
         for item in items {
             if sort_key(&item) == Some(keys::FEED_PREFIX) {
