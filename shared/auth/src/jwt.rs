@@ -1,5 +1,6 @@
 //! JSON Web Tokens (HS256) through the `jsonwebtoken` crate: the de-facto standard JWT library of
-//! the Rust ecosystem, with strict validation of `exp` and of the algorithm built in.
+//! the Rust ecosystem, with strict validation of `exp` and of the algorithm built in. It does not
+//! check `iat`, so the start of a token's validity (`iat`, and `nbf` when present) is checked here.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -12,16 +13,32 @@ use serde::{Deserialize, Serialize};
 
 use crate::signing_keys::{KeyError, SigningKeySource};
 
+/// How far ahead of this machine's clock a token's `iat` or `nbf` may be: the clocks of the
+/// containers that issue and verify drift a little apart. `exp` gets no such allowance: a token
+/// ends when it says.
+pub const CLOCK_SKEW: Duration = Duration::from_secs(60);
+
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,
     iss: String,
+    /// Required: every token this service issues carries it.
     iat: u64,
     exp: u64,
+    /// Never issued here; honoured when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nbf: Option<u64>,
     /// The account's session generation when issued. Tokens from before generations existed
     /// carry none and count as the first.
     #[serde(default, rename = "gen")]
     generation: u32,
+}
+
+impl Claims {
+    /// When the token starts to count: when it was issued, or its `nbf` if that is later.
+    fn valid_from(&self) -> u64 {
+        self.nbf.map_or(self.iat, |not_before| not_before.max(self.iat))
+    }
 }
 
 /// A token that passed every check.
@@ -67,6 +84,7 @@ impl JwtService {
             iss: Self::ISSUER.to_owned(),
             iat: now,
             exp: now + self.lifetime.as_secs(),
+            nbf: None,
             generation: session.generation.value(),
         };
         let mut header = Header::new(Algorithm::HS256);
@@ -95,6 +113,9 @@ impl JwtService {
                 }
                 _ => TokenError::Invalid,
             })?;
+        if data.claims.valid_from() > unix_now() + CLOCK_SKEW.as_secs() {
+            return Err(TokenError::Invalid);
+        }
         let user = UserId::parse(&data.claims.sub).map_err(|_| TokenError::Invalid)?;
         let session = Session { user, generation: SessionGeneration::from_stored(data.claims.generation) };
         Ok(VerifiedToken { session, expires_at: data.claims.exp })
@@ -186,20 +207,77 @@ mod tests {
         assert!(matches!(jwt.verify("").await, Err(TokenError::Malformed)));
     }
 
+    /// A token with exactly `claims`, signed with `key` as this service signs.
+    fn signed(key: &SigningKey, claims: &serde_json::Value) -> String {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(key.kid.clone());
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(key.secret())).expect("encoded")
+    }
+
+    /// The claims this service issues for `user` at `iat`, valid for a minute from now.
+    fn claims_issued_at(user: UserId, iat: u64) -> serde_json::Value {
+        serde_json::json!({ "sub": user.to_string(), "iss": "conduit", "iat": iat, "exp": unix_now() + 60 })
+    }
+
     #[tokio::test]
     async fn a_token_issued_before_generations_existed_is_of_the_first_generation() {
         let key = SigningKey::generate("k1");
         let jwt = service_with(&key, None, Duration::from_secs(60));
         let user = UserId::generate();
-        let claims =
-            serde_json::json!({ "sub": user.to_string(), "iss": "conduit", "iat": unix_now(), "exp": unix_now() + 60 });
-        let mut header = Header::new(Algorithm::HS256);
-        header.kid = Some("k1".into());
-        let legacy = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(key.secret())).expect("encoded");
+        let legacy = signed(&key, &claims_issued_at(user, unix_now()));
 
         let verified = jwt.verify(&legacy).await.expect("verified");
 
         assert_eq!(verified.session, Session { user, generation: SessionGeneration::FIRST });
+    }
+
+    #[tokio::test]
+    async fn a_token_issued_in_the_future_beyond_the_clock_skew_is_refused_as_invalid() {
+        // Given a token whose issuer's clock runs ahead, once a little and once too far.
+        let key = SigningKey::generate("k1");
+        let jwt = service_with(&key, None, Duration::from_secs(60));
+        let user = UserId::generate();
+        let skew = CLOCK_SKEW.as_secs();
+        let slightly_ahead = signed(&key, &claims_issued_at(user, unix_now() + skew / 2));
+        let from_the_future = signed(&key, &claims_issued_at(user, unix_now() + skew + 30));
+
+        // When each is verified, then only the one within the clock skew is accepted.
+        assert!(TokenVerifier::verify(&jwt, &slightly_ahead).await.is_ok());
+        assert!(matches!(TokenVerifier::verify(&jwt, &from_the_future).await, Err(TokenRejection::Invalid)));
+    }
+
+    #[tokio::test]
+    async fn a_token_without_iat_is_refused_as_invalid() {
+        // Given a well-signed token that says nothing of when it was issued.
+        let key = SigningKey::generate("k1");
+        let jwt = service_with(&key, None, Duration::from_secs(60));
+        let mut claims = claims_issued_at(UserId::generate(), unix_now());
+        claims.as_object_mut().expect("claims").remove("iat");
+
+        // When it is verified, then it is refused.
+        assert!(matches!(TokenVerifier::verify(&jwt, &signed(&key, &claims)).await, Err(TokenRejection::Invalid)));
+    }
+
+    #[tokio::test]
+    async fn a_token_is_refused_as_invalid_before_its_nbf_and_accepted_after_it() {
+        // Given two well-signed tokens issued now, one valid only from later, one from earlier.
+        let key = SigningKey::generate("k1");
+        let jwt = service_with(&key, None, Duration::from_secs(60));
+        let user = UserId::generate();
+        let with_nbf = |nbf: u64| {
+            let mut claims = claims_issued_at(user, unix_now());
+            claims["nbf"] = nbf.into();
+            signed(&key, &claims)
+        };
+        let not_yet = with_nbf(unix_now() + CLOCK_SKEW.as_secs() + 30);
+        let already = with_nbf(unix_now() - 30);
+
+        // When each is verified, then the one not valid yet is refused and the other accepted.
+        assert!(matches!(TokenVerifier::verify(&jwt, &not_yet).await, Err(TokenRejection::Invalid)));
+        assert_eq!(
+            TokenVerifier::verify(&jwt, &already).await.ok(),
+            Some(Session { user, generation: SessionGeneration::FIRST })
+        );
     }
 
     #[tokio::test]
