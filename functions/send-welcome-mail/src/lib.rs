@@ -5,7 +5,7 @@
 use conduit_bootstrap::{Adapters, ConfiguredMailer, DynamoWelcomeMails, StartupError};
 use conduit_domain::DomainError;
 use conduit_domain::ports::SystemClock;
-use conduit_domain::usecases::{NewAccount, SendWelcomeMail, WelcomeOutcome};
+use conduit_domain::usecases::{MailOutcome, NewAccount, SendWelcomeMail};
 use conduit_domain::values::{Email, UserId, Username};
 use conduit_streams::{RecordError, RecordOutcome, StreamConsumer, StreamRecord};
 use serde::Deserialize;
@@ -65,8 +65,8 @@ impl StreamConsumer for WelcomeMailConsumer {
             return Ok(RecordOutcome::Skipped);
         }
         match self.send.execute(&image.into_account()?).await {
-            Ok(WelcomeOutcome::Sent) => Ok(RecordOutcome::Handled),
-            Ok(WelcomeOutcome::AlreadyHandled) => Ok(RecordOutcome::Skipped),
+            Ok(MailOutcome::Sent) => Ok(RecordOutcome::Handled),
+            Ok(MailOutcome::AlreadyHandled) => Ok(RecordOutcome::Skipped),
             Err(DomainError::Infrastructure(cause)) => Err(RecordError::Infrastructure(cause)),
             Err(other) => Err(RecordError::Unreadable(other.to_string())),
         }

@@ -22,8 +22,8 @@ pub use conduit_aws::{BudgetError, TimeBudget};
 pub use conduit_auth::{Argon2Hasher, JwtService, KeyRing, RandomOneTimeTokens, SigningKey, TokenError, VerifiedToken};
 pub use conduit_mail::{CapturedMail, ConfiguredMailer, Outbox, OutboxMailer};
 pub use conduit_repository::{
-    DynamoArticles, DynamoComments, DynamoFavorites, DynamoFeed, DynamoFollows, DynamoPasswordResets, DynamoRelations,
-    DynamoTags, DynamoUsers, DynamoWelcomeMails,
+    AccountNoticeItem, DynamoAccountNotices, DynamoArticles, DynamoComments, DynamoFavorites, DynamoFeed,
+    DynamoFollows, DynamoPasswordResets, DynamoRelations, DynamoTags, DynamoUsers, DynamoWelcomeMails,
 };
 
 /// Environment variables a function reads (set by `template.yaml`).
@@ -264,6 +264,10 @@ impl Adapters {
 
     pub fn welcome_mails(&self) -> DynamoWelcomeMails {
         DynamoWelcomeMails::new(self.table())
+    }
+
+    pub fn account_notices(&self) -> DynamoAccountNotices {
+        DynamoAccountNotices::new(self.table())
     }
 
     pub fn one_time_tokens(&self) -> RandomOneTimeTokens {

@@ -4,6 +4,7 @@
 //! Nothing in here knows about AWS, HTTP or Lambda; adapters implement [`ports`] and the interface
 //! layer turns events into use-case calls.
 
+pub mod account_notice;
 pub mod article;
 pub mod error;
 pub mod mail_templates;

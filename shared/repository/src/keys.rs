@@ -39,6 +39,14 @@ pub fn welcome_mail(user: &str) -> Key {
     (format!("USER#{user}"), "WELCOME_MAIL".to_owned())
 }
 
+/// A security notice of a change to an account's e-mail address or password, written with the
+/// change: `PK = USER#<ulid>`, `SK = ACCOUNT_NOTICE#<the account version the change produced,
+/// zero-padded>`. The send-account-notices consumer's stream filter names the prefix.
+pub const ACCOUNT_NOTICE_PREFIX: &str = "ACCOUNT_NOTICE#";
+pub fn account_notice(user: &str, version: u64) -> Key {
+    (user_partition(user), format!("{ACCOUNT_NOTICE_PREFIX}{version:020}"))
+}
+
 /// The sort key of the account item, which the welcome-mail consumer's stream filter names.
 pub const USER_SORT_KEY: &str = "USER";
 

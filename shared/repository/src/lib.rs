@@ -4,6 +4,7 @@
 //! documented in `shared/repository/README.md`. A repository never makes a business decision: it stores, loads,
 //! and turns storage constraint failures into the domain's [`StoreError`](conduit_domain::ports::StoreError).
 
+mod account_notices;
 mod all_articles;
 mod articles;
 mod capacity;
@@ -14,27 +15,28 @@ mod feed;
 mod follows;
 mod items;
 pub mod keys;
+mod mail_ledger;
 mod password_resets;
 mod pending_purges;
 mod relations;
 mod table;
 mod tags;
 mod users;
-mod welcome_mails;
 mod writes;
 
 pub use articles::DynamoArticles;
+pub use account_notices::AccountNoticeItem;
 pub use comments::DynamoComments;
 pub use error::RepositoryError;
 pub use favorites::DynamoFavorites;
 pub use feed::DynamoFeed;
 pub use follows::{DEFAULT_PUSH_LIMIT, DynamoFollows, FOLLOW_COPIES};
 pub use password_resets::DynamoPasswordResets;
+pub use mail_ledger::{DynamoAccountNotices, DynamoMailLedger, DynamoWelcomeMails};
 pub use relations::DynamoRelations;
 pub use table::Table;
 pub use tags::DynamoTags;
 pub use users::DynamoUsers;
-pub use welcome_mails::DynamoWelcomeMails;
 
 /// Reads a stored item into its typed shape; a mismatch means the stored data is corrupt.
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(item: table::Item) -> Result<T, RepositoryError> {

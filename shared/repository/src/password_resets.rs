@@ -3,11 +3,13 @@
 //! attribute (`purge_after`, Unix seconds), so DynamoDB forgets them once they no longer matter.
 
 use conduit_domain::User;
+use conduit_domain::account_notice::AccountNotice;
 use conduit_domain::password_reset::{MailWindow, PasswordReset, PendingReset};
 use conduit_domain::ports::{PasswordResets, StoreError};
 use conduit_domain::values::{Timestamp, TokenDigest, UserId};
 use serde::{Deserialize, Serialize};
 
+use crate::account_notices::notice_put;
 use crate::error::RepositoryError;
 use crate::items::corrupt;
 use crate::keys;
@@ -150,7 +152,14 @@ impl PasswordResets for DynamoPasswordResets {
 
     async fn complete(&self, completed: &PasswordReset, previous: &User, updated: &User) -> Result<(), StoreError> {
         // The used link's owner record is left to expire: the state no longer names the link, so
-        // it cannot be used again, and deleting it would cost a read to learn its key.
-        self.transact(vec![self.state_put(completed)?, user_update(&self.table, previous, updated)?]).await
+        // it cannot be used again, and deleting it would cost a read to learn its key. The notice
+        // of the reset is written with it.
+        let notice = AccountNotice::for_reset(previous, updated);
+        self.transact(vec![
+            self.state_put(completed)?,
+            user_update(&self.table, previous, updated)?,
+            notice_put(&self.table, &notice)?,
+        ])
+        .await
     }
 }

@@ -175,23 +175,6 @@ impl Table {
         Ok(output.item)
     }
 
-    /// Writes one item; with `only_if_new`, an existing item under the same key is an error.
-    pub(crate) async fn put(&self, item: Item, only_if_new: bool) -> Result<(), RepositoryError> {
-        let mut request = self
-            .client
-            .put_item()
-            .table_name(self.name())
-            .set_item(Some(item))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        if only_if_new {
-            request = request.condition_expression("attribute_not_exists(PK)");
-        }
-        let output =
-            request.send().traced(self, "PutItem").await.map_err(|error| RepositoryError::sdk("PutItem", error))?;
-        crate::capacity::record("PutItem", output.consumed_capacity());
-        Ok(())
-    }
-
     /// Writes one item if `condition` holds (with the names and values it uses); `Ok(false)` when
     /// it does not, and then nothing was written.
     pub(crate) async fn put_if(
@@ -216,6 +199,37 @@ impl Table {
         }
         let sent = request.send().traced(self, "PutItem").await;
         conditional_write("PutItem", sent.map(|output| crate::capacity::record("PutItem", output.consumed_capacity())))
+    }
+
+    /// Updates one item (creating it when absent, as UpdateItem does) if `condition` holds;
+    /// `Ok(false)` when it does not, and then nothing was written.
+    pub(crate) async fn update_if(
+        &self,
+        key: Key,
+        expression: &str,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<bool, RepositoryError> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(self.name())
+            .set_key(Some(Self::key(key)))
+            .update_expression(expression)
+            .condition_expression(condition)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        for (placeholder, name) in names {
+            request = request.expression_attribute_names(*placeholder, *name);
+        }
+        for (placeholder, value) in values {
+            request = request.expression_attribute_values(placeholder, value);
+        }
+        let sent = request.send().traced(self, "UpdateItem").await;
+        conditional_write(
+            "UpdateItem",
+            sent.map(|output| crate::capacity::record("UpdateItem", output.consumed_capacity())),
+        )
     }
 
     /// Deletes one item if `condition` holds; `Ok(false)` when it does not.

@@ -4,10 +4,12 @@
 
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use conduit_domain::User;
+use conduit_domain::account_notice::AccountNotice;
 use conduit_domain::ports::{SessionReader, StoreError, UniqueField, UserReader, UserWriter};
 use conduit_domain::values::{Bio, Email, ImageUrl, PasswordHash, SessionGeneration, Timestamp, UserId, Username};
 use serde::{Deserialize, Serialize};
 
+use crate::account_notices::notice_put;
 use crate::error::RepositoryError;
 use crate::items::corrupt;
 use crate::keys;
@@ -282,6 +284,12 @@ impl UserWriter for DynamoUsers {
             items.push(self.claim_put(keys::username_claim(&updated.username.canonical()), updated)?);
             items.push(self.claim_release(keys::username_claim(&previous.username.canonical()), previous)?);
             meaning.extend([Some(UniqueField::Username), None]);
+        }
+        // A new address or password: the notice to the address before, written with the change
+        // so that it exists exactly when the change does.
+        if let Some(notice) = AccountNotice::for_change(previous, updated) {
+            items.push(notice_put(&self.table, &notice)?);
+            meaning.push(None);
         }
         self.transact(items, &meaning).await
     }

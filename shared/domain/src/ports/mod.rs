@@ -5,9 +5,9 @@ mod articles;
 mod credentials;
 mod feeds;
 mod mail;
+mod mail_ledger;
 mod password_resets;
 mod users;
-mod welcome_mails;
 
 pub use articles::{
     ArticleFilter, ArticlePurger, ArticleReader, ArticleRef, ArticleWriter, CommentReader, CommentWriter,
@@ -17,5 +17,5 @@ pub use credentials::{PasswordHasher, TokenIssuer, TokenRejection, TokenVerifier
 pub use feeds::{EndedFollow, FeedFanOut, FeedReader};
 pub use mail::{MailMessage, Mailer};
 pub use password_resets::{Clock, OneTimeTokens, PasswordResets, SystemClock};
+pub use mail_ledger::MailLedger;
 pub use users::{SessionReader, StoreError, UniqueField, UserReader, UserWriter};
-pub use welcome_mails::WelcomeMailLedger;

@@ -5,13 +5,15 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use crate::User;
+use crate::account_notice::AccountNotice;
 use crate::article::{Article, ArticleSummary};
 use crate::error::InfrastructureError;
 use crate::password_reset::PasswordReset;
 use crate::ports::{
-    ArticleFilter, ArticleReader, ArticleRef, ArticleWriter, Clock, FavoriteWriter, FollowWriter, MailMessage, Mailer,
-    OneTimeTokens, PasswordHasher, PasswordResets, Relations, RelationsReader, SessionReader, StoreError, SummaryPage,
-    TokenIssuer, TokenRejection, TokenVerifier, UniqueField, UserReader, UserWriter, ViewedArticle, WelcomeMailLedger,
+    ArticleFilter, ArticleReader, ArticleRef, ArticleWriter, Clock, FavoriteWriter, FollowWriter, MailLedger,
+    MailMessage, Mailer, OneTimeTokens, PasswordHasher, PasswordResets, Relations, RelationsReader, SessionReader,
+    StoreError, SummaryPage, TokenIssuer, TokenRejection, TokenVerifier, UniqueField, UserReader, UserWriter,
+    ViewedArticle,
 };
 use crate::values::{
     ArticleId, Email, Page, Password, PasswordHash, ResetToken, Session, SessionGeneration, Slug, Timestamp,
@@ -244,31 +246,80 @@ impl Clock for FixedClock {
     }
 }
 
-/// Welcome-mail claims in memory: (sent, claimed until).
-#[derive(Clone, Default)]
-pub struct InMemoryWelcomeLedger(Arc<Mutex<HashMap<UserId, (bool, Timestamp)>>>);
+/// What names a mail in [`InMemoryMailLedger`].
+pub trait LedgerKey {
+    fn ledger_key(&self) -> String;
+}
 
-impl WelcomeMailLedger for InMemoryWelcomeLedger {
-    async fn claim(&self, user: UserId, now: Timestamp, until: Timestamp) -> Result<bool, StoreError> {
-        let mut entries = self.0.lock().expect("lock");
-        match entries.get(&user) {
+impl LedgerKey for UserId {
+    fn ledger_key(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl LedgerKey for AccountNotice {
+    fn ledger_key(&self) -> String {
+        format!("{}#{}", self.user(), self.version())
+    }
+}
+
+/// Mail claims in memory: (sent, claimed until) by mail.
+pub struct InMemoryMailLedger<M> {
+    entries: Arc<Mutex<HashMap<String, (bool, Timestamp)>>>,
+    mails: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M> Default for InMemoryMailLedger<M> {
+    fn default() -> Self {
+        Self { entries: Arc::default(), mails: std::marker::PhantomData }
+    }
+}
+
+impl<M: LedgerKey + Send + Sync> MailLedger for InMemoryMailLedger<M> {
+    type Mail = M;
+
+    async fn claim(&self, mail: &M, now: Timestamp, until: Timestamp) -> Result<bool, StoreError> {
+        let mut entries = self.entries.lock().expect("lock");
+        match entries.get(&mail.ledger_key()) {
             Some((true, _)) => Ok(false),
             Some((false, held_until)) if now < *held_until => Ok(false),
             _ => {
-                entries.insert(user, (false, until));
+                entries.insert(mail.ledger_key(), (false, until));
                 Ok(true)
             }
         }
     }
 
-    async fn record_sent(&self, user: UserId, at: Timestamp) -> Result<(), StoreError> {
-        self.0.lock().expect("lock").insert(user, (true, at));
+    async fn record_sent(&self, mail: &M, at: Timestamp) -> Result<(), StoreError> {
+        self.entries.lock().expect("lock").insert(mail.ledger_key(), (true, at));
         Ok(())
     }
 
-    async fn release(&self, user: UserId) -> Result<(), StoreError> {
-        self.0.lock().expect("lock").remove(&user);
+    async fn release(&self, mail: &M) -> Result<(), StoreError> {
+        self.entries.lock().expect("lock").remove(&mail.ledger_key());
         Ok(())
+    }
+}
+
+/// Fails the first send (the mail service throttling), then keeps what it is asked to send.
+#[derive(Clone, Default)]
+pub struct FlakyMailer {
+    failed_once: Arc<std::sync::atomic::AtomicBool>,
+    inner: RecordingMailer,
+}
+
+impl FlakyMailer {
+    pub fn sent(&self) -> Vec<MailMessage> {
+        self.inner.sent()
+    }
+}
+
+impl Mailer for FlakyMailer {
+    async fn send(&self, message: &MailMessage) -> Result<(), InfrastructureError> {
+        if !self.failed_once.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(InfrastructureError::unavailable("sending mail", "Amazon SES", "throttled"));
+        }
+        self.inner.send(message).await
     }
 }
 

@@ -1,6 +1,7 @@
 //! Use cases: one file per thing a client can ask for. Each takes raw input, parses it into value
 //! objects (collecting every field error), decides, and talks to the outside only through ports.
 
+mod account_notice;
 mod articles;
 mod authenticate;
 mod comments;
@@ -12,11 +13,13 @@ mod personalize;
 mod profiles;
 mod purge_article;
 mod register;
+mod send_once;
 mod sessions;
 mod tags;
 mod update_user;
 mod welcome_mail;
 
+pub use account_notice::SendAccountNotice;
 pub use articles::{
     ArticleChanges, ArticleDraft, ArticleQuery, ChangeFavorite, CreateArticle, DeleteArticle, GetArticle, ListArticles,
     UpdateArticle,
@@ -30,10 +33,11 @@ pub use password_reset::{ConfirmPasswordReset, PasswordResetConfirmation, Reques
 pub use profiles::{ChangeFollow, GetProfile};
 pub use purge_article::PurgeDeletedArticle;
 pub use register::{RegisterUser, Registration};
+pub use send_once::MailOutcome;
 pub use sessions::RevokeSessions;
 pub use tags::ListTags;
 pub use update_user::{FieldUpdate, UpdateUser, UpdatedUser, UserChanges};
-pub use welcome_mail::{NewAccount, SendWelcomeMail, WelcomeOutcome};
+pub use welcome_mail::{NewAccount, SendWelcomeMail};
 
 use crate::ports::UserReader;
 use crate::validation::{InvalidValue, ValidationErrors};
