@@ -84,6 +84,22 @@ fn given_lambda_but_no_table_when_a_function_that_needs_one_starts_then_it_names
 }
 
 #[test]
+fn given_a_token_lifetime_beyond_a_day_when_a_function_that_issues_tokens_starts_then_it_refuses_in_one_line() {
+    let mut environment = lambda_environment(&format!("127.0.0.1:{}", closed_port()));
+    environment.push(("TABLE_NAME", "conduit".to_owned()));
+    environment.push(("TOKEN_LIFETIME_SECONDS", "86401".to_owned()));
+    let environment: Vec<(&str, &str)> = environment.iter().map(|(name, value)| (*name, value.as_str())).collect();
+
+    let ended = run("login-user", &[], &environment);
+
+    assert_one_line(
+        &ended,
+        1,
+        "login-user: environment variable TOKEN_LIFETIME_SECONDS must be 1 to 86400 seconds, not 86401",
+    );
+}
+
+#[test]
 fn given_an_unreachable_runtime_api_when_a_function_starts_then_it_says_where_in_one_line() {
     let runtime_api = format!("127.0.0.1:{}", closed_port());
     let environment = lambda_environment(&runtime_api);

@@ -42,7 +42,11 @@ pub mod variables {
 /// development address.
 pub const LOCAL_APP_BASE_URL: &str = "http://localhost:4100";
 
-const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+/// Tokens end within a working day unless `TOKEN_LIFETIME_SECONDS` says otherwise.
+const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
+/// The longest lifetime a function accepts (the template's `MaxValue` too): a misconfigured stack
+/// fails at start rather than issue tokens that outlive a day.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 const DEFAULT_KEY_CACHE_TTL: Duration = Duration::from_secs(5 * 60);
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +55,8 @@ pub enum StartupError {
     MissingVariable(&'static str),
     #[error("environment variable {name} is not a whole number of seconds: {value:?}")]
     InvalidSeconds { name: &'static str, value: String },
+    #[error("environment variable {name} must be 1 to {max} seconds, not {value}")]
+    SecondsOutOfRange { name: &'static str, value: u64, max: u64 },
     #[error("a document served by the API cannot be built: {0}")]
     Document(String),
     #[error(transparent)]
@@ -97,7 +103,7 @@ impl Adapters {
                 cache_ttl: seconds(variables::SIGNING_KEY_CACHE_SECONDS, DEFAULT_KEY_CACHE_TTL)?,
                 sdk: None,
             },
-            token_lifetime: seconds(variables::TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_LIFETIME)?,
+            token_lifetime: token_lifetime(std::env::var(variables::TOKEN_LIFETIME_SECONDS).ok())?,
             budget: TimeBudget::from_env()?,
             table: OnceLock::new(),
             mail: MailSettings::from_env(),
@@ -284,12 +290,26 @@ fn required(name: &'static str) -> Result<String, StartupError> {
 }
 
 fn seconds(name: &'static str, default: Duration) -> Result<Duration, StartupError> {
-    match std::env::var(name) {
-        Err(_) => Ok(default),
-        Ok(value) => {
-            value.trim().parse().map(Duration::from_secs).map_err(|_| StartupError::InvalidSeconds { name, value })
-        }
+    std::env::var(name).map_or(Ok(default), |value| parse_seconds(name, value))
+}
+
+fn parse_seconds(name: &'static str, value: String) -> Result<Duration, StartupError> {
+    value.trim().parse().map(Duration::from_secs).map_err(|_| StartupError::InvalidSeconds { name, value })
+}
+
+/// The configured token lifetime (`TOKEN_LIFETIME_SECONDS`), else the default; none or more than
+/// [`MAX_TOKEN_LIFETIME`] is refused.
+fn token_lifetime(configured: Option<String>) -> Result<Duration, StartupError> {
+    let name = variables::TOKEN_LIFETIME_SECONDS;
+    let lifetime = configured.map_or(Ok(DEFAULT_TOKEN_LIFETIME), |value| parse_seconds(name, value))?;
+    if lifetime.is_zero() || lifetime > MAX_TOKEN_LIFETIME {
+        return Err(StartupError::SecondsOutOfRange {
+            name,
+            value: lifetime.as_secs(),
+            max: MAX_TOKEN_LIFETIME.as_secs(),
+        });
     }
+    Ok(lifetime)
 }
 
 // ---------------------------------------------------------------- mail
@@ -386,5 +406,35 @@ mod mail_tests {
         assert!(matches!(configured.mailer(), Ok(ConfiguredMailer::Ses(_))));
         assert!(configured.outbox().is_none());
         assert!(matches!(unconfigured.mailer(), Err(StartupError::MissingVariable("MAIL_SENDER"))));
+    }
+}
+
+#[cfg(test)]
+mod token_lifetime_tests {
+    use super::*;
+
+    #[test]
+    fn without_a_configured_lifetime_tokens_live_twelve_hours() {
+        assert_eq!(token_lifetime(None).expect("the default"), Duration::from_secs(43_200));
+    }
+
+    #[test]
+    fn a_lifetime_of_one_second_to_a_day_is_taken_as_configured() {
+        assert_eq!(token_lifetime(Some("1".into())).expect("accepted"), Duration::from_secs(1));
+        assert_eq!(token_lifetime(Some(" 86400 ".into())).expect("accepted"), Duration::from_secs(86_400));
+    }
+
+    #[test]
+    fn a_lifetime_of_zero_or_beyond_a_day_fails_the_start_in_one_line_naming_the_variable() {
+        for (configured, value) in [("0", 0), ("86401", 86_401), ("31536000", 31_536_000)] {
+            let refused = token_lifetime(Some(configured.into())).expect_err(configured);
+
+            assert!(matches!(refused, StartupError::SecondsOutOfRange { value: seen, .. } if seen == value));
+            assert_eq!(
+                refused.to_string(),
+                format!("environment variable TOKEN_LIFETIME_SECONDS must be 1 to 86400 seconds, not {value}")
+            );
+        }
+        assert!(matches!(token_lifetime(Some("a day".into())), Err(StartupError::InvalidSeconds { .. })));
     }
 }
