@@ -239,6 +239,51 @@ impl Services {
     }
 }
 
+/// Where `cargo build --workspace --bins` put the function binaries, for a test of this profile:
+/// a test runs from `<target>/<profile>/deps`, the binaries are in `<target>/<profile>`.
+pub fn binaries_dir() -> PathBuf {
+    let test = std::env::current_exe().expect("the test's path");
+    test.parent().and_then(Path::parent).expect("the profile directory").to_path_buf()
+}
+
+/// The signing secret a test makes in moto_server (the template's `SigningSecret`).
+pub struct SigningSecret {
+    pub arn: String,
+    /// What the functions name the key by (`kid`).
+    pub version_id: String,
+}
+
+impl Services {
+    /// A signing secret of its own in moto_server, holding `key`.
+    pub async fn create_signing_secret(&self, key: &[u8]) -> SigningSecret {
+        let client = aws_sdk_secretsmanager::Client::new(&conduit_dynamodb_local::local_sdk_config(
+            &self.secretsmanager_endpoint,
+        ));
+        let name = format!("conduit/test/lambda-binaries/{}", ulid::Ulid::new());
+        let created = client
+            .create_secret()
+            .name(&name)
+            .secret_string(std::str::from_utf8(key).expect("text key"))
+            .send()
+            .await
+            .expect("signing secret created in moto_server");
+        SigningSecret { arn: created.arn.expect("secret ARN"), version_id: created.version_id.expect("secret version") }
+    }
+
+    /// The sender every mailing function is given (`MailSender`), verified in moto_server's SES,
+    /// as SES requires before it sends.
+    pub async fn verify_mail_sender(&self) {
+        let client =
+            aws_sdk_sesv2::Client::new(&conduit_dynamodb_local::local_sdk_config(&self.secretsmanager_endpoint));
+        client
+            .create_email_identity()
+            .email_identity(MAIL_SENDER)
+            .send()
+            .await
+            .expect("sender verified in moto_server");
+    }
+}
+
 /// A function's settings for the emulator: its whole process environment and its timeout.
 pub struct LambdaSettings {
     pub environment: BTreeMap<String, String>,

@@ -14,7 +14,7 @@ use authorizer::{Authorizer, AuthorizerRequest};
 use base64::Engine;
 use conduit_api_tests::custom_resource::ResponseUrl;
 use conduit_api_tests::function_template::{
-    ACCOUNT, FunctionConfig, LOG_STREAM, LocalStack, MAIL_SENDER, REGION, Services, function_configs,
+    ACCOUNT, FunctionConfig, LOG_STREAM, LocalStack, REGION, Services, SigningSecret, binaries_dir, function_configs,
     lambda_environment, lambda_settings,
 };
 use conduit_api_tests::sample_tokens::reissue_tokens;
@@ -37,37 +37,6 @@ const ANSWER_WAIT: Duration = Duration::from_secs(5);
 /// start-up, few enough not to starve a small machine (at 6, on 2 cores, DynamoDB Local stalled
 /// past the functions' 1 s attempt budget while twelve sample worlds were being seeded).
 const PARALLEL: usize = 3;
-
-// ------------------------------------------------------------------ the signing secret and the mail sender
-
-/// The signing secret, made in moto_server, holding the sample events' key.
-struct SigningSecret {
-    arn: String,
-    version_id: String,
-}
-
-async fn create_signing_secret(services: &Services) -> SigningSecret {
-    let client = aws_sdk_secretsmanager::Client::new(&conduit_dynamodb_local::local_sdk_config(
-        &services.secretsmanager_endpoint,
-    ));
-    let name = format!("conduit/test/lambda-binaries/{}", ulid::Ulid::new());
-    let created = client
-        .create_secret()
-        .name(&name)
-        .secret_string(std::str::from_utf8(SAMPLE_SIGNING_KEY).expect("text key"))
-        .send()
-        .await
-        .expect("signing secret created in moto_server");
-    SigningSecret { arn: created.arn.expect("secret ARN"), version_id: created.version_id.expect("secret version") }
-}
-
-/// The sender every mailing function is given (`MailSender`), verified in moto_server's SES, as
-/// SES requires before it sends.
-async fn verify_mail_sender(services: &Services) {
-    let client =
-        aws_sdk_sesv2::Client::new(&conduit_dynamodb_local::local_sdk_config(&services.secretsmanager_endpoint));
-    client.create_email_identity().email_identity(MAIL_SENDER).send().await.expect("sender verified in moto_server");
-}
 
 // ------------------------------------------------------------------ answers and their comparison
 
@@ -342,12 +311,6 @@ fn tail(text: &str, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
-fn binaries_dir() -> PathBuf {
-    // This test runs from <target>/<profile>/deps; the binaries are in <target>/<profile>.
-    let test = std::env::current_exe().expect("the test's path");
-    test.parent().and_then(Path::parent).expect("the profile directory").to_path_buf()
-}
-
 // ------------------------------------------------------------------ the tests
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -371,8 +334,8 @@ async fn every_template_function_binary_starts_with_its_template_environment_and
     // Traced functions send their segments here, as to the daemon beside a Lambda function.
     let xray_daemon = UdpSocket::bind("127.0.0.1:0").expect("a local X-Ray daemon address");
     let services = Services::from_test_environment(xray_daemon.local_addr().expect("bound").to_string());
-    let secret = create_signing_secret(&services).await;
-    verify_mail_sender(&services).await;
+    let secret = services.create_signing_secret(SAMPLE_SIGNING_KEY).await;
+    services.verify_mail_sender().await;
     let context = Context { template, services, secret, binaries };
 
     let runs: Vec<FunctionRun> = futures::stream::iter(&functions)
