@@ -2,15 +2,23 @@
 //! Answers like a login, with a fresh token; every token issued before is revoked.
 
 use conduit_bootstrap::{
-    Adapters, Argon2Hasher, DynamoPasswordResets, DynamoUsers, JwtService, RandomOneTimeTokens, StartupError,
+    Adapters, Argon2Hasher, DynamoPasswordResets, DynamoThrottles, DynamoUsers, JwtService, RandomOneTimeTokens,
+    StartupError,
 };
 use conduit_domain::ports::SystemClock;
 use conduit_domain::usecases::ConfirmPasswordReset;
 use conduit_http::dto::users::{PasswordResetConfirmFields, UserEnvelope, UserResponse};
 use conduit_http::{ApiError, Body, Endpoint, Request, Response, request, response};
 
-type Confirm =
-    ConfirmPasswordReset<DynamoUsers, DynamoPasswordResets, RandomOneTimeTokens, SystemClock, Argon2Hasher, JwtService>;
+type Confirm = ConfirmPasswordReset<
+    DynamoUsers,
+    DynamoPasswordResets,
+    RandomOneTimeTokens,
+    SystemClock,
+    Argon2Hasher,
+    JwtService,
+    DynamoThrottles,
+>;
 
 pub struct ConfirmPasswordResetEndpoint {
     confirm: Confirm,
@@ -25,6 +33,7 @@ impl ConfirmPasswordResetEndpoint {
             adapters.clock(),
             adapters.password_hasher(),
             adapters.jwt()?,
+            adapters.account_guard(),
         );
         Ok(Self { confirm })
     }

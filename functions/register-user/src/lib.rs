@@ -1,17 +1,25 @@
 //! `POST /api/users`: sign up.
 
-use conduit_bootstrap::{Adapters, Argon2Hasher, DynamoUsers, JwtService, StartupError};
+use conduit_bootstrap::{Adapters, Argon2Hasher, DynamoThrottles, DynamoUsers, JwtService, StartupError};
+use conduit_domain::ports::SystemClock;
 use conduit_domain::usecases::RegisterUser;
 use conduit_http::dto::users::{RegistrationFields, UserEnvelope, UserResponse};
 use conduit_http::{ApiError, Body, BusinessEvent, Endpoint, Request, Response, request, response};
 
 pub struct RegisterUserEndpoint {
-    register: RegisterUser<DynamoUsers, Argon2Hasher, JwtService>,
+    register: RegisterUser<DynamoUsers, Argon2Hasher, JwtService, DynamoThrottles, SystemClock>,
 }
 
 impl RegisterUserEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self { register: RegisterUser::new(adapters.users(), adapters.password_hasher(), adapters.jwt()?) })
+        Ok(Self {
+            register: RegisterUser::new(
+                adapters.users(),
+                adapters.password_hasher(),
+                adapters.jwt()?,
+                adapters.account_guard(),
+            ),
+        })
     }
 }
 
@@ -20,7 +28,7 @@ impl Endpoint for RegisterUserEndpoint {
 
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
         let fields = request::json_body::<UserEnvelope<RegistrationFields>>(&request)?.into_inner()?;
-        let registered = self.register.execute(fields.into()).await?;
+        let registered = self.register.execute(fields.into(), &request::client_source(&request)).await?;
         Ok(response::created(&UserResponse::new(&registered.user, registered.token)))
     }
 }

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use conduit_bootstrap::{
-    Adapters, ConfiguredMailer, DynamoPasswordResets, DynamoUsers, RandomOneTimeTokens, StartupError,
+    Adapters, ConfiguredMailer, DynamoPasswordResets, DynamoThrottles, DynamoUsers, RandomOneTimeTokens, StartupError,
 };
 use conduit_domain::ports::SystemClock;
 use conduit_domain::usecases::{RequestPasswordReset, ResetRequestOutcome};
@@ -20,8 +20,14 @@ use lambda_http::http::StatusCode;
 /// The least time any answer takes; see the module documentation.
 pub const RESPONSE_FLOOR: Duration = Duration::from_millis(500);
 
-type RequestReset =
-    RequestPasswordReset<DynamoUsers, DynamoPasswordResets, RandomOneTimeTokens, SystemClock, ConfiguredMailer>;
+type RequestReset = RequestPasswordReset<
+    DynamoUsers,
+    DynamoPasswordResets,
+    RandomOneTimeTokens,
+    SystemClock,
+    ConfiguredMailer,
+    DynamoThrottles,
+>;
 
 pub struct RequestPasswordResetEndpoint {
     request_reset: RequestReset,
@@ -37,6 +43,7 @@ impl RequestPasswordResetEndpoint {
             adapters.clock(),
             adapters.mailer()?,
             adapters.app_base_url()?,
+            adapters.account_guard(),
         );
         Ok(Self { request_reset, response_floor: RESPONSE_FLOOR })
     }
@@ -52,7 +59,7 @@ impl Endpoint for RequestPasswordResetEndpoint {
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
         let started = Instant::now();
         let fields = request::json_body::<UserEnvelope<PasswordResetRequestFields>>(&request)?.into_inner()?;
-        let outcome = self.request_reset.execute(fields.email).await;
+        let outcome = self.request_reset.execute(fields.email, &request::client_source(&request)).await;
         tokio::time::sleep_until((started + self.response_floor).into()).await;
         match outcome? {
             ResetRequestOutcome::MailSent => {

@@ -1,18 +1,26 @@
 //! `PUT /api/user`: change any of e-mail, username, password, bio, image. A new password revokes
 //! every token issued before it; the answer then carries a fresh one.
 
-use conduit_bootstrap::{Adapters, Argon2Hasher, DynamoUsers, JwtService, StartupError};
+use conduit_bootstrap::{Adapters, Argon2Hasher, DynamoThrottles, DynamoUsers, JwtService, StartupError};
+use conduit_domain::ports::SystemClock;
 use conduit_domain::usecases::UpdateUser;
 use conduit_http::dto::users::{UpdateFields, UserEnvelope, UserResponse};
 use conduit_http::{ApiError, Body, Endpoint, Request, Response, auth, request, response};
 
 pub struct UpdateCurrentUserEndpoint {
-    update_user: UpdateUser<DynamoUsers, Argon2Hasher, JwtService>,
+    update_user: UpdateUser<DynamoUsers, Argon2Hasher, JwtService, DynamoThrottles, SystemClock>,
 }
 
 impl UpdateCurrentUserEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self { update_user: UpdateUser::new(adapters.users(), adapters.password_hasher(), adapters.jwt()?) })
+        Ok(Self {
+            update_user: UpdateUser::new(
+                adapters.users(),
+                adapters.password_hasher(),
+                adapters.jwt()?,
+                adapters.account_guard(),
+            ),
+        })
     }
 }
 

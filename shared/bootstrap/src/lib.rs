@@ -12,6 +12,9 @@ use conduit_domain::usecases::Authenticate;
 use conduit_mail::SesMailer;
 use conduit_repository::Table;
 
+pub mod abuse_limits;
+pub use conduit_domain::throttling::AbuseLimits;
+
 // The AWS call log, under the name functions' hosts know it by.
 pub use conduit_aws::call_log as aws_call_log;
 use conduit_aws::clients as aws_clients;
@@ -23,8 +26,11 @@ pub use conduit_auth::{Argon2Hasher, JwtService, KeyRing, RandomOneTimeTokens, S
 pub use conduit_mail::{CapturedMail, ConfiguredMailer, Outbox, OutboxMailer};
 pub use conduit_repository::{
     AccountNoticeItem, DynamoAccountNotices, DynamoArticles, DynamoComments, DynamoFavorites, DynamoFeed,
-    DynamoFollows, DynamoPasswordResets, DynamoRelations, DynamoTags, DynamoUsers, DynamoWelcomeMails,
+    DynamoFollows, DynamoPasswordResets, DynamoRelations, DynamoTags, DynamoThrottles, DynamoUsers, DynamoWelcomeMails,
 };
+
+/// The abuse limits over their DynamoDB counters, as the account endpoints consult them.
+pub type AccountGuard = conduit_domain::usecases::AbuseGuard<DynamoThrottles, SystemClock>;
 
 /// Environment variables a function reads (set by `template.yaml`).
 pub mod variables {
@@ -61,6 +67,8 @@ pub enum StartupError {
     Document(String),
     #[error(transparent)]
     Budget(#[from] BudgetError),
+    #[error(transparent)]
+    Limits(#[from] abuse_limits::LimitError),
 }
 
 #[derive(Clone, Debug)]
@@ -89,6 +97,7 @@ pub struct Adapters {
     app_base_url: Option<String>,
     /// Pushed followers an author has at most (see `conduit_repository::DEFAULT_PUSH_LIMIT`).
     feed_push_limit: usize,
+    abuse_limits: AbuseLimits,
 }
 
 impl Adapters {
@@ -109,6 +118,7 @@ impl Adapters {
             mail: MailSettings::from_env(),
             app_base_url: std::env::var(variables::APP_BASE_URL).ok().filter(|url| !url.trim().is_empty()),
             feed_push_limit: conduit_repository::DEFAULT_PUSH_LIMIT,
+            abuse_limits: abuse_limits::from_env()?,
         })
     }
 
@@ -125,6 +135,7 @@ impl Adapters {
             mail: MailSettings::Outbox(Outbox::new()),
             app_base_url: Some(LOCAL_APP_BASE_URL.to_owned()),
             feed_push_limit: conduit_repository::DEFAULT_PUSH_LIMIT,
+            abuse_limits: AbuseLimits::default(),
         }
     }
 
@@ -153,6 +164,7 @@ impl Adapters {
             mail: MailSettings::Outbox(Outbox::new()),
             app_base_url: Some(LOCAL_APP_BASE_URL.to_owned()),
             feed_push_limit: conduit_repository::DEFAULT_PUSH_LIMIT,
+            abuse_limits: AbuseLimits::default(),
         }
     }
 
@@ -172,6 +184,22 @@ impl Adapters {
     pub fn with_feed_push_limit(mut self, limit: usize) -> Self {
         self.feed_push_limit = limit;
         self
+    }
+
+    /// Other abuse limits than the defaults (or the environment's, for [`Self::from_env`]).
+    pub fn with_abuse_limits(mut self, limits: AbuseLimits) -> Self {
+        self.abuse_limits = limits;
+        self
+    }
+
+    pub fn abuse_limits(&self) -> AbuseLimits {
+        self.abuse_limits
+    }
+
+    /// The abuse limits and their counters, for the endpoints that check passwords, create
+    /// accounts or mail links.
+    pub fn account_guard(&self) -> AccountGuard {
+        AccountGuard::new(DynamoThrottles::new(self.table()), SystemClock, self.abuse_limits)
     }
 
     pub fn time_budget(&self) -> TimeBudget {

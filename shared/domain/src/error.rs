@@ -2,6 +2,7 @@
 //! gives it; the mapping itself lives in one place, at the edge.
 
 use crate::ports::StoreError;
+use crate::throttling::Throttled;
 use crate::validation::ValidationErrors;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +17,10 @@ pub enum DomainError {
     /// issued.
     #[error("session revoked")]
     SessionRevoked,
+    /// 429 with `Retry-After`: a limit on the account's failed logins or on the source's requests
+    /// refused this attempt (see [`crate::throttling`]).
+    #[error("throttled: {0:?}")]
+    Throttled(Throttled),
     /// 404: the named thing does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),

@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
 use conduit_domain::error::InfrastructureError;
+use conduit_domain::throttling::{ThrottleScope, Throttled};
 use conduit_domain::{DomainError, ValidationErrors};
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::{self, HeaderValue};
@@ -30,6 +31,10 @@ pub enum ApiError {
     /// 409: the resource kept changing while we tried to write it.
     #[error("conflict")]
     Conflict,
+    /// 429 with `Retry-After`: an abuse limit refused the request (the account's failed logins,
+    /// or the source's requests of this kind); nothing was checked or changed.
+    #[error("too many requests")]
+    TooManyRequests(Throttled),
     /// 413: the body is larger than this endpoint accepts.
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
@@ -62,6 +67,7 @@ impl ApiError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict => StatusCode::CONFLICT,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -80,6 +86,17 @@ impl ApiError {
             Self::Forbidden => one("authorization", "does not allow this: only the author may change it".into()),
             Self::NotFound(what) => one(what, "not found".into()),
             Self::Conflict => one("request", "conflicted with a concurrent change, please retry".into()),
+            Self::TooManyRequests(refusal) => {
+                let wait = retry_after_seconds(refusal.retry_after);
+                match refusal.scope {
+                    ThrottleScope::Account => {
+                        one("credentials", format!("have failed too many times: try again in {wait} s"))
+                    }
+                    ThrottleScope::Source => {
+                        one("requests", format!("of this kind from your address are too many: try again in {wait} s"))
+                    }
+                }
+            }
             Self::PayloadTooLarge { limit } => one("body", format!("is too large (maximum is {limit} bytes)")),
             Self::UnsupportedMediaType => one("body", "must be JSON (Content-Type: application/json)".into()),
             Self::Unavailable { .. } => one(
@@ -91,8 +108,13 @@ impl ApiError {
             Self::Internal(_) => one("server", format!("had an unexpected error (request id {request_id})")),
         };
         let mut response = crate::response::json(self.status(), &ErrorBody::new(errors));
-        if matches!(self, Self::Unavailable { .. }) {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        let retry_after = match &self {
+            Self::Unavailable { .. } => Some(RETRY_AFTER_SECONDS),
+            Self::TooManyRequests(refusal) => Some(retry_after_seconds(refusal.retry_after)),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -101,6 +123,12 @@ impl ApiError {
 /// How long a client should wait before retrying a 503: long enough for throttling to ease and a
 /// new connection to be tried, short enough that a person barely notices.
 pub const RETRY_AFTER_SECONDS: u64 = 2;
+
+/// `Retry-After` counts whole seconds: a wait is rounded up, so a client that waits exactly that
+/// long is not refused again.
+fn retry_after_seconds(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
 
 /// A failure outside the domain: an outage of a dependency (503) or a defect (500).
 impl From<InfrastructureError> for ApiError {
@@ -122,6 +150,7 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound(what) => Self::NotFound(what),
             DomainError::Forbidden => Self::Forbidden,
             DomainError::Conflict => Self::Conflict,
+            DomainError::Throttled(refusal) => Self::TooManyRequests(refusal),
             DomainError::Infrastructure(cause) => cause.into(),
         }
     }
@@ -167,6 +196,19 @@ mod tests {
             let expected: serde_json::Value = serde_json::from_str(expected).expect("valid");
             assert_eq!(body_of(error), (status, expected));
         }
+    }
+
+    #[test]
+    fn a_throttled_request_is_429_with_the_wait_rounded_up_in_retry_after_and_the_body() {
+        let refusal =
+            Throttled { scope: ThrottleScope::Account, retry_after: std::time::Duration::from_millis(29_001) };
+
+        let response = ApiError::TooManyRequests(refusal).into_response("req-1");
+
+        assert_eq!(response.status().as_u16(), 429);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "30");
+        let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).expect("JSON body");
+        assert_eq!(body["errors"]["credentials"][0], "have failed too many times: try again in 30 s");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Reading what a client sent: the JSON body (size, media type, syntax) and path parameters.
 
+use conduit_domain::values::ClientSource;
 use lambda_http::http::header;
 use lambda_http::{Body, Request, RequestExt};
 use serde::de::DeserializeOwned;
@@ -110,6 +111,18 @@ pub fn path_parameter(request: &Request, name: &'static str) -> Result<String, A
 /// A query-string parameter (the first, when repeated).
 pub fn query_parameter(request: &Request, name: &str) -> Option<String> {
     request.query_string_parameters_ref().and_then(|parameters| parameters.first(name)).map(str::to_owned)
+}
+
+/// Where the request comes from, as the per-source limits count it: the connecting address API
+/// Gateway saw (`requestContext.http.sourceIp`), never a header such as `X-Forwarded-For`, which
+/// the client writes itself.
+pub fn client_source(request: &Request) -> ClientSource {
+    match request.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
+            context.http.source_ip.as_deref().map_or_else(ClientSource::unknown, ClientSource::parse)
+        }
+        _ => ClientSource::unknown(),
+    }
 }
 
 /// The Lambda request id, for log lines and for the body of a 500.

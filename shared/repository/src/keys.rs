@@ -47,6 +47,18 @@ pub fn account_notice(user: &str, version: u64) -> Key {
     (user_partition(user), format!("{ACCOUNT_NOTICE_PREFIX}{version:020}"))
 }
 
+/// The failed logins counted against an address (canonical, lower-case), whether or not an
+/// account has it: `PK = LOGIN_ATTEMPTS#<email>`, `SK = LOGIN_ATTEMPTS`.
+pub fn login_attempts(canonical_email: &str) -> Key {
+    (format!("LOGIN_ATTEMPTS#{canonical_email}"), "LOGIN_ATTEMPTS".to_owned())
+}
+
+/// One source's counter of one action in one fixed window:
+/// `PK = SOURCE_QUOTA#<action>#<source>`, `SK = <window start, Unix seconds>`.
+pub fn source_quota(action: &str, source: &str, window_start_seconds: i64) -> Key {
+    (format!("SOURCE_QUOTA#{action}#{source}"), window_start_seconds.to_string())
+}
+
 /// The sort key of the account item, which the welcome-mail consumer's stream filter names.
 pub const USER_SORT_KEY: &str = "USER";
 

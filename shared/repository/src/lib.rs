@@ -21,21 +21,23 @@ mod pending_purges;
 mod relations;
 mod table;
 mod tags;
+mod throttles;
 mod users;
 mod writes;
 
-pub use articles::DynamoArticles;
 pub use account_notices::AccountNoticeItem;
+pub use articles::DynamoArticles;
 pub use comments::DynamoComments;
 pub use error::RepositoryError;
 pub use favorites::DynamoFavorites;
 pub use feed::DynamoFeed;
 pub use follows::{DEFAULT_PUSH_LIMIT, DynamoFollows, FOLLOW_COPIES};
-pub use password_resets::DynamoPasswordResets;
 pub use mail_ledger::{DynamoAccountNotices, DynamoMailLedger, DynamoWelcomeMails};
+pub use password_resets::DynamoPasswordResets;
 pub use relations::DynamoRelations;
 pub use table::Table;
 pub use tags::DynamoTags;
+pub use throttles::DynamoThrottles;
 pub use users::DynamoUsers;
 
 /// Reads a stored item into its typed shape; a mismatch means the stored data is corrupt.

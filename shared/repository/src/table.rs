@@ -11,8 +11,10 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, DeleteRequest, KeysAndAttributes, ReturnConsumedCapacity, Select, TransactWriteItem, WriteRequest,
+    AttributeValue, DeleteRequest, KeysAndAttributes, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
+    Select, TransactWriteItem, WriteRequest,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use futures::future::try_join_all;
@@ -211,6 +213,51 @@ impl Table {
         names: &[(&str, &str)],
         values: Vec<(&str, AttributeValue)>,
     ) -> Result<bool, RepositoryError> {
+        let sent =
+            self.update_request(key, expression, condition, names, values).send().traced(self, "UpdateItem").await;
+        conditional_write(
+            "UpdateItem",
+            sent.map(|output| crate::capacity::record("UpdateItem", output.consumed_capacity())),
+        )
+    }
+
+    /// Like [`Self::update_if`], but when `condition` does not hold it answers the item as it is
+    /// (`Err(None)` when there is none), from the same call: deciding what to write next needs no
+    /// second read.
+    pub(crate) async fn update_if_else_current(
+        &self,
+        key: Key,
+        expression: &str,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<Result<(), Option<Item>>, RepositoryError> {
+        let sent = self
+            .update_request(key, expression, condition, names, values)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .traced(self, "UpdateItem")
+            .await;
+        match sent {
+            Ok(output) => {
+                crate::capacity::record("UpdateItem", output.consumed_capacity());
+                Ok(Ok(()))
+            }
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => Ok(Err(failed.item.clone())),
+                _ => Err(RepositoryError::sdk("UpdateItem", error)),
+            },
+        }
+    }
+
+    fn update_request(
+        &self,
+        key: Key,
+        expression: &str,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
         let mut request = self
             .client
             .update_item()
@@ -225,11 +272,7 @@ impl Table {
         for (placeholder, value) in values {
             request = request.expression_attribute_values(placeholder, value);
         }
-        let sent = request.send().traced(self, "UpdateItem").await;
-        conditional_write(
-            "UpdateItem",
-            sent.map(|output| crate::capacity::record("UpdateItem", output.consumed_capacity())),
-        )
+        request
     }
 
     /// Deletes one item if `condition` holds; `Ok(false)` when it does not.

@@ -25,6 +25,8 @@ pub const METRIC_NAMES: &[&str] = &[
     "DependencyFailures",
     "PasswordResetMailsSent",
     "PasswordResetMailsRefused",
+    "LoginFailures",
+    "LoginThrottled",
     "StreamRecordsProcessed",
     "StreamRecordsSkipped",
     "StreamRecordsFailed",

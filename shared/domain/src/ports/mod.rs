@@ -7,6 +7,7 @@ mod feeds;
 mod mail;
 mod mail_ledger;
 mod password_resets;
+mod throttles;
 mod users;
 
 pub use articles::{
@@ -16,6 +17,7 @@ pub use articles::{
 pub use credentials::{PasswordHasher, TokenIssuer, TokenRejection, TokenVerifier};
 pub use feeds::{EndedFollow, FeedFanOut, FeedReader};
 pub use mail::{MailMessage, Mailer};
-pub use password_resets::{Clock, OneTimeTokens, PasswordResets, SystemClock};
 pub use mail_ledger::MailLedger;
+pub use password_resets::{Clock, OneTimeTokens, PasswordResets, SystemClock};
+pub use throttles::{Admission, LoginAttempts, SourceQuotas};
 pub use users::{SessionReader, StoreError, UniqueField, UserReader, UserWriter};

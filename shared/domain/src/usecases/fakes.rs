@@ -550,3 +550,90 @@ impl FollowWriter for InMemoryRelations {
         Ok(())
     }
 }
+
+/// Failed-login records and per-source counters in memory, deciding as the DynamoDB adapter does.
+#[derive(Clone, Default)]
+pub struct InMemoryThrottles {
+    attempts: Arc<Mutex<HashMap<String, crate::throttling::FailedAttempts>>>,
+    quotas: Arc<Mutex<HashMap<QuotaCounter, u32>>>,
+}
+
+/// One counter of a source quota: (action, source, window start).
+type QuotaCounter = (String, String, i64);
+
+impl InMemoryThrottles {
+    /// Attempts counted on `account` since its failures were last forgotten.
+    pub fn failures_of(&self, account: &str) -> u32 {
+        self.attempts.lock().expect("lock").get(&account.to_lowercase()).map_or(0, |record| record.count)
+    }
+}
+
+impl crate::ports::LoginAttempts for InMemoryThrottles {
+    async fn begin(
+        &self,
+        account: &Email,
+        backoff: &crate::throttling::LoginBackoff,
+        now: Timestamp,
+    ) -> Result<crate::ports::Admission, StoreError> {
+        let mut attempts = self.attempts.lock().expect("lock");
+        let stored = attempts.get(&account.canonical()).copied();
+        Ok(match backoff.admit(stored, now) {
+            Ok(record) => {
+                attempts.insert(account.canonical(), record);
+                crate::ports::Admission::Admitted
+            }
+            Err(retry_after) => crate::ports::Admission::Refused { retry_after },
+        })
+    }
+
+    async fn clear(&self, account: &Email) -> Result<(), StoreError> {
+        self.attempts.lock().expect("lock").remove(&account.canonical());
+        Ok(())
+    }
+}
+
+impl crate::ports::SourceQuotas for InMemoryThrottles {
+    async fn take(
+        &self,
+        action: crate::throttling::QuotaAction,
+        source: &crate::values::ClientSource,
+        quota: &crate::throttling::WindowQuota,
+        now: Timestamp,
+    ) -> Result<crate::ports::Admission, StoreError> {
+        let window = quota.window_at(now);
+        let mut quotas = self.quotas.lock().expect("lock");
+        let taken =
+            quotas.entry((action.name().to_owned(), source.as_str().to_owned(), window.start_seconds)).or_default();
+        if *taken >= quota.max {
+            return Ok(crate::ports::Admission::Refused { retry_after: window.ends_at.since(now) });
+        }
+        *taken += 1;
+        Ok(crate::ports::Admission::Admitted)
+    }
+
+    async fn give_back(
+        &self,
+        action: crate::throttling::QuotaAction,
+        source: &crate::values::ClientSource,
+        quota: &crate::throttling::WindowQuota,
+        taken_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let window = quota.window_at(taken_at);
+        let mut quotas = self.quotas.lock().expect("lock");
+        if let Some(taken) =
+            quotas.get_mut(&(action.name().to_owned(), source.as_str().to_owned(), window.start_seconds))
+        {
+            *taken = taken.saturating_sub(1);
+        }
+        Ok(())
+    }
+}
+
+/// A guard over `throttles` at `clock`'s time, with the default limits unless given others.
+pub fn guard(
+    throttles: &InMemoryThrottles,
+    clock: &FixedClock,
+    limits: crate::throttling::AbuseLimits,
+) -> super::AbuseGuard<InMemoryThrottles, FixedClock> {
+    super::AbuseGuard::new(throttles.clone(), clock.clone(), limits)
+}

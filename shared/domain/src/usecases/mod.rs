@@ -1,6 +1,7 @@
 //! Use cases: one file per thing a client can ask for. Each takes raw input, parses it into value
 //! objects (collecting every field error), decides, and talks to the outside only through ports.
 
+mod abuse_guard;
 mod account_notice;
 mod articles;
 mod authenticate;
@@ -19,6 +20,7 @@ mod tags;
 mod update_user;
 mod welcome_mail;
 
+pub use abuse_guard::{AbuseGuard, TakenQuota};
 pub use account_notice::SendAccountNotice;
 pub use articles::{
     ArticleChanges, ArticleDraft, ArticleQuery, ChangeFavorite, CreateArticle, DeleteArticle, GetArticle, ListArticles,

@@ -1,10 +1,14 @@
 //! Forgotten passwords: a one-time link by e-mail, then a new password through that link.
 
-use super::{AuthenticatedUser, required};
+use super::{AbuseGuard, AuthenticatedUser, required};
 use crate::mail_templates;
 use crate::password_reset::{PasswordReset, RateLimited};
-use crate::ports::{Clock, Mailer, OneTimeTokens, PasswordHasher, PasswordResets, StoreError, TokenIssuer, UserReader};
-use crate::values::{Email, Password, PasswordHash, ResetToken, reset_token_refused};
+use crate::ports::{
+    Clock, LoginAttempts, Mailer, OneTimeTokens, PasswordHasher, PasswordResets, SourceQuotas, StoreError, TokenIssuer,
+    UserReader,
+};
+use crate::throttling::QuotaAction;
+use crate::values::{ClientSource, Email, Password, PasswordHash, ResetToken, reset_token_refused};
 use crate::{DomainError, ValidationErrors};
 
 /// How often a write that lost an optimistic-concurrency race is re-applied to a fresh read.
@@ -20,7 +24,7 @@ pub enum ResetRequestOutcome {
     RateLimited,
 }
 
-pub struct RequestPasswordReset<U, R, T, C, M> {
+pub struct RequestPasswordReset<U, R, T, C, M, S> {
     users: U,
     resets: R,
     tokens: T,
@@ -28,14 +32,37 @@ pub struct RequestPasswordReset<U, R, T, C, M> {
     mailer: M,
     /// Where the front end lives; the link is `<app_base_url>/reset-password#token=<token>`.
     app_base_url: String,
+    guard: AbuseGuard<S, C>,
 }
 
-impl<U: UserReader, R: PasswordResets, T: OneTimeTokens, C: Clock, M: Mailer> RequestPasswordReset<U, R, T, C, M> {
-    pub fn new(users: U, resets: R, tokens: T, clock: C, mailer: M, app_base_url: impl Into<String>) -> Self {
-        Self { users, resets, tokens, clock, mailer, app_base_url: app_base_url.into() }
+impl<U, R, T, C, M, S> RequestPasswordReset<U, R, T, C, M, S>
+where
+    U: UserReader,
+    R: PasswordResets,
+    T: OneTimeTokens,
+    C: Clock,
+    M: Mailer,
+    S: LoginAttempts + SourceQuotas,
+{
+    pub fn new(
+        users: U,
+        resets: R,
+        tokens: T,
+        clock: C,
+        mailer: M,
+        app_base_url: impl Into<String>,
+        guard: AbuseGuard<S, C>,
+    ) -> Self {
+        Self { users, resets, tokens, clock, mailer, app_base_url: app_base_url.into(), guard }
     }
 
-    pub async fn execute(&self, email: Option<String>) -> Result<ResetRequestOutcome, DomainError> {
+    /// Every valid request counts against its source's allowance (429 past it, whatever the
+    /// address): the per-account mail limit bounds one inbox, this bounds one source spraying many.
+    pub async fn execute(
+        &self,
+        email: Option<String>,
+        source: &ClientSource,
+    ) -> Result<ResetRequestOutcome, DomainError> {
         let mut errors = ValidationErrors::default();
         let Some(email) = required(&mut errors, "email", email.as_deref(), Email::parse) else {
             return Err(errors.into());
@@ -43,7 +70,11 @@ impl<U: UserReader, R: PasswordResets, T: OneTimeTokens, C: Clock, M: Mailer> Re
         // Made whether or not there is an account, so both cases do the same work up to the store.
         let token = self.tokens.generate();
         let digest = self.tokens.digest(&token);
-        let Some(holder) = self.users.id_by_email(&email).await? else {
+        // The source's count and the address lookup at once: neither depends on the other.
+        let holder = async { self.users.id_by_email(&email).await.map_err(DomainError::from) };
+        let (_, holder) =
+            futures_util::future::try_join(self.guard.take(QuotaAction::PasswordResetRequest, source), holder).await?;
+        let Some(holder) = holder else {
             return Ok(ResetRequestOutcome::NoAccount);
         };
 
@@ -87,16 +118,17 @@ pub struct PasswordResetConfirmation {
     pub password: Option<String>,
 }
 
-pub struct ConfirmPasswordReset<U, R, T, C, H, I> {
+pub struct ConfirmPasswordReset<U, R, T, C, H, I, S> {
     users: U,
     resets: R,
     tokens: T,
     clock: C,
     hasher: H,
     issuer: I,
+    guard: AbuseGuard<S, C>,
 }
 
-impl<U, R, T, C, H, I> ConfirmPasswordReset<U, R, T, C, H, I>
+impl<U, R, T, C, H, I, S> ConfirmPasswordReset<U, R, T, C, H, I, S>
 where
     U: UserReader,
     R: PasswordResets,
@@ -104,9 +136,10 @@ where
     C: Clock,
     H: PasswordHasher,
     I: TokenIssuer,
+    S: LoginAttempts + SourceQuotas,
 {
-    pub fn new(users: U, resets: R, tokens: T, clock: C, hasher: H, issuer: I) -> Self {
-        Self { users, resets, tokens, clock, hasher, issuer }
+    pub fn new(users: U, resets: R, tokens: T, clock: C, hasher: H, issuer: I, guard: AbuseGuard<S, C>) -> Self {
+        Self { users, resets, tokens, clock, hasher, issuer, guard }
     }
 
     /// Sets the new password, uses the link up and revokes every token issued before, in one
@@ -138,7 +171,13 @@ where
             };
             let updated = user.with_password(hash, now);
             let fresh_token = self.issuer.issue(updated.session()).await?;
-            match self.resets.complete(&reset.completed(), &user, &updated).await {
+            // Whoever holds the mailbox may sign in again at once: the account's failed logins are
+            // forgotten beside the write (harmless if the write then loses a race).
+            let completing = async { self.resets.complete(&reset.completed(), &user, &updated).await };
+            let (completed, forgotten) =
+                futures_util::future::join(completing, self.guard.forget_failures(&user.email)).await;
+            forgotten?;
+            match completed {
                 Ok(()) => return Ok(AuthenticatedUser { user: updated, token: fresh_token }),
                 // Another confirmation, a new request or a profile change got there first: read
                 // again, and the link decides.
@@ -159,8 +198,10 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::throttling::AbuseLimits;
     use crate::usecases::fakes::{
-        CountingTokens, FakeHasher, FakeTokens, FixedClock, InMemoryResets, InMemoryUsers, RecordingMailer,
+        CountingTokens, FakeHasher, FakeTokens, FixedClock, InMemoryResets, InMemoryThrottles, InMemoryUsers,
+        RecordingMailer, guard,
     };
     use crate::values::UserId;
 
@@ -170,7 +211,12 @@ mod tests {
         tokens: CountingTokens,
         clock: FixedClock,
         mailer: RecordingMailer,
+        throttles: InMemoryThrottles,
         jake: UserId,
+    }
+
+    fn source() -> ClientSource {
+        ClientSource::parse("203.0.113.7")
     }
 
     impl World {
@@ -183,8 +229,13 @@ mod tests {
                 tokens: CountingTokens::default(),
                 clock: FixedClock::at("2026-01-01T10:00:00Z"),
                 mailer: RecordingMailer::default(),
+                throttles: InMemoryThrottles::default(),
                 jake,
             }
+        }
+
+        fn guard(&self) -> AbuseGuard<InMemoryThrottles, FixedClock> {
+            guard(&self.throttles, &self.clock, AbuseLimits::default())
         }
 
         async fn request(&self, email: &str) -> ResetRequestOutcome {
@@ -195,8 +246,9 @@ mod tests {
                 self.clock.clone(),
                 self.mailer.clone(),
                 "https://conduit.example/",
+                self.guard(),
             )
-            .execute(Some(email.to_owned()))
+            .execute(Some(email.to_owned()), &source())
             .await
             .expect("answered")
         }
@@ -209,6 +261,7 @@ mod tests {
                 self.clock.clone(),
                 FakeHasher,
                 FakeTokens,
+                self.guard(),
             )
             .execute(PasswordResetConfirmation { token: Some(token.into()), password: Some(password.into()) })
             .await
@@ -322,12 +375,55 @@ mod tests {
             world.clock.clone(),
             world.mailer.clone(),
             "https://conduit.example",
+            world.guard(),
         );
 
-        let blank = request.execute(None).await;
-        let malformed = request.execute(Some("not-an-address".to_owned())).await;
+        let blank = request.execute(None, &source()).await;
+        let malformed = request.execute(Some("not-an-address".to_owned()), &source()).await;
 
         assert!(matches!(blank, Err(DomainError::Validation(e)) if e.fields()["email"] == ["can't be blank"]));
         assert!(matches!(malformed, Err(DomainError::Validation(e)) if e.fields()["email"] == ["is invalid"]));
+    }
+
+    #[tokio::test]
+    async fn a_completed_reset_forgets_the_accounts_failed_logins() {
+        // Given an account with failed logins on record
+        let world = World::new();
+        let jake = Email::parse("jake@jake.jake").expect("valid");
+        for _ in 0..3 {
+            world.guard().begin_password_check(&jake).await.expect("counted");
+        }
+
+        // When its owner completes a reset
+        world.request("jake@jake.jake").await;
+        world.confirm(&world.mailed_token(), "a-new-password").await.expect("confirmed");
+
+        // Then the failures are forgotten
+        assert_eq!(world.throttles.failures_of("jake@jake.jake"), 0);
+    }
+
+    #[tokio::test]
+    async fn one_source_asking_past_its_allowance_is_throttled_whatever_the_address() {
+        let world = World::new();
+        let limits = AbuseLimits {
+            reset_requests_per_source: crate::throttling::WindowQuota { max: 1, window: Duration::from_secs(3600) },
+            ..AbuseLimits::default()
+        };
+        let request = RequestPasswordReset::new(
+            world.users.clone(),
+            world.resets.clone(),
+            world.tokens.clone(),
+            world.clock.clone(),
+            world.mailer.clone(),
+            "https://conduit.example",
+            guard(&world.throttles, &world.clock, limits),
+        );
+
+        let first = request.execute(Some("nobody@jake.jake".to_owned()), &source()).await;
+        let second = request.execute(Some("jake@jake.jake".to_owned()), &source()).await;
+
+        assert_eq!(first.expect("answered"), ResetRequestOutcome::NoAccount);
+        assert!(matches!(second, Err(DomainError::Throttled(_))), "{second:?}");
+        assert!(world.mailer.sent().is_empty());
     }
 }

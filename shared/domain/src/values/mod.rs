@@ -3,6 +3,7 @@
 mod article_id;
 mod article_text;
 mod bio;
+mod client_source;
 mod comment_id;
 mod email;
 mod image_url;
@@ -19,6 +20,7 @@ mod username;
 pub use article_id::ArticleId;
 pub use article_text::{ArticleBody, CommentBody, Description, Title};
 pub use bio::Bio;
+pub use client_source::ClientSource;
 pub use comment_id::CommentId;
 pub use email::Email;
 pub use image_url::ImageUrl;

@@ -41,6 +41,23 @@ impl Timestamp {
         self.0.unix_timestamp()
     }
 
+    /// Milliseconds since the Unix epoch: how small stored records (throttling state) keep instants.
+    pub fn unix_millis(&self) -> i64 {
+        i64::try_from(self.0.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    }
+
+    /// The instant `millis` after the Unix epoch (clamped to the representable range).
+    pub fn from_unix_millis(millis: i64) -> Self {
+        let datetime = OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        Self::from_datetime(datetime)
+    }
+
+    /// How long after `earlier` this instant is; zero when it is not after it.
+    pub fn since(&self, earlier: Timestamp) -> std::time::Duration {
+        (self.0 - earlier.0).try_into().unwrap_or_default()
+    }
+
     /// The instant `duration` later (saturating at the far future rather than failing).
     pub fn plus(&self, duration: std::time::Duration) -> Self {
         Self(self.0.checked_add(duration.try_into().unwrap_or(time::Duration::MAX)).unwrap_or(self.0))

@@ -66,6 +66,9 @@ pub struct UpdateFields {
     #[serde(default, deserialize_with = "field_update")]
     #[schema(value_type = Option<String>)]
     image: FieldUpdate,
+    /// The account's password as it is now: required with a new `email` or `password`.
+    #[serde(default, rename = "currentPassword")]
+    current_password: Option<String>,
 }
 
 impl From<UpdateFields> for UserChanges {
@@ -76,6 +79,7 @@ impl From<UpdateFields> for UserChanges {
             password: fields.password,
             bio: fields.bio,
             image: fields.image,
+            current_password: fields.current_password,
         }
     }
 }
