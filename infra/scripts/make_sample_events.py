@@ -86,7 +86,9 @@ EVENTS = {
     "get-current-user": event("GET", "/api/user", "/api/user", "required"),
     "update-current-user": event("PUT", "/api/user", "/api/user", "required",
                                  {"user": {"bio": "I like to skateboard", "image": "https://example.com/jake.png",
-                                           "password": "a new password for jake"}}),
+                                           "password": "a new password for jake",
+                                           # A new password needs the current one (step-up).
+                                           "currentPassword": "jakejakejake"}}),
     "revoke-sessions": event("DELETE", "/api/user/sessions", "/api/user/sessions", "required"),
     # An address without an account: answered like any other (202), and no mail is sent.
     "request-password-reset": event("POST", "/api/users/password-reset", "/api/users/password-reset", "none",

@@ -83,6 +83,20 @@ impl TestApi {
         Self::start_configured(table, |adapters| adapters.with_feed_push_limit(limit)).await
     }
 
+    /// Like [`Self::start`], with abuse limits of the test's choosing (small ones, to reach them).
+    pub async fn start_with_abuse_limits(limits: conduit_bootstrap::AbuseLimits) -> Self {
+        let table = conduit_dynamodb_local::test_table().await;
+        Self::start_configured(table, |adapters| adapters.with_abuse_limits(limits)).await
+    }
+
+    /// Like [`Self::start`], with the per-source allowances so large that a test which registers
+    /// or logs in many accounts from this one address never meets them (the other limits keep
+    /// their defaults). Tests that use it say why.
+    pub async fn start_for_many_accounts() -> Self {
+        let table = conduit_dynamodb_local::test_table().await;
+        Self::start_configured(table, |adapters| adapters.with_abuse_limits(many_accounts_limits())).await
+    }
+
     async fn start_configured(
         table: conduit_dynamodb_local::TestTable,
         configure: impl FnOnce(Adapters) -> Adapters,
@@ -118,6 +132,18 @@ impl TestApi {
             request = request.header("authorization", format!("Token {token}"));
         }
         Self::reply(request.send().await.expect("request sent")).await
+    }
+
+    /// Sends a JSON `POST` from another loopback address (`127.0.0.2`, say): API Gateway's
+    /// `sourceIp` is the connecting address, so this is another source to the per-source limits.
+    pub async fn post_from(&self, source: std::net::IpAddr, path: &str, body: Value) -> Reply {
+        let client = reqwest::Client::builder()
+            .local_address(source)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        Self::reply(client.post(format!("{}{path}", self.base_url)).json(&body).send().await.expect("request sent"))
+            .await
     }
 
     /// Sends a request exactly as given (raw body, any headers).
@@ -238,12 +264,17 @@ impl TestApi {
     /// Sends a bodiless request with exactly these headers through the gateway in this task and
     /// says where the gateway sent it: the route it selected and the function that answered.
     pub async fn route(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Routed {
+        self.route_with_body(method, path, headers, Vec::new()).await
+    }
+
+    /// Like [`Self::route`], with a body.
+    pub async fn route_with_body(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Routed {
         let request = GatewayRequest {
             method: method.to_owned(),
             raw_path: format!("/api{path}"),
             raw_query: String::new(),
             headers: headers.iter().map(|(name, value)| (name.to_ascii_lowercase(), (*value).to_owned())).collect(),
-            body: Vec::new(),
+            body,
             source_ip: "127.0.0.1".to_owned(),
             request_id: "routed".to_owned(),
         };
@@ -268,8 +299,16 @@ pub struct Routed {
 }
 
 fn reply_of(response: &GatewayResponse) -> Reply {
-    let body =
-        if response.body.is_empty() { Value::Null } else { serde_json::from_slice(&response.body).expect("JSON") };
+    let is_json = response
+        .headers
+        .iter()
+        .any(|(name, value)| name.eq_ignore_ascii_case("content-type") && value.contains("json"));
+    let body = match (response.body.is_empty(), is_json) {
+        (true, _) => Value::Null,
+        (false, true) => serde_json::from_slice(&response.body).expect("JSON"),
+        // Pages and other text are kept as a JSON string, as [`TestApi::call`] keeps them.
+        (false, false) => Value::String(String::from_utf8_lossy(&response.body).into_owned()),
+    };
     let mut headers = reqwest::header::HeaderMap::new();
     for (name, value) in &response.headers {
         if let (Ok(name), Ok(value)) =
@@ -319,6 +358,18 @@ pub async fn forget_migration(client: &aws_sdk_dynamodb::Client, table: &str, id
         .send()
         .await
         .expect("migration record removed");
+}
+
+/// The default abuse limits with per-source allowances no test meets: for suites that register
+/// hundreds of accounts from one address (the deployed default is 30 sign-ups an hour).
+pub fn many_accounts_limits() -> conduit_bootstrap::AbuseLimits {
+    let unlimited = conduit_domain::throttling::WindowQuota { max: 1_000_000, window: Duration::from_secs(60) };
+    conduit_bootstrap::AbuseLimits {
+        failed_logins_per_source: unlimited,
+        registrations_per_source: unlimited,
+        reset_requests_per_source: unlimited,
+        ..conduit_bootstrap::AbuseLimits::default()
+    }
 }
 
 pub fn registration(username: &str) -> Value {

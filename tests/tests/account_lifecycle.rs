@@ -224,7 +224,8 @@ async fn a_password_change_revokes_older_tokens_and_hands_the_caller_a_fresh_one
             .expect("token")
             .to_owned();
 
-    let changed = api.put("/user", json!({"user": {"password": "a brand new password"}}), Some(&token)).await;
+    let change = json!({"user": {"password": "a brand new password", "currentPassword": "password-jake"}});
+    let changed = api.put("/user", change, Some(&token)).await;
     let fresh = changed.body["user"]["token"].as_str().expect("token").to_owned();
     let bio_only = api.put("/user", json!({"user": {"bio": "hello"}}), Some(&fresh)).await;
 
@@ -248,7 +249,8 @@ async fn a_link_mailed_to_an_address_the_account_no_longer_has_is_refused() {
     let reset_token = mailed_token(&api).await;
 
     // When jake moves to another address, then the old link is used
-    let moved = api.put("/user", json!({"user": {"email": "jake@elsewhere.example"}}), Some(&token)).await;
+    let move_to = json!({"user": {"email": "jake@elsewhere.example", "currentPassword": "password-jake"}});
+    let moved = api.put("/user", move_to, Some(&token)).await;
     let confirmed =
         api.post("/users/password-reset/confirm", confirmation(&reset_token, "a brand new password"), None).await;
 

@@ -63,7 +63,7 @@ async fn a_full_account_flow_logs_context_on_every_request_and_no_secret() {
     let (logged_in, _) = api.measure_with_body("POST", "/users/login", Some(login), None).await;
     let second_token = logged_in.body["user"]["token"].as_str().expect("token").to_owned();
     api.measure("GET", "/user", Some(&token)).await;
-    let change = json!({"user": {"password": new_password, "bio": "hello"}});
+    let change = json!({"user": {"password": new_password, "currentPassword": password, "bio": "hello"}});
     let (updated, _) = api.measure_with_body("PUT", "/user", Some(change), Some(&token)).await;
     assert_eq!(updated.status, 200);
     let fresh_token = updated.body["user"]["token"].as_str().expect("token").to_owned();
