@@ -181,6 +181,20 @@ EVENTS["send-welcome-mail"] = {"Records": [stream_record(
     },
 )]}
 
+# The creation of an account notice's marker: jake's password changed (the change that made his
+# account version 2). A notice names no secret, only the address to tell and what changed.
+EVENTS["send-account-notices"] = {"Records": [stream_record(
+    "INSERT",
+    {"PK": {"S": f"USER#{JAKE}"}, "SK": {"S": "ACCOUNT_NOTICE#00000000000000000002"}},
+    new_image={
+        "PK": {"S": f"USER#{JAKE}"}, "SK": {"S": "ACCOUNT_NOTICE#00000000000000000002"},
+        "user_id": {"S": JAKE}, "version": {"N": "2"}, "username": {"S": "jake"},
+        "recipient": {"S": "jake@example.com"}, "password": {"S": "changed"},
+        "changed_at": {"S": "2026-11-23T18:00:00.000Z"}, "purge_after": {"N": "1795716000"},
+    },
+    sequence="100000000000000000003",
+)]}
+
 # The removal of an article item. The article is not in the tests' sample world, so the purge
 # finds nothing left, as for a record delivered again after its purge.
 DRAGON_ARTICLE = "01J9ZQ8B2C3D4E5F6G7H8J9K0M"

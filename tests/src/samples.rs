@@ -24,7 +24,8 @@ pub const JAKE: &str = "01J9ZQ6XKX2A5B8C9D0E1F2G3H";
 pub const SAMPLE_RESET_TOKEN: &str = "q8Vh3nX0bR2tL6yW9eK1mP4sA7dF5gJ0cZ3uN8iO2vB";
 
 /// The functions fed by the table's change stream rather than by API Gateway.
-pub const STREAM_CONSUMERS: &[&str] = &["send-welcome-mail", "purge-deleted-article", "update-feeds"];
+pub const STREAM_CONSUMERS: &[&str] =
+    &["send-welcome-mail", "send-account-notices", "purge-deleted-article", "update-feeds"];
 
 /// The functions CloudFormation calls as custom resource handlers; they answer on the request's
 /// ResponseURL.

@@ -106,10 +106,15 @@ async fn every_stream_event_is_handled_by_its_consumer_without_failures() {
 
         assert!(response.batch_item_failures.is_empty(), "{}: {:?}", path.display(), response.batch_item_failures);
         assert!(matching > 0, "{}: no records", path.display());
-        if function == "send-welcome-mail" {
+        let mailed = match function.as_str() {
+            "send-welcome-mail" => Some("Welcome to Conduit"),
+            "send-account-notices" => Some("Your Conduit password was changed"),
+            _ => None,
+        };
+        if let Some(subject) = mailed {
             let outbox = adapters.outbox().expect("local adapters capture mail").messages();
-            assert_eq!(outbox.len(), 1, "{}: one welcome mail", path.display());
-            assert_eq!(outbox[0].subject, "Welcome to Conduit");
+            assert_eq!(outbox.len(), 1, "{}: one mail", path.display());
+            assert_eq!(outbox[0].subject, subject, "{}", path.display());
         }
     }
 }

@@ -73,6 +73,7 @@ fn every_consumer_filters_the_records_its_code_applies_the_filters_of() {
     let template = template();
     let applied_by = |binary: &str| match binary {
         "send-welcome-mail" => send_welcome_mail::FILTER_PATTERNS,
+        "send-account-notices" => send_account_notices::FILTER_PATTERNS,
         "purge-deleted-article" => purge_deleted_article::FILTER_PATTERNS,
         "update-feeds" => update_feeds::FILTER_PATTERNS,
         other => panic!("{other}: a consumer this test does not know"),

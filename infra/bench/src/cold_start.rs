@@ -56,6 +56,7 @@ const WRITES_ITS_WORLD: &[&str] = &[
     "favorite-article",
     "unfavorite-article",
     "send-welcome-mail",
+    "send-account-notices",
     "purge-deleted-article",
     "update-feeds",
     "run-migrations",

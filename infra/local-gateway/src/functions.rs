@@ -72,6 +72,11 @@ pub fn build_stream_consumers(adapters: &Adapters) -> Result<Vec<StreamConsumerE
             handler: conduit_streams::erase(send_welcome_mail::WelcomeMailConsumer::new(adapters)?),
         },
         StreamConsumerEntry {
+            function: "send-account-notices",
+            filters: patterns(send_account_notices::FILTER_PATTERNS)?,
+            handler: conduit_streams::erase(send_account_notices::AccountNoticeConsumer::new(adapters)?),
+        },
+        StreamConsumerEntry {
             function: "purge-deleted-article",
             filters: patterns(purge_deleted_article::FILTER_PATTERNS)?,
             handler: conduit_streams::erase(purge_deleted_article::PurgeConsumer::new(adapters)?),

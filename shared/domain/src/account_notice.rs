@@ -132,11 +132,12 @@ impl AccountNotice {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::values::{Bio, PasswordHash};
 
-    fn jake() -> User {
+    /// jake's new account, for the notices' tests.
+    pub(crate) fn jake() -> User {
         User::register(
             Username::parse("jake").expect("valid"),
             Email::parse("jake@example.com").expect("valid"),

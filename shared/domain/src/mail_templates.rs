@@ -236,11 +236,7 @@ mod tests {
 
     /// jake's notice of a new address and a new password in one change.
     fn address_and_password_notice() -> AccountNotice {
-        let previous = crate::User::register(
-            Username::parse("jake").expect("valid"),
-            Email::parse("jake@example.com").expect("valid"),
-            crate::values::PasswordHash::from_phc("hashed:first".into()),
-        );
+        let previous = crate::account_notice::tests::jake();
         let mut updated = previous.with_password(
             crate::values::PasswordHash::from_phc("hashed:second".into()),
             Timestamp::parse_iso8601("2026-01-01T10:00:00Z").expect("valid"),
@@ -277,11 +273,7 @@ mod tests {
 
     #[test]
     fn a_notice_of_one_change_names_it_in_its_subject() {
-        let user = crate::User::register(
-            Username::parse("jake").expect("valid"),
-            Email::parse("jake@example.com").expect("valid"),
-            crate::values::PasswordHash::from_phc("hashed:first".into()),
-        );
+        let user = crate::account_notice::tests::jake();
         let reset = user.with_password(crate::values::PasswordHash::from_phc("hashed:reset".into()), Timestamp::now());
         let mut moved = user.clone();
         moved.email = Email::parse("jake@elsewhere.example").expect("valid");

@@ -36,16 +36,9 @@ mod tests {
 
     use super::*;
     use crate::User;
+    use crate::account_notice::tests::jake;
     use crate::usecases::fakes::{FixedClock, FlakyMailer, InMemoryMailLedger, RecordingMailer};
-    use crate::values::{Email, PasswordHash, Username};
-
-    fn jake() -> User {
-        User::register(
-            Username::parse("jake").expect("valid"),
-            Email::parse("jake@example.com").expect("valid"),
-            PasswordHash::from_phc("hashed:first".into()),
-        )
-    }
+    use crate::values::PasswordHash;
 
     /// The notice of `previous` getting a new password, one version later.
     fn password_change(previous: &User) -> AccountNotice {
