@@ -40,9 +40,12 @@ fn secrets_of_event(event: &Value) -> Vec<String> {
         match value {
             Value::Object(fields) => {
                 for (name, field) in fields {
-                    match (name.as_str(), field.as_str()) {
-                        ("password", Some(password)) => found.push(password.to_owned()),
-                        ("token", Some(token)) => found.extend(forms_of_token(token)),
+                    // `password`, `currentPassword`, and the reset link's `token`.
+                    match field.as_str() {
+                        Some(password) if name.to_ascii_lowercase().contains("password") => {
+                            found.push(password.to_owned());
+                        }
+                        Some(token) if name == "token" => found.extend(forms_of_token(token)),
                         _ => secret_fields(field, found),
                     }
                 }
@@ -53,7 +56,9 @@ fn secrets_of_event(event: &Value) -> Vec<String> {
     }
     let body = event["body"].as_str().expect("an event with a body");
     let mut secrets = vec![body.to_owned(), serde_json::to_string(body).expect("JSON").trim_matches('"').to_owned()];
+    let raw_forms = secrets.len();
     secret_fields(&serde_json::from_str(body).expect("a JSON body"), &mut secrets);
+    assert!(secrets.len() > raw_forms, "the event's body carries no password or token: {body}");
     if let Some(header) = event["headers"]["authorization"].as_str() {
         secrets.extend(forms_of_token(header.trim_start_matches("Token ")));
     }
