@@ -23,6 +23,9 @@ impl InvalidValue {
     pub fn taken() -> Self {
         Self("has already been taken".into())
     }
+    pub fn too_common() -> Self {
+        Self("is too common (found in a list of breached passwords)".into())
+    }
 }
 
 /// Messages per field, in a stable (sorted) order so responses and tests are deterministic.

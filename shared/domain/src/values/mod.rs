@@ -5,6 +5,7 @@ mod article_text;
 mod bio;
 mod client_source;
 mod comment_id;
+mod common_passwords;
 mod email;
 mod image_url;
 mod paging;
