@@ -95,6 +95,7 @@ fn cors_settings_match_what_the_local_gateway_applies() {
     assert_eq!(strings("AllowOrigins"), api_settings::CORS_ALLOW_ORIGINS);
     assert_eq!(strings("AllowHeaders"), api_settings::CORS_ALLOW_HEADERS);
     assert_eq!(strings("AllowMethods"), api_settings::CORS_ALLOW_METHODS);
+    assert_eq!(strings("ExposeHeaders"), api_settings::CORS_EXPOSE_HEADERS);
     assert_eq!(cors["MaxAge"].as_u64(), Some(api_settings::CORS_MAX_AGE_SECONDS));
 }
 

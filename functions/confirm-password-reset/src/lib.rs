@@ -40,6 +40,9 @@ impl ConfirmPasswordResetEndpoint {
 }
 
 impl Endpoint for ConfirmPasswordResetEndpoint {
+    // Its answer is the User envelope: a token and the account.
+    const PRIVATE: bool = true;
+
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
         let fields = request::json_body::<UserEnvelope<PasswordResetConfirmFields>>(&request)?.into_inner()?;
         let confirmed = self.confirm.execute(fields.into()).await?;

@@ -16,6 +16,9 @@ impl GetCurrentUserEndpoint {
 }
 
 impl Endpoint for GetCurrentUserEndpoint {
+    // Its answer is the User envelope: a token and the account.
+    const PRIVATE: bool = true;
+
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
         let caller = auth::require_caller(&request)?;
         let user = self.get_current_user.execute(caller.session).await?;

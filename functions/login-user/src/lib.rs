@@ -22,6 +22,9 @@ impl LoginUserEndpoint {
 }
 
 impl Endpoint for LoginUserEndpoint {
+    // Its answer is the User envelope: a token and the account.
+    const PRIVATE: bool = true;
+
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
         let fields = request::json_body::<UserEnvelope<LoginFields>>(&request)?.into_inner()?;
         let logged_in = self.login.execute(fields.into(), &request::client_source(&request)).await;

@@ -24,6 +24,9 @@ impl RegisterUserEndpoint {
 }
 
 impl Endpoint for RegisterUserEndpoint {
+    // Its answer is the User envelope: a token and the account.
+    const PRIVATE: bool = true;
+
     const BUSINESS_EVENT: Option<BusinessEvent> = Some(BusinessEvent::UserRegistered);
 
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {

@@ -25,6 +25,9 @@ impl UpdateCurrentUserEndpoint {
 }
 
 impl Endpoint for UpdateCurrentUserEndpoint {
+    // Its answer is the User envelope: a token and the account.
+    const PRIVATE: bool = true;
+
     async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
         let caller = auth::require_caller(&request)?;
         let fields = request::json_body::<UserEnvelope<UpdateFields>>(&request)?.into_inner()?;

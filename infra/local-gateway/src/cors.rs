@@ -10,8 +10,9 @@
 //!
 //! Which configured header goes on which answer follows the CORS protocol (Fetch standard):
 //! `Access-Control-Allow-Methods`, `-Allow-Headers` and `-Max-Age` belong to preflight answers,
-//! `Access-Control-Allow-Origin` to both. The API configures no `AllowCredentials` or
-//! `ExposeHeaders`, so neither header is ever sent.
+//! `Access-Control-Expose-Headers` to the answers of actual requests (a browser reads it there),
+//! `Access-Control-Allow-Origin` to both. The API configures no `AllowCredentials`, so that header
+//! is never sent.
 
 use conduit_http::routes::{api_settings, is_cors_preflight};
 
@@ -48,6 +49,8 @@ pub fn apply(request: &IncomingRequest, response: &mut GatewayResponse) {
             ("access-control-allow-headers".into(), api_settings::CORS_ALLOW_HEADERS.join(",")),
             ("access-control-max-age".into(), api_settings::CORS_MAX_AGE_SECONDS.to_string()),
         ]);
+    } else {
+        response.headers.push(("access-control-expose-headers".into(), api_settings::CORS_EXPOSE_HEADERS.join(",")));
     }
 }
 
@@ -114,12 +117,15 @@ mod tests {
     }
 
     #[test]
-    fn an_actual_cross_origin_request_gets_only_the_allowed_origin() {
+    fn an_actual_cross_origin_request_gets_the_allowed_origin_and_the_exposed_headers() {
         let mut answer = function_answer(200);
 
         apply(&request("PUT", &[("origin", "https://app.example.com")]), &mut answer);
 
-        assert_eq!(cors_headers(&answer), [("access-control-allow-origin", "*")]);
+        assert_eq!(
+            cors_headers(&answer),
+            [("access-control-allow-origin", "*"), ("access-control-expose-headers", "retry-after")]
+        );
     }
 
     #[test]

@@ -20,6 +20,11 @@ pub trait Endpoint: Send + Sync + 'static {
     /// The business event a successful request of this endpoint counts as (see the EMF metrics).
     const BUSINESS_EVENT: Option<BusinessEvent> = None;
 
+    /// Whether this endpoint's answers carry a token or account data even to a caller that sent no
+    /// token (registration, login, a reset link): [`respond`] then forbids every cache to keep them.
+    /// Answers to a request with an `Authorization` header are treated so whatever this says.
+    const PRIVATE: bool = false;
+
     fn handle(&self, request: Request) -> impl Future<Output = Result<Response<Body>, ApiError>> + Send;
 }
 
@@ -27,6 +32,7 @@ pub trait Endpoint: Send + Sync + 'static {
 /// of the request carries the span's context; one summary line and one EMF metrics line close it.
 pub async fn respond<E: Endpoint>(endpoint: &E, request: Request, time_budget: Duration) -> Response<Body> {
     let context = request_context(&request);
+    let private = E::PRIVATE || request.headers().contains_key(header::AUTHORIZATION);
     let time_budget = within_invocation_deadline(&request, time_budget);
     let (span, cold_start) = context.span();
     let started = std::time::Instant::now();
@@ -61,9 +67,7 @@ pub async fn respond<E: Endpoint>(endpoint: &E, request: Request, time_budget: D
             error.into_response(&context.request_id)
         }
     };
-    // Browsers must take every answer for what its Content-Type says (no sniffing a JSON error
-    // into HTML), successes and refusals alike.
-    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    add_security_headers(&mut response, private);
     let metrics = RequestMetrics {
         route: &context.route,
         status: response.status().as_u16(),
@@ -85,6 +89,30 @@ pub async fn respond<E: Endpoint>(endpoint: &E, request: Request, time_budget: D
     metrics.emit();
     response
 }
+
+/// Headers every answer of a function carries, successes and refusals alike (API Gateway's own
+/// answers are the exception: an HTTP API cannot add headers to them).
+fn add_security_headers(response: &mut Response<Body>, private: bool) {
+    let headers = response.headers_mut();
+    // Browsers must take every answer for what its Content-Type says (no sniffing a JSON error
+    // into HTML).
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    // Browsers that saw one answer over HTTPS refuse plain HTTP to this host for a year, so a
+    // token is never sent where the network can read it (ASVS V14.4.5).
+    headers.insert(header::STRICT_TRANSPORT_SECURITY, header::HeaderValue::from_static(STRICT_TRANSPORT_SECURITY));
+    // A token or someone's account must not stay in a browser's or a proxy's cache, where the
+    // next user of the machine or the proxy could read it (ASVS V8.2.1). The decision is by
+    // request, not by outcome, so a refusal of such a request carries it too: harmless, and one
+    // rule. Anonymous public reads stay cacheable.
+    if private {
+        headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static(NO_STORE));
+    }
+}
+
+/// At least a year, as ASVS V14.4.5 asks, and the API's subdomains too.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+/// Answers that carry a token or account data: kept by no cache at all.
+pub const NO_STORE: &str = "no-store";
 
 /// The request's identity as Lambda and API Gateway give it.
 fn request_context(request: &Request) -> RequestContext {
@@ -150,4 +178,74 @@ pub fn erase<E: Endpoint>(endpoint: E, time_budget: Duration) -> DynHandler {
         let endpoint = Arc::clone(&endpoint);
         Box::pin(async move { respond(endpoint.as_ref(), request, time_budget).await })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use lambda_http::http;
+
+    use super::*;
+
+    /// An endpoint that answers 200 to `GET` and refuses anything else with a 404.
+    struct Sample<const PRIVATE: bool>;
+
+    impl<const PRIVATE: bool> Endpoint for Sample<PRIVATE> {
+        const PRIVATE: bool = PRIVATE;
+
+        async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
+            match request.method().as_str() {
+                "GET" => Ok(crate::response::ok(&"fine")),
+                _ => Err(ApiError::NotFound("thing")),
+            }
+        }
+    }
+
+    fn request(method: &str, authorization: Option<&str>) -> Request {
+        let mut builder = http::Request::builder().method(method).uri("/api/things");
+        if let Some(value) = authorization {
+            builder = builder.header("authorization", value);
+        }
+        builder.body(Body::Empty).expect("request")
+    }
+
+    async fn headers_of<E: Endpoint>(endpoint: E, request: Request) -> (u16, http::HeaderMap) {
+        let response = respond(&endpoint, request, CALLS_NOTHING_BUDGET).await;
+        (response.status().as_u16(), response.headers().clone())
+    }
+
+    #[tokio::test]
+    async fn every_answer_carries_hsts_and_nosniff_successes_and_refusals_alike() {
+        for method in ["GET", "POST"] {
+            // When a public endpoint answers an anonymous request
+            let (status, headers) = headers_of(Sample::<false>, request(method, None)).await;
+
+            // Then the answer, 200 or 404, forbids sniffing and plain HTTP for a year
+            assert!(status == 200 || status == 404, "{status}");
+            assert_eq!(headers["strict-transport-security"], "max-age=31536000; includeSubDomains");
+            assert_eq!(headers["x-content-type-options"], "nosniff");
+            // ...and stays cacheable: it is the same for everyone
+            assert!(!headers.contains_key("cache-control"), "{method}: {headers:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_with_a_token_is_answered_no_store_even_when_refused() {
+        for method in ["GET", "POST"] {
+            // When a public endpoint answers a request that carries a token
+            let (_, headers) = headers_of(Sample::<false>, request(method, Some("Token abc"))).await;
+
+            // Then no cache may keep the answer: it may be personalised
+            assert_eq!(headers["cache-control"], "no-store", "{method}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_private_endpoint_answers_no_store_to_anonymous_requests_too() {
+        // When an endpoint whose answers carry a token or an account answers without a token sent
+        let (_, headers) = headers_of(Sample::<true>, request("GET", None)).await;
+
+        // Then no cache may keep the answer
+        assert_eq!(headers["cache-control"], "no-store");
+        assert_eq!(headers["strict-transport-security"], "max-age=31536000; includeSubDomains");
+    }
 }

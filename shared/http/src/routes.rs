@@ -204,5 +204,8 @@ pub mod api_settings {
     pub const CORS_ALLOW_ORIGINS: &[&str] = &["*"];
     pub const CORS_ALLOW_HEADERS: &[&str] = &["authorization", "content-type"];
     pub const CORS_ALLOW_METHODS: &[&str] = &["DELETE", "GET", "OPTIONS", "POST", "PUT"];
+    /// Response headers a browser lets a cross-origin script read beyond the CORS-safelisted ones:
+    /// `Retry-After`, so a client can wait as long as a 503 or 429 asks.
+    pub const CORS_EXPOSE_HEADERS: &[&str] = &["retry-after"];
     pub const CORS_MAX_AGE_SECONDS: u64 = 600;
 }
