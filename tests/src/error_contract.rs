@@ -6,7 +6,8 @@
 //! - every other key of `errors` is a field with a non-empty list of messages, and each of its
 //!   messages is also a sentence of `errors.body` ("email has already been taken"); a sentence
 //!   that is no other field's is about the field `body`;
-//! - every answer of a function carries `X-Content-Type-Options: nosniff`.
+//! - every answer of a function carries `X-Content-Type-Options: nosniff` and
+//!   `Strict-Transport-Security` for a year with subdomains.
 //!
 //! API Gateway's own answers (`{"message": "Unauthorized"}` for a protected route without an
 //! `Authorization` header, and the like) are not ours to shape: an HTTP API cannot change them.
@@ -87,6 +88,12 @@ pub(crate) fn check(reply: &Reply, from_function: Option<bool>) {
         reply.header("x-content-type-options"),
         Some("nosniff"),
         "a {} answer without X-Content-Type-Options: nosniff",
+        reply.status
+    );
+    assert_eq!(
+        reply.header("strict-transport-security"),
+        Some("max-age=31536000; includeSubDomains"),
+        "a {} answer without Strict-Transport-Security for a year",
         reply.status
     );
     if reply.status >= 400 {
