@@ -137,11 +137,8 @@ impl TestApi {
     /// Sends a JSON `POST` from another loopback address (`127.0.0.2`, say): API Gateway's
     /// `sourceIp` is the connecting address, so this is another source to the per-source limits.
     pub async fn post_from(&self, source: std::net::IpAddr, path: &str, body: Value) -> Reply {
-        let client = reqwest::Client::builder()
-            .local_address(source)
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("client");
+        let client =
+            reqwest::Client::builder().local_address(source).timeout(Duration::from_secs(30)).build().expect("client");
         Self::reply(client.post(format!("{}{path}", self.base_url)).json(&body).send().await.expect("request sent"))
             .await
     }

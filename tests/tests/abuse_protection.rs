@@ -193,9 +193,8 @@ async fn one_source_signing_up_or_asking_for_resets_past_its_allowance_is_thrott
     api.register("anne").await;
     api.register("bert").await;
     let third = api.post("/users", conduit_api_tests::registration("carl"), None).await;
-    let elsewhere = api
-        .post_from(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3)), "/users", conduit_api_tests::registration("dora"))
-        .await;
+    let elsewhere =
+        api.post_from(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3)), "/users", conduit_api_tests::registration("dora")).await;
     let mut resets = Vec::new();
     for email in ["anne@example.com", "nobody@example.com", "bert@example.com"] {
         resets.push(api.post("/users/password-reset", json!({"user": {"email": email}}), None).await);
@@ -241,11 +240,11 @@ async fn a_new_email_or_password_needs_the_current_password_and_a_wrong_one_coun
 async fn a_new_email_with_the_current_password_ends_the_other_sessions_and_hands_back_a_fresh_token() {
     let api = TestApi::start().await;
     let token = api.register("jake").await;
-    let other_device = api.post("/users/login", login("jake@example.com", "password-jake"), None).await.body["user"]
-        ["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let other_device =
+        api.post("/users/login", login("jake@example.com", "password-jake"), None).await.body["user"]["token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
 
     let change = json!({"user": {"email": "jake@new.example", "currentPassword": "password-jake"}});
     let changed = api.put("/user", change, Some(&token)).await;

@@ -214,7 +214,11 @@ async fn a_new_email_and_password_replace_the_old_ones_for_login() {
     let token = api.register("jake").await;
 
     let reply = api
-        .put("/user", json!({"user": {"email": "jacob@example.com", "password": "a-new-password"}}), Some(&token))
+        .put(
+            "/user",
+            json!({"user": {"email": "jacob@example.com", "password": "a-new-password", "currentPassword": "password-jake"}}),
+            Some(&token),
+        )
         .await;
     let login = |email: &str, password: &str| {
         api.post("/users/login", json!({"user": {"email": email, "password": password}}), None)

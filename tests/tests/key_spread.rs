@@ -95,8 +95,9 @@ fn holds_article_items(partition: &str) -> bool {
 
 #[tokio::test]
 async fn given_hundreds_of_articles_by_many_authors_when_published_then_no_index_key_takes_more_than_its_share() {
-    // Given 320 articles by 32 authors, each with two of four tags
-    let api = TestApi::start().await;
+    // Given 320 articles by 32 authors, each with two of four tags (32 sign-ups from this one
+    // address: more than a source's default allowance)
+    let api = TestApi::start_for_many_accounts().await;
     publish_articles(&api).await;
 
     // When the table and its indexes are counted by partition key

@@ -276,7 +276,9 @@ async fn seed(options: &Options) -> Result<World, String> {
         .await
         .map_err(|error| format!("recording the migrations: {error:?}"))?;
     let keys = KeyRing { current: SigningKey::generate("bench-key"), previous: None };
-    let adapters = Adapters::local(conduit_dynamodb_local::local_sdk_config(&options.dynamodb_endpoint), table, keys);
+    // Every account registers from this one address: far more than a source's default allowance.
+    let adapters = Adapters::local(conduit_dynamodb_local::local_sdk_config(&options.dynamodb_endpoint), table, keys)
+        .with_abuse_limits(conduit_api_tests::many_accounts_limits());
     let gateway = Arc::new(Gateway::new(&adapters).map_err(|error| format!("gateway: {error}"))?);
     let api = Api { gateway, adapters, requests: AtomicU64::new(0), primed: Default::default() };
 
