@@ -233,6 +233,12 @@ fn operation(route: &Route, contract: Contract, errors: &RefOr<Schema>) -> Opera
     if contract.forbidden {
         operation = operation.response("403", error("Not the author"));
     }
+    if THROTTLED_FUNCTIONS.contains(&route.function) {
+        operation = operation.response(
+            "429",
+            error("An abuse limit refused it: too many failed logins for the address, or too many such requests from the source; Retry-After says when to try again"),
+        );
+    }
     if route.path.contains('{') {
         operation = operation.response("404", error("Not found"));
     }
@@ -241,6 +247,9 @@ fn operation(route: &Route, contract: Contract, errors: &RefOr<Schema>) -> Opera
     }
     operation.build()
 }
+
+/// The functions whose requests count against an abuse limit (README, "Abuse protection").
+const THROTTLED_FUNCTIONS: &[&str] = &["register-user", "login-user", "update-current-user", "request-password-reset"];
 
 /// The whole document. Built once per container (it is the same for every request).
 pub fn document() -> OpenApi {
