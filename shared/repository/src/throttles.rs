@@ -11,6 +11,8 @@ use conduit_domain::ports::{Admission, LoginAttempts, SourceQuotas, StoreError};
 use conduit_domain::throttling::{FailedAttempts, LoginBackoff, QuotaAction, WindowQuota};
 use conduit_domain::values::{ClientSource, Email, Timestamp};
 
+use conduit_telemetry::process::ErrorChain;
+
 use crate::error::RepositoryError;
 use crate::keys;
 use crate::table::{Item, Table};
@@ -108,8 +110,11 @@ impl LoginAttempts for DynamoThrottles {
         Ok(Admission::Refused { retry_after: MINIMUM_WAIT })
     }
 
-    async fn clear(&self, account: &Email) -> Result<(), StoreError> {
-        Ok(self.table.delete(keys::login_attempts(&account.canonical())).await?)
+    async fn clear(&self, account: &Email) {
+        if let Err(error) = self.table.delete(keys::login_attempts(&account.canonical())).await {
+            let error = ErrorChain(&error);
+            tracing::warn!(%error, "an address's failed logins could not be forgotten; they lapse a day after the last");
+        }
     }
 }
 
@@ -144,18 +149,16 @@ impl SourceQuotas for DynamoThrottles {
         })
     }
 
-    async fn give_back(
-        &self,
-        action: QuotaAction,
-        source: &ClientSource,
-        quota: &WindowQuota,
-        taken_at: Timestamp,
-    ) -> Result<(), StoreError> {
+    async fn give_back(&self, action: QuotaAction, source: &ClientSource, quota: &WindowQuota, taken_at: Timestamp) {
         let window = quota.window_at(taken_at);
         let key = keys::source_quota(action.name(), source.as_str(), window.start_seconds);
         let values: Vec<(&str, AttributeValue)> = vec![(":minus", number(-1)), (":zero", number(0))];
         // Nothing to give back when the counter is gone or empty: never below zero.
-        self.table.update_if(key, "ADD #count :minus", "#count > :zero", &[("#count", "count")], values).await?;
-        Ok(())
+        let given_back =
+            self.table.update_if(key, "ADD #count :minus", "#count > :zero", &[("#count", "count")], values);
+        if let Err(error) = given_back.await {
+            let error = ErrorChain(&error);
+            tracing::warn!(%error, "a source's count could not be given back; it lapses with its window");
+        }
     }
 }

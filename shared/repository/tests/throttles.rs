@@ -54,7 +54,7 @@ async fn clearing_forgets_the_failures_and_a_day_of_quiet_does_too() {
 
     let throttled = store.begin(&jake(), &BACKOFF, at(5)).await.expect("answered");
     let a_day_later = store.begin(&jake(), &BACKOFF, at(4 + 24 * 60 * 60)).await.expect("answered");
-    store.clear(&jake()).await.expect("cleared");
+    store.clear(&jake()).await;
     let after_clearing: Vec<Admission> = {
         let mut admissions = Vec::new();
         for n in 0..3 {
@@ -91,7 +91,7 @@ async fn a_source_quota_refuses_past_its_maximum_until_its_window_ends_and_takes
 
     let first_two = [take().await.expect("taken"), take().await.expect("taken")];
     let third = take().await.expect("answered");
-    store.give_back(QuotaAction::FailedLogin, &office, &quota, now).await.expect("given back");
+    store.give_back(QuotaAction::FailedLogin, &office, &quota, now).await;
     let after_giving_back = take().await.expect("answered");
     let other_action = store.take(QuotaAction::Registration, &office, &quota, now).await.expect("answered");
     let next_window = store
@@ -112,7 +112,7 @@ async fn concurrent_takes_never_exceed_the_quota_and_giving_back_never_goes_belo
     let quota = WindowQuota { max: 5, window: Duration::from_secs(3600) };
     let office = ClientSource::parse("2001:db8::1");
     let now = at(0);
-    store.give_back(QuotaAction::Registration, &office, &quota, now).await.expect("nothing to give back");
+    store.give_back(QuotaAction::Registration, &office, &quota, now).await;
 
     let takes = (0..16).map(|_| store.take(QuotaAction::Registration, &office, &quota, now));
     let admissions = futures::future::join_all(takes).await;

@@ -25,8 +25,10 @@ pub trait LoginAttempts: Send + Sync {
         backoff: &LoginBackoff,
         now: Timestamp,
     ) -> impl Future<Output = Result<Admission, StoreError>> + Send;
-    /// Forgets the account's failures: a successful login or a completed password reset.
-    fn clear(&self, account: &Email) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Forgets the account's failures: a successful login or a completed password reset. Best
+    /// effort, never failing what succeeded: an adapter logs what it could not do, and the
+    /// failures then lapse on their own (see `LoginBackoff::FORGET_AFTER`).
+    fn clear(&self, account: &Email) -> impl Future<Output = ()> + Send;
 }
 
 /// Per-source counters in fixed windows (see [`WindowQuota`]).
@@ -40,11 +42,12 @@ pub trait SourceQuotas: Send + Sync {
         now: Timestamp,
     ) -> impl Future<Output = Result<Admission, StoreError>> + Send;
     /// Returns what [`Self::take`] took at `taken_at` (a login that succeeded is not a failure).
+    /// Best effort, as [`LoginAttempts::clear`]: what is not returned lapses with its window.
     fn give_back(
         &self,
         action: QuotaAction,
         source: &ClientSource,
         quota: &WindowQuota,
         taken_at: Timestamp,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = ()> + Send;
 }

@@ -42,9 +42,9 @@ impl<S: LoginAttempts + SourceQuotas, C: Clock> AbuseGuard<S, C> {
     }
 
     /// Gives back what [`Self::take`] took (a login that succeeded was not a failed one).
-    pub async fn give_back(&self, taken: &TakenQuota) -> Result<(), DomainError> {
+    pub async fn give_back(&self, taken: &TakenQuota) {
         let quota = self.quota_of(taken.action);
-        Ok(self.store.give_back(taken.action, &taken.source, &quota, taken.taken_at).await?)
+        self.store.give_back(taken.action, &taken.source, &quota, taken.taken_at).await
     }
 
     /// Counts one password check on `account` before it is made; refused (429) while the
@@ -58,9 +58,10 @@ impl<S: LoginAttempts + SourceQuotas, C: Clock> AbuseGuard<S, C> {
         }
     }
 
-    /// The password was right, or was reset: the account's failures are forgotten.
-    pub async fn forget_failures(&self, account: &Email) -> Result<(), DomainError> {
-        Ok(self.store.clear(account).await?)
+    /// The password was right, or was reset: the account's failures are forgotten (best effort:
+    /// what proved the account's owner is never failed by this).
+    pub async fn forget_failures(&self, account: &Email) {
+        self.store.clear(account).await
     }
 
     fn quota_of(&self, action: QuotaAction) -> crate::throttling::WindowQuota {

@@ -586,9 +586,8 @@ impl crate::ports::LoginAttempts for InMemoryThrottles {
         })
     }
 
-    async fn clear(&self, account: &Email) -> Result<(), StoreError> {
+    async fn clear(&self, account: &Email) {
         self.attempts.lock().expect("lock").remove(&account.canonical());
-        Ok(())
     }
 }
 
@@ -617,7 +616,7 @@ impl crate::ports::SourceQuotas for InMemoryThrottles {
         source: &crate::values::ClientSource,
         quota: &crate::throttling::WindowQuota,
         taken_at: Timestamp,
-    ) -> Result<(), StoreError> {
+    ) {
         let window = quota.window_at(taken_at);
         let mut quotas = self.quotas.lock().expect("lock");
         if let Some(taken) =
@@ -625,7 +624,6 @@ impl crate::ports::SourceQuotas for InMemoryThrottles {
         {
             *taken = taken.saturating_sub(1);
         }
-        Ok(())
     }
 }
 

@@ -74,13 +74,13 @@ where
             return Err(DomainError::InvalidCredentials);
         }
         // A success is not a failure: the address's count is forgotten and the source's returned.
-        let (token, (), ()) = futures_util::future::try_join3(
-            async { self.tokens.issue(user.session()).await.map_err(DomainError::from) },
+        let (token, (), ()) = futures_util::future::join3(
+            self.tokens.issue(user.session()),
             self.guard.forget_failures(&email),
             self.guard.give_back(&taken),
         )
-        .await?;
-        Ok(AuthenticatedUser { user, token })
+        .await;
+        Ok(AuthenticatedUser { user, token: token? })
     }
 }
 

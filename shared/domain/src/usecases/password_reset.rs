@@ -174,9 +174,7 @@ where
             // Whoever holds the mailbox may sign in again at once: the account's failed logins are
             // forgotten beside the write (harmless if the write then loses a race).
             let completing = async { self.resets.complete(&reset.completed(), &user, &updated).await };
-            let (completed, forgotten) =
-                futures_util::future::join(completing, self.guard.forget_failures(&user.email)).await;
-            forgotten?;
+            let (completed, ()) = futures_util::future::join(completing, self.guard.forget_failures(&user.email)).await;
             match completed {
                 Ok(()) => return Ok(AuthenticatedUser { user: updated, token: fresh_token }),
                 // Another confirmation, a new request or a profile change got there first: read
@@ -219,6 +217,15 @@ mod tests {
         ClientSource::parse("203.0.113.7")
     }
 
+    type Requester = RequestPasswordReset<
+        InMemoryUsers,
+        InMemoryResets,
+        CountingTokens,
+        FixedClock,
+        RecordingMailer,
+        InMemoryThrottles,
+    >;
+
     impl World {
         fn new() -> Self {
             let users = InMemoryUsers::with_user("jake", "jake@jake.jake", "jakejake");
@@ -238,7 +245,8 @@ mod tests {
             guard(&self.throttles, &self.clock, AbuseLimits::default())
         }
 
-        async fn request(&self, email: &str) -> ResetRequestOutcome {
+        /// The request use case over this world, with `limits`.
+        fn requester(&self, limits: AbuseLimits) -> Requester {
             RequestPasswordReset::new(
                 self.users.clone(),
                 self.resets.clone(),
@@ -246,11 +254,12 @@ mod tests {
                 self.clock.clone(),
                 self.mailer.clone(),
                 "https://conduit.example/",
-                self.guard(),
+                guard(&self.throttles, &self.clock, limits),
             )
-            .execute(Some(email.to_owned()), &source())
-            .await
-            .expect("answered")
+        }
+
+        async fn request(&self, email: &str) -> ResetRequestOutcome {
+            self.requester(AbuseLimits::default()).execute(Some(email.to_owned()), &source()).await.expect("answered")
         }
 
         async fn confirm(&self, token: &str, password: &str) -> Result<AuthenticatedUser, DomainError> {
@@ -368,15 +377,7 @@ mod tests {
     #[tokio::test]
     async fn a_blank_or_malformed_address_is_a_field_error() {
         let world = World::new();
-        let request = RequestPasswordReset::new(
-            world.users.clone(),
-            world.resets.clone(),
-            world.tokens.clone(),
-            world.clock.clone(),
-            world.mailer.clone(),
-            "https://conduit.example",
-            world.guard(),
-        );
+        let request = world.requester(AbuseLimits::default());
 
         let blank = request.execute(None, &source()).await;
         let malformed = request.execute(Some("not-an-address".to_owned()), &source()).await;
@@ -409,15 +410,7 @@ mod tests {
             reset_requests_per_source: crate::throttling::WindowQuota { max: 1, window: Duration::from_secs(3600) },
             ..AbuseLimits::default()
         };
-        let request = RequestPasswordReset::new(
-            world.users.clone(),
-            world.resets.clone(),
-            world.tokens.clone(),
-            world.clock.clone(),
-            world.mailer.clone(),
-            "https://conduit.example",
-            guard(&world.throttles, &world.clock, limits),
-        );
+        let request = world.requester(limits);
 
         let first = request.execute(Some("nobody@jake.jake".to_owned()), &source()).await;
         let second = request.execute(Some("jake@jake.jake".to_owned()), &source()).await;
