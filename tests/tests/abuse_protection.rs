@@ -235,25 +235,3 @@ async fn a_new_email_or_password_needs_the_current_password_and_a_wrong_one_coun
     let throttled_change = api.put("/user", throttled_change, Some(&token)).await;
     assert!(throttled(&throttled_change, "credentials") >= 1);
 }
-
-#[tokio::test]
-async fn a_new_email_with_the_current_password_ends_the_other_sessions_and_hands_back_a_fresh_token() {
-    let api = TestApi::start().await;
-    let token = api.register("jake").await;
-    let other_device =
-        api.post("/users/login", login("jake@example.com", "password-jake"), None).await.body["user"]["token"]
-            .as_str()
-            .expect("token")
-            .to_owned();
-
-    let change = json!({"user": {"email": "jake@new.example", "currentPassword": "password-jake"}});
-    let changed = api.put("/user", change, Some(&token)).await;
-
-    assert_eq!(changed.status, 200, "{:?}", changed.body);
-    let fresh = changed.body["user"]["token"].as_str().expect("token");
-    assert_ne!(fresh, token);
-    for old in [&token, &other_device] {
-        assert_eq!(errors(&api.get("/user", Some(old)).await, "token"), ["is revoked"]);
-    }
-    assert_eq!(api.get("/user", Some(fresh)).await.body["user"]["email"], "jake@new.example");
-}

@@ -215,29 +215,37 @@ async fn signing_out_everywhere_revokes_the_current_token_at_once() {
 }
 
 #[tokio::test]
-async fn a_password_change_revokes_older_tokens_and_hands_the_caller_a_fresh_one() {
-    let api = TestApi::start().await;
-    let token = api.register("jake").await;
-    let other_device =
-        api.post("/users/login", login("jake@example.com", "password-jake"), None).await.body["user"]["token"]
-            .as_str()
-            .expect("token")
-            .to_owned();
+async fn a_new_password_or_email_revokes_older_tokens_and_hands_the_caller_a_fresh_one() {
+    let changes = [
+        json!({"user": {"password": "a brand new password", "currentPassword": "password-jake"}}),
+        json!({"user": {"email": "jake@new.example", "currentPassword": "password-jake"}}),
+    ];
+    for change in changes {
+        // Given jake signed in on two devices
+        let api = TestApi::start().await;
+        let token = api.register("jake").await;
+        let other_device =
+            api.post("/users/login", login("jake@example.com", "password-jake"), None).await.body["user"]["token"]
+                .as_str()
+                .expect("token")
+                .to_owned();
 
-    let change = json!({"user": {"password": "a brand new password", "currentPassword": "password-jake"}});
-    let changed = api.put("/user", change, Some(&token)).await;
-    let fresh = changed.body["user"]["token"].as_str().expect("token").to_owned();
-    let bio_only = api.put("/user", json!({"user": {"bio": "hello"}}), Some(&fresh)).await;
+        // When one of them changes the password or the e-mail, then only the bio
+        let changed = api.put("/user", change.clone(), Some(&token)).await;
+        let fresh = changed.body["user"]["token"].as_str().expect("token").to_owned();
+        let bio_only = api.put("/user", json!({"user": {"bio": "hello"}}), Some(&fresh)).await;
 
-    assert_eq!(changed.status, 200);
-    assert_ne!(fresh, token);
-    for old in [&token, &other_device] {
-        assert_eq!(api.get("/user", Some(old)).await.status, 401);
-        assert_eq!(api.put("/user", json!({"user": {"bio": "x"}}), Some(old)).await.status, 401);
-        assert_eq!(api.get("/articles", Some(old)).await.status, 401);
+        // Then every older token is revoked, the fresh one works, and a bio brings no new token
+        assert_eq!(changed.status, 200, "{change}: {:?}", changed.body);
+        assert_ne!(fresh, token);
+        for old in [&token, &other_device] {
+            assert_eq!(errors(&api.get("/user", Some(old)).await, "token"), ["is revoked"], "{change}");
+            assert_eq!(api.put("/user", json!({"user": {"bio": "x"}}), Some(old)).await.status, 401);
+            assert_eq!(api.get("/articles", Some(old)).await.status, 401);
+        }
+        assert_eq!(api.get("/user", Some(&fresh)).await.status, 200);
+        assert_eq!(bio_only.body["user"]["token"], fresh.as_str(), "no new password or e-mail, no new token");
     }
-    assert_eq!(api.get("/user", Some(&fresh)).await.status, 200);
-    assert_eq!(bio_only.body["user"]["token"], fresh.as_str(), "no new password, no new token");
 }
 
 #[tokio::test]
