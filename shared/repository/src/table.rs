@@ -193,12 +193,8 @@ impl Table {
             .set_item(Some(item))
             .condition_expression(condition)
             .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        for (placeholder, name) in names {
-            request = request.expression_attribute_names(*placeholder, *name);
-        }
-        for (placeholder, value) in values {
-            request = request.expression_attribute_values(placeholder, value);
-        }
+        let (names, values) = expression_maps(names, values);
+        request = request.set_expression_attribute_names(names).set_expression_attribute_values(values);
         let sent = request.send().traced(self, "PutItem").await;
         conditional_write("PutItem", sent.map(|output| crate::capacity::record("PutItem", output.consumed_capacity())))
     }
@@ -266,12 +262,8 @@ impl Table {
             .update_expression(expression)
             .condition_expression(condition)
             .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        for (placeholder, name) in names {
-            request = request.expression_attribute_names(*placeholder, *name);
-        }
-        for (placeholder, value) in values {
-            request = request.expression_attribute_values(placeholder, value);
-        }
+        let (names, values) = expression_maps(names, values);
+        request = request.set_expression_attribute_names(names).set_expression_attribute_values(values);
         request
     }
 
@@ -290,12 +282,8 @@ impl Table {
             .set_key(Some(Self::key(key)))
             .condition_expression(condition)
             .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        for (placeholder, name) in names {
-            request = request.expression_attribute_names(*placeholder, *name);
-        }
-        for (placeholder, value) in values {
-            request = request.expression_attribute_values(placeholder, value);
-        }
+        let (names, values) = expression_maps(names, values);
+        request = request.set_expression_attribute_names(names).set_expression_attribute_values(values);
         let sent = request.send().traced(self, "DeleteItem").await;
         conditional_write(
             "DeleteItem",
@@ -561,6 +549,21 @@ impl Table {
 }
 
 /// The outcome of a conditional single-item write: `Ok(false)` when its condition did not hold.
+/// An expression's attribute-name placeholders, as the SDK takes them.
+type ExpressionNames = Option<HashMap<String, String>>;
+/// An expression's value placeholders, as the SDK takes them.
+type ExpressionValues = Option<Item>;
+
+/// A conditional write's placeholders as the SDK takes them; `None` for none, since DynamoDB
+/// refuses an empty map.
+fn expression_maps(names: &[(&str, &str)], values: Vec<(&str, AttributeValue)>) -> (ExpressionNames, ExpressionValues) {
+    let names: HashMap<String, String> =
+        names.iter().map(|(placeholder, name)| ((*placeholder).to_owned(), (*name).to_owned())).collect();
+    let values: HashMap<String, AttributeValue> =
+        values.into_iter().map(|(placeholder, value)| (placeholder.to_owned(), value)).collect();
+    ((!names.is_empty()).then_some(names), (!values.is_empty()).then_some(values))
+}
+
 fn conditional_write<E>(
     operation: &'static str,
     sent: Result<(), SdkError<E, HttpResponse>>,
