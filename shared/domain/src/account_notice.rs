@@ -42,20 +42,12 @@ impl AccountNotice {
     pub fn for_change(previous: &User, updated: &User) -> Option<Self> {
         let new_email = (updated.email.canonical() != previous.email.canonical()).then(|| updated.email.clone());
         let password = (updated.password_hash != previous.password_hash).then_some(PasswordChange::Changed);
-        Self::telling(previous, updated, new_email, password)
+        (new_email.is_some() || password.is_some()).then(|| Self::between(previous, updated, new_email, password))
     }
 
     /// The notice a password set through a reset link calls for.
     pub fn for_reset(previous: &User, updated: &User) -> Self {
-        Self {
-            user: previous.id,
-            version: updated.version,
-            username: previous.username.clone(),
-            recipient: previous.email.clone(),
-            new_email: None,
-            password: Some(PasswordChange::Reset),
-            changed_at: updated.updated_at,
-        }
+        Self::between(previous, updated, None, Some(PasswordChange::Reset))
     }
 
     /// A notice as it was stored; `None` when it would tell of nothing.
@@ -79,21 +71,18 @@ impl AccountNotice {
         })
     }
 
-    fn telling(
-        previous: &User,
-        updated: &User,
-        new_email: Option<Email>,
-        password: Option<PasswordChange>,
-    ) -> Option<Self> {
-        Self::restore(
-            previous.id,
-            updated.version,
-            previous.username.clone(),
-            previous.email.clone(),
+    /// The notice of the change from `previous` to `updated`: told to the owner as they knew the
+    /// account before it.
+    fn between(previous: &User, updated: &User, new_email: Option<Email>, password: Option<PasswordChange>) -> Self {
+        Self {
+            user: previous.id,
+            version: updated.version,
+            username: previous.username.clone(),
+            recipient: previous.email.clone(),
             new_email,
             password,
-            updated.updated_at,
-        )
+            changed_at: updated.updated_at,
+        }
     }
 
     pub fn user(&self) -> UserId {
