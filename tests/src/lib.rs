@@ -89,6 +89,12 @@ impl TestApi {
         Self::start_configured(table, |adapters| adapters.with_abuse_limits(limits)).await
     }
 
+    /// Like [`Self::start`], with read limits of the test's choosing (small pages, to reach them).
+    pub async fn start_with_read_limits(limits: conduit_bootstrap::ReadLimits) -> Self {
+        let table = conduit_dynamodb_local::test_table().await;
+        Self::start_configured(table, |adapters| adapters.with_read_limits(limits)).await
+    }
+
     /// Like [`Self::start`], with the per-source allowances so large that a test which registers
     /// or logs in many accounts from this one address never meets them (the other limits keep
     /// their defaults). Tests that use it say why.

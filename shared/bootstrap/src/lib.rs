@@ -14,6 +14,8 @@ use conduit_repository::Table;
 
 pub mod abuse_limits;
 pub use conduit_domain::throttling::AbuseLimits;
+pub mod read_limits;
+pub use conduit_domain::read_limits::ReadLimits;
 
 // The AWS call log, under the name functions' hosts know it by.
 pub use conduit_aws::call_log as aws_call_log;
@@ -69,6 +71,8 @@ pub enum StartupError {
     Budget(#[from] BudgetError),
     #[error(transparent)]
     Limits(#[from] abuse_limits::LimitError),
+    #[error(transparent)]
+    ReadLimits(#[from] read_limits::ReadLimitError),
 }
 
 #[derive(Clone, Debug)]
@@ -98,6 +102,7 @@ pub struct Adapters {
     /// Pushed followers an author has at most (see `conduit_repository::DEFAULT_PUSH_LIMIT`).
     feed_push_limit: usize,
     abuse_limits: AbuseLimits,
+    read_limits: ReadLimits,
 }
 
 impl Adapters {
@@ -119,6 +124,7 @@ impl Adapters {
             app_base_url: std::env::var(variables::APP_BASE_URL).ok().filter(|url| !url.trim().is_empty()),
             feed_push_limit: conduit_repository::DEFAULT_PUSH_LIMIT,
             abuse_limits: abuse_limits::from_env()?,
+            read_limits: read_limits::from_env()?,
         })
     }
 
@@ -136,6 +142,7 @@ impl Adapters {
             app_base_url: Some(LOCAL_APP_BASE_URL.to_owned()),
             feed_push_limit: conduit_repository::DEFAULT_PUSH_LIMIT,
             abuse_limits: AbuseLimits::default(),
+            read_limits: ReadLimits::default(),
         }
     }
 
@@ -165,6 +172,7 @@ impl Adapters {
             app_base_url: Some(LOCAL_APP_BASE_URL.to_owned()),
             feed_push_limit: conduit_repository::DEFAULT_PUSH_LIMIT,
             abuse_limits: AbuseLimits::default(),
+            read_limits: ReadLimits::default(),
         }
     }
 
@@ -194,6 +202,16 @@ impl Adapters {
 
     pub fn abuse_limits(&self) -> AbuseLimits {
         self.abuse_limits
+    }
+
+    /// Other read limits than the defaults (or the environment's, for [`Self::from_env`]).
+    pub fn with_read_limits(mut self, limits: ReadLimits) -> Self {
+        self.read_limits = limits;
+        self
+    }
+
+    pub fn read_limits(&self) -> ReadLimits {
+        self.read_limits
     }
 
     /// The abuse limits and their counters, for the endpoints that check passwords, create

@@ -10,6 +10,7 @@ pub mod error;
 pub mod mail_templates;
 pub mod password_reset;
 pub mod ports;
+pub mod read_limits;
 pub mod throttling;
 pub mod usecases;
 pub mod user;

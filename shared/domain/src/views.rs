@@ -38,3 +38,10 @@ pub struct CommentView {
     pub comment: Comment,
     pub author: Profile,
 }
+
+/// One page of an article's comments, oldest first; `more` when comments may follow the last one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentPageView {
+    pub comments: Vec<CommentView>,
+    pub more: bool,
+}

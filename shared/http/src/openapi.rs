@@ -189,21 +189,20 @@ fn operation(route: &Route, contract: Contract, errors: &RefOr<Schema>) -> Opera
             ParameterBuilder::new().name(segment).parameter_in(ParameterIn::Path).required(Required::True).build();
         operation = operation.parameter(parameter);
     }
-    if route.function == "list-articles" || route.function == "feed-articles" {
-        let names: &[&str] = if route.function == "list-articles" {
-            &["tag", "author", "favorited", "limit", "offset"]
-        } else {
-            &["limit", "offset"]
-        };
-        for name in names {
-            let parameter = ParameterBuilder::new()
-                .name(*name)
-                .parameter_in(ParameterIn::Query)
-                .required(Required::False)
-                .schema(Some(String::schema()))
-                .build();
-            operation = operation.parameter(parameter);
-        }
+    let query_parameters: &[&str] = match route.function {
+        "list-articles" => &["tag", "author", "favorited", "limit", "offset"],
+        "feed-articles" => &["limit", "offset"],
+        "list-comments" => &["limit", "after"],
+        _ => &[],
+    };
+    for name in query_parameters {
+        let parameter = ParameterBuilder::new()
+            .name(*name)
+            .parameter_in(ParameterIn::Query)
+            .required(Required::False)
+            .schema(Some(String::schema()))
+            .build();
+        operation = operation.parameter(parameter);
     }
     if let Some(request) = contract.request {
         let body = RequestBodyBuilder::new()

@@ -4,8 +4,8 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, ReturnValue};
 use conduit_domain::article::Comment;
-use conduit_domain::ports::{CommentReader, CommentWriter, StoreError};
-use conduit_domain::values::{ArticleId, CommentId, UserId};
+use conduit_domain::ports::{CommentPage, CommentReader, CommentWriter, StoreError};
+use conduit_domain::values::{ArticleId, CommentId, CommentPageRequest, UserId};
 
 use crate::error::RepositoryError;
 use crate::items::CommentItem;
@@ -63,19 +63,30 @@ impl DynamoComments {
 }
 
 impl CommentReader for DynamoComments {
-    async fn comments_of(&self, article: ArticleId) -> Result<Vec<Comment>, StoreError> {
-        let items = self
+    /// One consistent Query (a comment shows on the next read): one comment more than the page,
+    /// to know whether any follow, and never past the 1 MB that one call reads, so the cost is
+    /// bounded by the page whatever the article holds.
+    async fn comments_page(&self, article: ArticleId, request: CommentPageRequest) -> Result<CommentPage, StoreError> {
+        let article = article.to_string();
+        let first_number = request.after.map_or(1, |after| after.value().saturating_add(1));
+        let (_, first) = keys::comment(&article, first_number);
+        let (_, last) = keys::comment(&article, u64::MAX);
+        let (items, stopped_early) = self
             .table
-            .query(
-                KeyQuery::partition(keys::article_partition(&article.to_string()))
-                    .sort_prefix(keys::COMMENT_PREFIX)
+            .query_once(
+                KeyQuery::partition(keys::article_partition(&article))
+                    .sort_between(&first, &last)
+                    .limit(Some(request.limit + 1))
                     .consistent(),
             )
             .await?;
-        Ok(items
+        let mut comments = items
             .into_iter()
             .map(|item| crate::decode::<CommentItem>(item)?.into_comment())
-            .collect::<Result<_, _>>()?)
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = stopped_early || comments.len() > request.limit;
+        comments.truncate(request.limit);
+        Ok(CommentPage { comments, more })
     }
 
     async fn find_comment(&self, article: ArticleId, id: CommentId) -> Result<Option<Comment>, StoreError> {

@@ -93,6 +93,12 @@ impl<'a> KeyQuery<'a> {
         self
     }
 
+    /// Only the items whose sort key lies from `first` to `last`, both included.
+    pub fn sort_between(mut self, first: &'a str, last: &'a str) -> Self {
+        self.sort_condition = Some(SortCondition::Between(first, last));
+        self
+    }
+
     pub fn newest_first(mut self) -> Self {
         self.newest_first = true;
         self
@@ -113,6 +119,9 @@ impl<'a> KeyQuery<'a> {
         match self.sort_condition {
             Some(SortCondition::BeginsWith(_)) => format!("{partition_key} = :pk AND begins_with({sort_key}, :sort)"),
             Some(SortCondition::Below(_)) => format!("{partition_key} = :pk AND {sort_key} < :sort"),
+            Some(SortCondition::Between(..)) => {
+                format!("{partition_key} = :pk AND {sort_key} BETWEEN :sort AND :sort_end")
+            }
             None => format!("{partition_key} = :pk"),
         }
     }
@@ -123,12 +132,21 @@ impl<'a> KeyQuery<'a> {
 enum SortCondition<'a> {
     BeginsWith(&'a str),
     Below(&'a str),
+    Between(&'a str, &'a str),
 }
 
 impl SortCondition<'_> {
     fn operand(self) -> String {
         match self {
-            Self::BeginsWith(operand) | Self::Below(operand) => operand.to_owned(),
+            Self::BeginsWith(operand) | Self::Below(operand) | Self::Between(operand, _) => operand.to_owned(),
+        }
+    }
+
+    /// The second operand, for the conditions that take two.
+    fn end_operand(self) -> Option<String> {
+        match self {
+            Self::Between(_, last) => Some(last.to_owned()),
+            Self::BeginsWith(_) | Self::Below(_) => None,
         }
     }
 }
@@ -459,6 +477,9 @@ impl Table {
         }
         if let Some(sort_condition) = query.sort_condition {
             request = request.expression_attribute_values(":sort", AttributeValue::S(sort_condition.operand()));
+            if let Some(end) = sort_condition.end_operand() {
+                request = request.expression_attribute_values(":sort_end", AttributeValue::S(end));
+            }
         }
         let output =
             request.send().traced(self, "Query").await.map_err(|error| RepositoryError::sdk("Query", error))?;
@@ -480,6 +501,13 @@ impl Table {
                 return Ok(items);
             }
         }
+    }
+
+    /// One call of `query`: at most its limit of items, and fewer when DynamoDB stopped at the 1 MB
+    /// it reads per call; `true` beside them when items may follow (the call stopped early).
+    pub(crate) async fn query_once(&self, query: KeyQuery<'_>) -> Result<(Vec<Item>, bool), RepositoryError> {
+        let output = self.query_page(&query, None, query.limit, None).await?;
+        Ok((output.items.unwrap_or_default(), output.last_evaluated_key.is_some()))
     }
 
     /// How many items the query matches, counting no further than its limit: the items are

@@ -4,7 +4,7 @@ use std::future::Future;
 use super::StoreError;
 use crate::User;
 use crate::article::{Article, ArticleSummary, Comment};
-use crate::values::{ArticleId, CommentId, Page, Slug, Tag, UserId, Username};
+use crate::values::{ArticleId, CommentId, CommentPageRequest, Page, Slug, Tag, UserId, Username};
 
 /// Which articles a list asks for; every filter present must match. A username that names nobody
 /// matches no article.
@@ -146,9 +146,21 @@ pub trait RelationsReader: Send + Sync {
     ) -> impl Future<Output = Result<Option<(UserId, Relations)>, StoreError>> + Send;
 }
 
+/// One page of an article's comments, oldest first; `more` when comments may follow it.
+#[derive(Debug, Clone, Default)]
+pub struct CommentPage {
+    pub comments: Vec<Comment>,
+    pub more: bool,
+}
+
 pub trait CommentReader: Send + Sync {
-    /// Oldest first.
-    fn comments_of(&self, article: ArticleId) -> impl Future<Output = Result<Vec<Comment>, StoreError>> + Send;
+    /// The comments `request` asks for, read in one bounded step: the page may hold fewer than
+    /// its limit (with `more` set) when their size alone fills what one read returns.
+    fn comments_page(
+        &self,
+        article: ArticleId,
+        request: CommentPageRequest,
+    ) -> impl Future<Output = Result<CommentPage, StoreError>> + Send;
     fn find_comment(
         &self,
         article: ArticleId,

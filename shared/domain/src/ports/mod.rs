@@ -11,7 +11,7 @@ mod throttles;
 mod users;
 
 pub use articles::{
-    ArticleFilter, ArticlePurger, ArticleReader, ArticleRef, ArticleWriter, CommentReader, CommentWriter,
+    ArticleFilter, ArticlePurger, ArticleReader, ArticleRef, ArticleWriter, CommentPage, CommentReader, CommentWriter,
     FavoriteWriter, FollowWriter, PurgedArticle, Relations, RelationsReader, SummaryPage, TagReader, ViewedArticle,
 };
 pub use credentials::{PasswordHasher, TokenIssuer, TokenRejection, TokenVerifier};

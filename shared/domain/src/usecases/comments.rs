@@ -4,8 +4,8 @@ use super::personalize::{caller_profile, comment_views};
 use super::required;
 use crate::article::Comment;
 use crate::ports::{ArticleReader, CommentReader, CommentWriter, RelationsReader};
-use crate::values::{ArticleId, CommentBody, CommentId, Slug, Timestamp, UserId};
-use crate::views::CommentView;
+use crate::values::{ArticleId, CommentBody, CommentId, CommentPageRequest, Slug, Timestamp, UserId};
+use crate::views::{CommentPageView, CommentView};
 use crate::{DomainError, ValidationErrors};
 
 async fn article_id_of<A: ArticleReader>(articles: &A, raw_slug: &str) -> Result<ArticleId, DomainError> {
@@ -49,17 +49,32 @@ pub struct ListComments<A, C, R> {
     articles: A,
     comments: C,
     relations: R,
+    /// The page size when the client names none, and the most it may ask for.
+    comments_per_page: usize,
 }
 
 impl<A: ArticleReader, C: CommentReader, R: RelationsReader> ListComments<A, C, R> {
-    pub fn new(articles: A, comments: C, relations: R) -> Self {
-        Self { articles, comments, relations }
+    pub fn new(articles: A, comments: C, relations: R, comments_per_page: usize) -> Self {
+        Self { articles, comments, relations, comments_per_page }
     }
 
-    pub async fn execute(&self, viewer: Option<UserId>, slug: &str) -> Result<Vec<CommentView>, DomainError> {
+    /// The comments after `after` (a comment id; from the first when absent), oldest first, at
+    /// most `limit` of them. Bad paging is reported per parameter before anything is read.
+    pub async fn execute(
+        &self,
+        viewer: Option<UserId>,
+        slug: &str,
+        limit: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<CommentPageView, DomainError> {
+        let mut errors = ValidationErrors::default();
+        let limit = errors.check("limit", CommentPageRequest::parse_limit(limit, self.comments_per_page));
+        let after = errors.check("after", CommentPageRequest::parse_after(after));
+        let (Some(limit), Some(after)) = (limit, after) else { return Err(errors.into()) };
         let article_id = article_id_of(&self.articles, slug).await?;
-        let comments = self.comments.comments_of(article_id).await?;
-        comment_views(&self.relations, viewer, comments).await
+        let page = self.comments.comments_page(article_id, CommentPageRequest { after, limit }).await?;
+        let comments = comment_views(&self.relations, viewer, page.comments).await?;
+        Ok(CommentPageView { comments, more: page.more })
     }
 }
 

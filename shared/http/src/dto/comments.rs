@@ -1,4 +1,4 @@
-use conduit_domain::views::CommentView;
+use conduit_domain::views::{CommentPageView, CommentView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -59,13 +59,38 @@ impl From<&CommentView> for CommentResponse {
     }
 }
 
+/// A page of an article's comments, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct CommentsResponse {
     comments: Vec<CommentBody>,
+    /// Present when more comments may follow this page: ask again with `after` set to it (the
+    /// id of the page's last comment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_after: Option<u64>,
 }
 
-impl From<&[CommentView]> for CommentsResponse {
-    fn from(views: &[CommentView]) -> Self {
-        Self { comments: views.iter().map(CommentBody::from).collect() }
+impl CommentsResponse {
+    /// The page's comments from the first, as many as fit in `max_bytes` of JSON (at least one):
+    /// the page's size is bounded whatever the comments hold, and the client asks for the rest.
+    pub fn within(page: &CommentPageView, max_bytes: usize) -> Self {
+        // The envelope and the cursor: `{"comments":[],"nextAfter":18446744073709551615}`.
+        const ENVELOPE_BYTES: usize = 64;
+        let mut used = ENVELOPE_BYTES;
+        let mut comments = Vec::with_capacity(page.comments.len());
+        for view in &page.comments {
+            let comment = CommentBody::from(view);
+            // One more byte for the comma before it; a body that cannot be measured is measured
+            // as too large, which only shortens the page.
+            let size = serde_json::to_vec(&comment).map_or(usize::MAX, |json| json.len()) + 1;
+            if !comments.is_empty() && used.saturating_add(size) > max_bytes {
+                break;
+            }
+            used = used.saturating_add(size);
+            comments.push(comment);
+        }
+        let cut = comments.len() < page.comments.len();
+        let next_after = (page.more || cut).then(|| comments.last().map(|comment| comment.id)).flatten();
+        Self { comments, next_after }
     }
 }
