@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole Conduit API on this machine at http://127.0.0.1:3000/api, backed by DynamoDB
 # Local. Installs what is missing first (Java, DynamoDB Local). Ctrl-C stops everything.
-# Options are passed on to conduit-local: --port N, --dynamodb-endpoint URL, --table NAME. So is
+# Options are passed on to conduit-local: --port N, --dynamodb-endpoint URL, --table NAME,
+# --response-limit-bytes N, --function-timeout-seconds N (README, "What AWS enforces"). So is
 # the environment: the abuse limits' variables (README, "Abuse protection") and the time budgets.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/tools.sh"

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use conduit_bootstrap::{Adapters, JwtService, KeyRing, SigningKey};
-use conduit_local_gateway::{Gateway, GatewayRequest, GatewayResponse, serve};
+use conduit_local_gateway::{AwsLimits, Gateway, GatewayRequest, GatewayResponse, serve};
 pub use conduit_telemetry::capacity::CapacityUsage;
 use serde_json::{Value, json};
 
@@ -103,9 +103,24 @@ impl TestApi {
         Self::start_configured(table, |adapters| adapters.with_abuse_limits(many_accounts_limits())).await
     }
 
+    /// Like [`Self::start`], with AWS's limits of the test's choosing (a smaller response limit or
+    /// function timeout, to reach it).
+    pub async fn start_with_aws_limits(limits: AwsLimits) -> Self {
+        let table = conduit_dynamodb_local::test_table().await;
+        Self::start_configured_limited(table, |adapters| adapters, limits).await
+    }
+
     async fn start_configured(
         table: conduit_dynamodb_local::TestTable,
         configure: impl FnOnce(Adapters) -> Adapters,
+    ) -> Self {
+        Self::start_configured_limited(table, configure, deployed_limits()).await
+    }
+
+    async fn start_configured_limited(
+        table: conduit_dynamodb_local::TestTable,
+        configure: impl FnOnce(Adapters) -> Adapters,
+        limits: AwsLimits,
     ) -> Self {
         conduit_migrations::Migrator::new(table.client.clone(), &table.name)
             .baseline()
@@ -113,13 +128,18 @@ impl TestApi {
             .expect("new table recorded as migrated");
         let signing_key = SigningKey::generate("test-key");
         let keys = KeyRing { current: signing_key.clone(), previous: None };
-        Self::start_on(configure(Adapters::local(table.sdk_config, table.name, keys)), signing_key).await
+        Self::start_limited(configure(Adapters::local(table.sdk_config, table.name, keys)), signing_key, limits).await
     }
 
     /// A gateway on adapters of the test's choosing (its own DynamoDB, time budget or key source);
     /// `signing_key` is the key those adapters sign tokens with.
     pub async fn start_on(adapters: Adapters, signing_key: SigningKey) -> Self {
-        let gateway = Arc::new(Gateway::new(&adapters).expect("gateway built"));
+        Self::start_limited(adapters, signing_key, deployed_limits()).await
+    }
+
+    /// Like [`Self::start_on`], with AWS's limits of the test's choosing.
+    pub async fn start_limited(adapters: Adapters, signing_key: SigningKey, limits: AwsLimits) -> Self {
+        let gateway = Arc::new(Gateway::new(&adapters).expect("gateway built").with_aws_limits(limits));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
         let base_url = format!("http://{}/api", listener.local_addr().expect("bound"));
         let server = tokio::spawn(serve(listener, Arc::clone(&gateway)));
@@ -289,6 +309,11 @@ impl TestApi {
     pub fn jwt_with_lifetime(&self, lifetime: Duration) -> JwtService {
         self.adapters.clone().with_token_lifetime(lifetime).jwt().expect("jwt")
     }
+}
+
+/// Lambda's response limit and the template's function timeouts, as deployed.
+fn deployed_limits() -> AwsLimits {
+    AwsLimits::deployed().expect("the template's function timeouts")
 }
 
 /// A reply with where the gateway sent the request (what API Gateway's access log records).

@@ -149,6 +149,7 @@ fn given_an_unknown_option_when_the_local_gateway_starts_then_one_line_and_the_u
     assert_one_line(
         &ended,
         2,
-        "conduit-local: unknown option --prot (usage: conduit-local [--port N] [--dynamodb-endpoint URL] [--table NAME])",
+        "conduit-local: unknown option --prot (usage: conduit-local [--port N] [--dynamodb-endpoint URL] [--table NAME] \
+         [--response-limit-bytes N] [--function-timeout-seconds N])",
     );
 }

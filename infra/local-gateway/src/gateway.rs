@@ -10,6 +10,7 @@ use lambda_http::RequestExt;
 use serde_json::Value;
 
 use crate::authorizer_cache::AuthorizerCache;
+use crate::aws_limits::{AwsLimitError, AwsLimits};
 use crate::cors;
 use crate::events::IncomingRequest;
 use crate::functions::{FunctionRegistry, StreamConsumerEntry, build_functions, build_stream_consumers};
@@ -62,8 +63,19 @@ fn select(request: &IncomingRequest, has_default_route: bool) -> Target {
     }
 }
 
+/// Why a gateway could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error(transparent)]
+    AwsLimits(#[from] AwsLimitError),
+}
+
 pub struct Gateway {
     functions: FunctionRegistry,
+    /// Lambda's timeouts and response limit, held to every invocation.
+    limits: AwsLimits,
     /// The deployed API has one (the route-contract test checks the template).
     has_default_route: bool,
     authorizer: Authorizer,
@@ -77,11 +89,13 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
+    /// A gateway with the deployed API's limits ([`AwsLimits::deployed`]).
+    pub fn new(adapters: &Adapters) -> Result<Self, GatewayError> {
         let functions = build_functions(adapters)?;
         Ok(Self {
             has_default_route: functions.contains_key(FALLBACK_FUNCTION),
             functions,
+            limits: AwsLimits::deployed()?,
             authorizer: Authorizer::new(adapters)?,
             authorizer_cache: AuthorizerCache::new(Duration::from_secs(api_settings::AUTHORIZER_CACHE_TTL_SECONDS)),
             outbox: adapters.outbox().unwrap_or_default(),
@@ -100,6 +114,12 @@ impl Gateway {
         self
     }
 
+    /// Replaces the limits every invocation is held to (smaller ones, to reach them).
+    pub fn with_aws_limits(mut self, limits: AwsLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// The batches the stream consumers failed for good (served at [`crate::STREAM_FAILURES_PATH`]).
     pub fn stream_failures(&self) -> &StreamFailures {
         &self.stream_failures
@@ -107,8 +127,14 @@ impl Gateway {
 
     /// The poller of the table's stream; `None` when there are no consumers to run.
     pub(crate) fn stream_poller(&self) -> Option<StreamPoller> {
-        (!self.stream_consumers.is_empty())
-            .then(|| StreamPoller::new(self.table_stream.clone(), &self.stream_consumers, self.stream_failures.clone()))
+        (!self.stream_consumers.is_empty()).then(|| {
+            StreamPoller::new(
+                self.table_stream.clone(),
+                &self.stream_consumers,
+                &self.limits,
+                self.stream_failures.clone(),
+            )
+        })
     }
 
     /// The mail the functions sent (served at [`crate::OUTBOX_PATH`]).
@@ -174,7 +200,11 @@ impl Gateway {
                 let event: AuthorizerRequest = serde_json::from_value(event)
                     .map_err(|_| GatewayResponse::from_gateway(500, "Internal Server Error"))?;
                 let answer = aws_call_log::as_function(AUTHORIZER_FUNCTION, self.authorizer.authorize(&event));
-                let answer = answer.await.map_err(|error| {
+                let answer = self.limits.within_timeout(AUTHORIZER_FUNCTION, answer).await.map_err(|failure| {
+                    tracing::error!(request_id = request.request_id, error = %failure, "authorizer failed");
+                    GatewayResponse::from_gateway(500, "Internal Server Error")
+                })?;
+                let answer = answer.map_err(|error| {
                     tracing::error!(request_id = request.request_id, error = ?error, "authorizer failed");
                     GatewayResponse::from_gateway(500, "Internal Server Error")
                 })?;
@@ -198,12 +228,25 @@ impl Gateway {
             return GatewayResponse::from_gateway(500, "Internal Server Error");
         };
         let event = request.function_event(route_key, parameters, authorizer_context);
-        let response = match lambda_request(&event, &request.request_id, function) {
-            Some(lambda_request) => GatewayResponse {
-                function: Some(function.to_owned()),
-                ..into_gateway_response(aws_call_log::as_function(function, call(handler, lambda_request)).await)
-            },
-            None => GatewayResponse::from_gateway(500, "Internal Server Error"),
+        let Some(lambda_request) = lambda_request(&event, &request.request_id, function) else {
+            return GatewayResponse {
+                route_key: Some(route_key.to_owned()),
+                ..GatewayResponse::from_gateway(500, "Internal Server Error")
+            };
+        };
+        let invocation = aws_call_log::as_function(function, call(handler, lambda_request));
+        let response = match self.limits.invoke(function, invocation).await {
+            Ok(answer) => GatewayResponse { function: Some(function.to_owned()), ..answer.into_gateway_response() },
+            // Lambda ended the invocation or refused its response: API Gateway answers by itself.
+            Err(failure) => {
+                tracing::error!(
+                    request_id = request.request_id,
+                    function,
+                    error = %failure,
+                    "invocation failed; API Gateway answers 500"
+                );
+                GatewayResponse::from_gateway(500, "Internal Server Error")
+            }
         };
         GatewayResponse { route_key: Some(route_key.to_owned()), ..response }
     }
@@ -222,22 +265,6 @@ fn lambda_request(event: &Value, request_id: &str, function: &str) -> Option<lam
     context.request_id = request_id.to_owned();
     context.invoked_function_arn = format!("arn:aws:lambda:us-east-1:000000000000:function:{function}");
     Some(request.with_lambda_context(context))
-}
-
-fn into_gateway_response(response: lambda_http::Response<Body>) -> GatewayResponse {
-    let (parts, body) = response.into_parts();
-    let headers = parts
-        .headers
-        .iter()
-        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
-        .collect();
-    let body = match body {
-        Body::Empty => Vec::new(),
-        Body::Text(text) => text.into_bytes(),
-        Body::Binary(bytes) => bytes,
-        _ => Vec::new(),
-    };
-    GatewayResponse { status: parts.status.as_u16(), headers, body, route_key: None, function: None }
 }
 
 #[cfg(test)]

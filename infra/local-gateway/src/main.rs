@@ -1,6 +1,8 @@
 //! `conduit-local`: the whole API on this machine. Starts DynamoDB Local (unless an endpoint is
 //! given), creates the table from template.yaml (recording it as having every data migration) or
 //! applies the migrations an existing table lacks, and serves http://127.0.0.1:3000/api until Ctrl-C.
+//! Every invocation is held to Lambda's response limit and the template's function timeouts;
+//! `--response-limit-bytes` and `--function-timeout-seconds` lower them, to reach them.
 //! A failure to start is one line on stderr (`conduit-local: ...`) and exit status 1; a wrong
 //! option (or `--help`) prints the usage and exits with status 2.
 
@@ -9,17 +11,22 @@ use std::sync::Arc;
 
 use conduit_bootstrap::{Adapters, KeyRing, SigningKey, TimeBudget};
 use conduit_dynamodb_local::{DynamoDbLocal, TableDefinition, local_sdk_config};
-use conduit_local_gateway::{Gateway, OUTBOX_PAGE_PATH, serve};
+use conduit_local_gateway::{AwsLimits, Gateway, OUTBOX_PAGE_PATH, serve};
 use conduit_migrations::Migrator;
 use conduit_telemetry::process::{Failure, exit_code};
 
 const COMMAND: &str = "conduit-local";
-const USAGE: &str = "usage: conduit-local [--port N] [--dynamodb-endpoint URL] [--table NAME]";
+const USAGE: &str = "usage: conduit-local [--port N] [--dynamodb-endpoint URL] [--table NAME] \
+[--response-limit-bytes N] [--function-timeout-seconds N]";
 
 struct Options {
     port: u16,
     dynamodb_endpoint: Option<String>,
     table: String,
+    /// Below Lambda's 6,291,556 bytes.
+    response_limit_bytes: Option<usize>,
+    /// For every function, instead of the template's.
+    function_timeout_seconds: Option<u64>,
 }
 
 enum Refusal {
@@ -28,22 +35,30 @@ enum Refusal {
 }
 
 fn options(mut arguments: impl Iterator<Item = String>) -> Result<Options, Refusal> {
-    let mut options = Options { port: 3000, dynamodb_endpoint: None, table: "conduit-local".into() };
+    let mut options = Options {
+        port: 3000,
+        dynamodb_endpoint: None,
+        table: "conduit-local".into(),
+        response_limit_bytes: None,
+        function_timeout_seconds: None,
+    };
     while let Some(flag) = arguments.next() {
         let mut value = || arguments.next().ok_or_else(|| Refusal::Usage(format!("{flag} needs a value")));
         match flag.as_str() {
-            "--port" => {
-                let port = value()?;
-                options.port =
-                    port.parse().map_err(|_| Refusal::Usage(format!("--port takes a number, not {port:?}")))?
-            }
+            "--port" => options.port = number(&flag, value()?)?,
             "--dynamodb-endpoint" => options.dynamodb_endpoint = Some(value()?),
             "--table" => options.table = value()?,
+            "--response-limit-bytes" => options.response_limit_bytes = Some(number(&flag, value()?)?),
+            "--function-timeout-seconds" => options.function_timeout_seconds = Some(number(&flag, value()?)?),
             "-h" | "--help" => return Err(Refusal::Help),
             other => return Err(Refusal::Usage(format!("unknown option {other}"))),
         }
     }
     Ok(options)
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: String) -> Result<T, Refusal> {
+    value.parse().map_err(|_| Refusal::Usage(format!("{flag} takes a number, not {value:?}")))
 }
 
 /// Why the API could not start, in words that say what to fix.
@@ -120,6 +135,14 @@ async fn run(options: Options) -> Result<(), Failure> {
     if !is_valid_table_name(&options.table) {
         return Err(StartFailure::TableName(options.table).into());
     }
+    // What AWS holds each invocation to (README, "What AWS enforces that local runs cannot see").
+    let mut limits = AwsLimits::deployed()?;
+    if let Some(bytes) = options.response_limit_bytes {
+        limits = limits.with_response_limit_bytes(bytes)?;
+    }
+    if let Some(seconds) = options.function_timeout_seconds {
+        limits = limits.with_function_timeout_seconds(seconds)?;
+    }
     // Kept alive while serving: dropping it stops DynamoDB Local.
     let (_dynamodb_local, endpoint) = match options.dynamodb_endpoint {
         Some(endpoint) => (None, endpoint),
@@ -176,7 +199,7 @@ async fn run(options: Options) -> Result<(), Failure> {
     if let Ok(url) = std::env::var(conduit_bootstrap::variables::APP_BASE_URL) {
         adapters = adapters.with_app_base_url(url);
     }
-    let gateway = Arc::new(Gateway::new(&adapters)?);
+    let gateway = Arc::new(Gateway::new(&adapters)?.with_aws_limits(limits));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
         .await
         .map_err(|cause| StartFailure::Listen { port: options.port, cause })?;
@@ -218,6 +241,14 @@ mod tests {
         assert_eq!(problem(&["--table"]), "--table needs a value");
         assert_eq!(problem(&["--verbose"]), "unknown option --verbose");
         assert!(matches!(parsed(&["--help"]), Err(Refusal::Help)));
+        assert_eq!(
+            problem(&["--function-timeout-seconds", "1s"]),
+            r#"--function-timeout-seconds takes a number, not "1s""#
+        );
         assert!(matches!(parsed(&["--port", "8080", "--table", "t1"]), Ok(Options { port: 8080, .. })));
+        assert!(matches!(
+            parsed(&["--response-limit-bytes", "1000", "--function-timeout-seconds", "2"]),
+            Ok(Options { response_limit_bytes: Some(1000), function_timeout_seconds: Some(2), .. })
+        ));
     }
 }

@@ -5,7 +5,8 @@
 //! `BATCH_SIZE` in shard order; retries from the first reported failure, with bisection, until the
 //! retries run out and the batch goes to the on-failure destination. Locally that destination is a
 //! list served at `GET /_local/stream-failures` (`{"failures": [...]}`, oldest first); the deployed
-//! API has no such route.
+//! API has no such route. An invocation still running at the consumer's timeout is cut off there,
+//! as Lambda cuts it, and fails the whole batch.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -24,6 +25,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
+use crate::aws_limits::{AwsLimits, InvocationFailure};
 use crate::events::IncomingRequest;
 use crate::functions::StreamConsumerEntry;
 use crate::gateway::GatewayResponse;
@@ -114,6 +116,8 @@ struct Consumer {
     /// record is.
     filters: Vec<Value>,
     handler: DynStreamHandler,
+    /// The function's timeout.
+    timeout: Duration,
 }
 
 /// Follows the table's stream for a set of consumers.
@@ -124,13 +128,19 @@ pub(crate) struct StreamPoller {
 }
 
 impl StreamPoller {
-    pub fn new(stream: TableStream, consumers: &[StreamConsumerEntry], failures: StreamFailures) -> Self {
+    pub fn new(
+        stream: TableStream,
+        consumers: &[StreamConsumerEntry],
+        limits: &AwsLimits,
+        failures: StreamFailures,
+    ) -> Self {
         let consumers = consumers
             .iter()
             .map(|entry| Consumer {
                 function: entry.function,
                 filters: entry.filters.clone(),
                 handler: Arc::clone(&entry.handler),
+                timeout: limits.timeout_of(entry.function),
             })
             .collect();
         Self { stream, consumers, failures }
@@ -459,11 +469,13 @@ impl Mapping {
             Err(error) => return Some((0, format!("the event does not deserialise: {error}"))),
         };
         // Its own task, so that a panic is the invocation's failure, not the reader's; in a set,
-        // so that stopping the gateway stops it too.
+        // so that stopping the gateway stops it too. Dropped at the timeout, as Lambda stops it.
         let mut invocation = JoinSet::new();
-        invocation.spawn(aws_call_log::as_function(self.consumer.function, (self.consumer.handler)(event)));
+        let handled = aws_call_log::as_function(self.consumer.function, (self.consumer.handler)(event));
+        invocation.spawn(tokio::time::timeout(self.consumer.timeout, handled));
         match invocation.join_next().await {
-            Some(Ok(response)) => failed_from(batch, &response),
+            Some(Ok(Ok(response))) => failed_from(batch, &response),
+            Some(Ok(Err(_))) => Some((0, InvocationFailure::TimedOut(self.consumer.timeout).to_string())),
             Some(Err(error)) if error.is_panic() => {
                 Some((0, format!("the function panicked: {}", panic_message(error))))
             }

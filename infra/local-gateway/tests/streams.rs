@@ -5,13 +5,15 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
 use conduit_dynamodb_local::TestTable;
-use conduit_local_gateway::{FailedBatch, Gateway, STREAM_FAILURES_PATH, StreamConsumerEntry, serve};
+use conduit_local_gateway::{AwsLimits, FailedBatch, Gateway, STREAM_FAILURES_PATH, StreamConsumerEntry, serve};
+use conduit_streams::{DynStreamHandler, DynamoDbEventResponse, StreamEvent};
 use conduit_streams::{RecordError, RecordOutcome, StreamConsumer, StreamRecord, erase, settings};
 use serde_json::{Value, json};
 
@@ -113,9 +115,14 @@ impl Drop for Served {
 }
 
 async fn serve_following(table: &TestTable, consumers: Vec<StreamConsumerEntry>) -> Served {
+    serve_following_limited(table, consumers, AwsLimits::deployed().expect("the template's timeouts")).await
+}
+
+async fn serve_following_limited(table: &TestTable, consumers: Vec<StreamConsumerEntry>, limits: AwsLimits) -> Served {
     let keys = KeyRing { current: SigningKey::generate("streams-test"), previous: None };
     let adapters = Adapters::local(table.sdk_config.clone(), table.name.clone(), keys);
-    let gateway = Arc::new(Gateway::new(&adapters).expect("gateway built").with_stream_consumers(consumers));
+    let gateway = Gateway::new(&adapters).expect("gateway built").with_stream_consumers(consumers);
+    let gateway = Arc::new(gateway.with_aws_limits(limits));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = listener.local_addr().expect("bound");
     let server = tokio::spawn(serve(listener, Arc::clone(&gateway)));
@@ -277,6 +284,87 @@ async fn given_a_consumer_that_panics_on_a_record_then_its_whole_batch_fails_and
     assert_eq!(failures[0].first_sequence_number, sequence_number(&panicked_on));
     assert!(failures[0].reason.contains("panicked"), "{:?}", failures[0]);
     assert_eq!(recorder.times_seen("2"), 1 + settings::MAXIMUM_RETRY_ATTEMPTS as usize);
+}
+
+/// A consumer that waits for ever the first time it is handed the record it is told, as on a
+/// dependency that never answers; it remembers the sort keys it is handed and whether that wait
+/// was cut off (its future dropped, as Lambda stops the function).
+#[derive(Clone, Default)]
+struct Stalling {
+    seen: Arc<Mutex<Vec<String>>>,
+    stalled: Arc<AtomicBool>,
+    cut_off: Arc<AtomicBool>,
+}
+
+/// Marks the stalled invocation as cut off when its future is dropped.
+struct CutOffWitness(Arc<AtomicBool>);
+
+impl Drop for CutOffWitness {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Stalling {
+    fn entry(&self, function: &'static str, stalls_on: &'static str) -> StreamConsumerEntry {
+        let stalling = self.clone();
+        let handler: DynStreamHandler = Arc::new(move |event: StreamEvent| {
+            let stalling = stalling.clone();
+            Box::pin(async move {
+                let sort_keys: Vec<String> = event.records.iter().map(sort_key).collect();
+                stalling.seen.lock().expect("lock").extend(sort_keys.iter().cloned());
+                if sort_keys.iter().any(|key| key == stalls_on) && !stalling.stalled.swap(true, Ordering::SeqCst) {
+                    let _witness = CutOffWitness(Arc::clone(&stalling.cut_off));
+                    std::future::pending::<()>().await;
+                }
+                DynamoDbEventResponse::default()
+            })
+        });
+        StreamConsumerEntry { function, filters: vec![json!({})], handler }
+    }
+
+    fn times_seen(&self, wanted: &str) -> usize {
+        self.seen.lock().expect("lock").iter().filter(|sort_key| *sort_key == wanted).count()
+    }
+}
+
+fn with_function_timeout_of_one_second() -> AwsLimits {
+    let limits = AwsLimits::deployed().expect("the template's timeouts");
+    limits.with_function_timeout_seconds(1).expect("a valid timeout")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_a_consumer_running_past_its_timeout_then_the_invocation_is_cut_off_there_and_its_batch_retried() {
+    let table = conduit_dynamodb_local::test_table().await;
+    let stalling = Stalling::default();
+    let served = serve_following_limited(
+        &table,
+        vec![stalling.entry("stalling-consumer", "2")],
+        with_function_timeout_of_one_second(),
+    )
+    .await;
+
+    put_all(&table, &["1", "2", "3"]).await;
+    eventually("2 delivered again and 3 delivered", || stalling.times_seen("2") == 2 && stalling.times_seen("3") > 0)
+        .await;
+
+    assert!(stalling.cut_off.load(Ordering::SeqCst), "the stalled invocation was ended, not left running");
+    assert!(served.gateway.stream_failures().batches().is_empty(), "the retry succeeded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_a_consumer_that_always_runs_past_its_timeout_then_its_record_ends_as_a_stream_failure_saying_so() {
+    let table = conduit_dynamodb_local::test_table().await;
+    let never_done: DynStreamHandler = Arc::new(|_| Box::pin(std::future::pending()));
+    let stuck = StreamConsumerEntry { function: "stuck-consumer", filters: vec![json!({})], handler: never_done };
+    let served = serve_following_limited(&table, vec![stuck], with_function_timeout_of_one_second()).await;
+
+    put(&table, "1", "any").await;
+    let failures = served.wait_for_failures(1).await;
+
+    assert_eq!(failures[0].consumer, "stuck-consumer");
+    assert_eq!(failures[0].condition, "RetryAttemptsExhausted");
+    assert_eq!(failures[0].reason, "Task timed out after 1.00 seconds");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
