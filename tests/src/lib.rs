@@ -62,10 +62,22 @@ impl TestApi {
     /// time, and the shared engine, slower as the suite fills it, can take longer than the
     /// deployed time budget allows for the burst, which is not what such a test checks.
     pub async fn start_alone() -> Self {
+        Self::start_alone_configured(|adapters| adapters).await
+    }
+
+    /// Like [`Self::start_alone`], with abuse limits of the test's choosing: small ones to reach
+    /// under a burst, or [`heavy_writer_limits`] for a test that writes more from one account than
+    /// an hour's default allowance (it says why).
+    pub async fn start_alone_with_abuse_limits(limits: conduit_bootstrap::AbuseLimits) -> Self {
+        Self::start_alone_configured(|adapters| adapters.with_abuse_limits(limits)).await
+    }
+
+    /// Like [`Self::start_alone`], configured by the test (limits it needs, say).
+    pub async fn start_alone_configured(configure: impl FnOnce(Adapters) -> Adapters) -> Self {
         let engine =
             conduit_dynamodb_local::DynamoDbLocal::start(None).await.expect("a DynamoDB Local of this test's own");
         let table = conduit_dynamodb_local::test_table_on(engine.endpoint()).await;
-        let mut api = Self::start_in(table).await;
+        let mut api = Self::start_configured(table, configure).await;
         api._engine = Some(engine);
         api
     }
@@ -398,6 +410,26 @@ pub fn many_accounts_limits() -> conduit_bootstrap::AbuseLimits {
         reset_requests_per_source: unlimited,
         ..conduit_bootstrap::AbuseLimits::default()
     }
+}
+
+/// [`many_accounts_limits`] with write quotas no test or bench meets: for suites that write more
+/// from one account than an hour's default allowance (the bench's seeding and its measured
+/// writes, the cost test's 200 articles per author).
+pub fn heavy_writer_limits() -> conduit_bootstrap::AbuseLimits {
+    let unlimited = conduit_domain::throttling::WindowQuota { max: 1_000_000, window: Duration::from_secs(60) };
+    let account_writes = conduit_domain::write_quotas::WriteQuotas {
+        articles: unlimited,
+        comments: unlimited,
+        follows: unlimited,
+        favorites: unlimited,
+    };
+    conduit_bootstrap::AbuseLimits { account_writes, ..many_accounts_limits() }
+}
+
+/// The charge of a write made straight through an adapter to seed data, against a quota no
+/// seeding meets (a thousand follows of one reader, say).
+pub fn seeding_charge(action: conduit_domain::write_quotas::WriteAction) -> conduit_domain::write_quotas::WriteCharge {
+    heavy_writer_limits().account_writes.charge(action, conduit_domain::values::Timestamp::now())
 }
 
 pub fn registration(username: &str) -> Value {

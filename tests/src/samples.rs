@@ -13,6 +13,7 @@ use conduit_domain::ports::{FollowWriter, OneTimeTokens, PasswordHasher, Passwor
 use conduit_domain::usecases::{AddComment, ArticleDraft, CreateArticle};
 use conduit_domain::validation::InvalidValue;
 use conduit_domain::values::{Email, Password, PasswordHash, ResetToken, Timestamp, UserId, Username};
+use conduit_domain::write_quotas::WriteAction;
 use conduit_dynamodb_local::TestTable;
 
 /// Must match `infra/scripts/make_sample_events.py`, which signed the sample tokens with it.
@@ -231,18 +232,20 @@ impl SampleWorld {
         );
         adapters.users().insert(&jake).await.map_err(failed("jake"))?;
         adapters.users().insert(&celeb).await.map_err(failed("celeb"))?;
-        adapters.follows().follow(jake.id, celeb.id).await.map_err(failed("follow"))?;
+        let quotas = adapters.abuse_limits().account_writes;
+        let follow = quotas.charge(WriteAction::Follow, Timestamp::now());
+        adapters.follows().follow(jake.id, celeb.id, &follow).await.map_err(failed("follow"))?;
         let draft = ArticleDraft {
             title: Some("How to train your dragon".into()),
             description: Some("Ever wonder how?".into()),
             body: Some("You have to believe".into()),
             tag_list: Some(vec!["dragons".into(), "training".into()]),
         };
-        CreateArticle::new(adapters.articles(), adapters.relations())
+        CreateArticle::new(adapters.articles(), adapters.relations(), quotas)
             .execute(jake.id, draft)
             .await
             .map_err(|error| format!("article: {error:?}"))?;
-        AddComment::new(adapters.articles(), adapters.comments(), adapters.relations())
+        AddComment::new(adapters.articles(), adapters.comments(), adapters.relations(), quotas)
             .execute(jake.id, "how-to-train-your-dragon", Some("First!".into()))
             .await
             .map_err(|error| format!("comment: {error:?}"))?;

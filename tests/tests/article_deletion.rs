@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use common::create_article;
-use conduit_api_tests::TestApi;
+use conduit_api_tests::{TestApi, seeding_charge};
 use conduit_domain::User;
 use conduit_domain::ports::{ArticleReader, ArticleRef, FavoriteWriter, UserWriter};
 use conduit_domain::usecases::AddComment;
 use conduit_domain::values::{Email, PasswordHash, Slug, UserId, Username};
+use conduit_domain::write_quotas::WriteAction;
 use conduit_dynamodb_local::{DynamoDbLocal, test_table_on};
 use futures::future::join_all;
 
@@ -37,12 +38,14 @@ async fn fans_of(api: &TestApi, slug: &str, count: usize) -> Vec<(UserId, String
             )
         })
         .collect();
-    let comment = AddComment::new(adapters.articles(), adapters.comments(), adapters.relations());
+    let quotas = adapters.abuse_limits().account_writes;
+    let comment = AddComment::new(adapters.articles(), adapters.comments(), adapters.relations(), quotas);
     // A few at a time: every favorite and comment also updates the one article item.
     for chunk in fans.chunks(4) {
         join_all(chunk.iter().map(|fan| async {
             adapters.users().insert(fan).await.expect("fan");
-            adapters.favorites().favorite(fan.id, ArticleRef::from(&article)).await.expect("favorited");
+            let charge = seeding_charge(WriteAction::Favorite);
+            adapters.favorites().favorite(fan.id, ArticleRef::from(&article), &charge).await.expect("favorited");
             comment.execute(fan.id, slug, Some("Great read".into())).await.expect("commented");
         }))
         .await;
@@ -134,7 +137,8 @@ async fn deleting_an_article_with_hundreds_of_favorites_and_comments_costs_what_
         .expect("read")
         .expect("exists");
     for (id, fan) in fans.iter().take(5) {
-        adapters.favorites().favorite(*id, ArticleRef::from(&another)).await.expect("favorited");
+        let charge = seeding_charge(WriteAction::Favorite);
+        adapters.favorites().favorite(*id, ArticleRef::from(&another), &charge).await.expect("favorited");
         let listed = api.get(&format!("/articles?favorited={fan}"), None).await;
         assert_eq!(listed.body["articlesCount"], 1, "{fan}: {:?}", listed.body);
     }

@@ -9,7 +9,7 @@
 //! Query is billed by the size it reads, 4 KB at a time, not by the item. Bodies are never read
 //! by lists. The numbers are DynamoDB Local's own accounting.
 
-use conduit_api_tests::{CapacityUsage, TestApi};
+use conduit_api_tests::{CapacityUsage, TestApi, heavy_writer_limits};
 use futures::future::join_all;
 use serde_json::json;
 
@@ -56,7 +56,8 @@ async fn publish_many(api: &TestApi, token: &str, author: &str, count: usize, of
 /// Alice and Bob publish 50 articles each; the reader follows both; a fan favorites a page and a
 /// half of them, so the `favorited=` list has a full page too.
 async fn world() -> World {
-    let api = TestApi::start_alone().await;
+    // Each author publishes 200 articles in the test: twice an hour's default allowance.
+    let api = TestApi::start_alone_with_abuse_limits(heavy_writer_limits()).await;
     let alice = api.register("alice").await;
     let bob = api.register("bob").await;
     let reader = api.register("reader").await;

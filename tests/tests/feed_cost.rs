@@ -4,11 +4,12 @@
 //! The feed is written when articles are published and when an author is followed, so reading it
 //! is one bounded query, not one per followed author.
 
-use conduit_api_tests::TestApi;
+use conduit_api_tests::{TestApi, seeding_charge};
 use conduit_domain::User;
 use conduit_domain::ports::{FollowWriter, UserWriter};
 use conduit_domain::usecases::{ArticleDraft, CreateArticle};
 use conduit_domain::values::{Email, PasswordHash, UserId, Username};
+use conduit_domain::write_quotas::WriteAction;
 use futures::StreamExt;
 
 const AUTHORS: usize = 1_000;
@@ -40,7 +41,11 @@ async fn authors_with_articles(api: &TestApi) -> Vec<UserId> {
     let users = api.adapters.users();
     let inserted = futures::stream::iter(&authors).map(|user| users.insert(user)).buffer_unordered(SEEDING_CONCURRENCY);
     assert!(inserted.collect::<Vec<_>>().await.iter().all(Result::is_ok), "authors written");
-    let create = CreateArticle::new(api.adapters.articles(), api.adapters.relations());
+    let create = CreateArticle::new(
+        api.adapters.articles(),
+        api.adapters.relations(),
+        api.adapters.abuse_limits().account_writes,
+    );
     for round in 0..ARTICLES_OF_THE_FIRST {
         let publishing = if round + 1 < ARTICLES_OF_THE_FIRST { &authors[..FIRST] } else { &authors[..] };
         let published = futures::stream::iter(publishing)
@@ -79,8 +84,10 @@ async fn a_feed_page_costs_the_same_round_trips_and_no_more_units_whoever_one_fo
     for size in SIZES {
         let token = api.register(&format!("reader{size}")).await;
         let reader = id_of(&api, &token).await;
+        // A thousand follows of one reader: more than an hour's allowance of the API.
+        let charge = seeding_charge(WriteAction::Follow);
         let followed = futures::stream::iter(&authors[..size])
-            .map(|author| follows.follow(reader, *author))
+            .map(|author| follows.follow(reader, *author, &charge))
             .buffer_unordered(SEEDING_CONCURRENCY);
         assert!(followed.collect::<Vec<_>>().await.iter().all(Result::is_ok), "reader{size}'s follows");
         readers.push((size, token));

@@ -5,10 +5,11 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
-use conduit_api_tests::TestApi;
+use conduit_api_tests::{TestApi, seeding_charge};
 use conduit_domain::User;
 use conduit_domain::ports::{FeedReader, FollowWriter, UserReader, UserWriter};
 use conduit_domain::values::{Email, PasswordHash, Username};
+use conduit_domain::write_quotas::WriteAction;
 use futures::StreamExt;
 use serde_json::json;
 
@@ -36,7 +37,7 @@ async fn a_new_article_reaches_a_thousand_followers_feeds_once_each() {
             let (users, follows) = (&users, &follows);
             async move {
                 users.insert(follower).await?;
-                follows.follow(follower.id, jake).await
+                follows.follow(follower.id, jake, &seeding_charge(WriteAction::Follow)).await
             }
         })
         .buffer_unordered(SEEDING_CONCURRENCY);

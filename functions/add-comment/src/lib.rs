@@ -11,7 +11,14 @@ pub struct AddCommentEndpoint {
 
 impl AddCommentEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self { add_comment: AddComment::new(adapters.articles(), adapters.comments(), adapters.relations()) })
+        Ok(Self {
+            add_comment: AddComment::new(
+                adapters.articles(),
+                adapters.comments(),
+                adapters.relations(),
+                adapters.abuse_limits().account_writes,
+            ),
+        })
     }
 }
 

@@ -11,7 +11,13 @@ pub struct CreateArticleEndpoint {
 
 impl CreateArticleEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self { create_article: CreateArticle::new(adapters.articles(), adapters.relations()) })
+        Ok(Self {
+            create_article: CreateArticle::new(
+                adapters.articles(),
+                adapters.relations(),
+                adapters.abuse_limits().account_writes,
+            ),
+        })
     }
 }
 

@@ -11,7 +11,8 @@ pub struct FavoriteArticleEndpoint {
 
 impl FavoriteArticleEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        let change_favorite = ChangeFavorite::new(adapters.articles(), adapters.favorites());
+        let change_favorite =
+            ChangeFavorite::new(adapters.articles(), adapters.favorites(), adapters.abuse_limits().account_writes);
         Ok(Self { change_favorite })
     }
 }

@@ -11,7 +11,13 @@ pub struct UnfollowUserEndpoint {
 
 impl UnfollowUserEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self { change_follow: ChangeFollow::new(adapters.users(), adapters.follows()) })
+        Ok(Self {
+            change_follow: ChangeFollow::new(
+                adapters.users(),
+                adapters.follows(),
+                adapters.abuse_limits().account_writes,
+            ),
+        })
     }
 }
 

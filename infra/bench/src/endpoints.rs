@@ -15,6 +15,7 @@ use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
 use conduit_domain::User;
 use conduit_domain::ports::{FollowWriter, PasswordHasher, UserReader, UserWriter};
 use conduit_domain::values::{Email, Password, UserId, Username};
+use conduit_domain::write_quotas::WriteAction;
 use conduit_http::routes::{self, Auth};
 use conduit_local_gateway::{Gateway, GatewayRequest, GatewayResponse};
 use conduit_telemetry::capacity::{self, CapacityUsage};
@@ -38,6 +39,15 @@ const MIDDLE_READER_FOLLOWS: usize = 200;
 const READER_FAVORITES: usize = 25;
 const POPULAR_COMMENTS: usize = 20;
 const OTHER_COMMENTS: usize = 100;
+/// What one user can make huge (README, "Bounded reads"), written after every other row is
+/// measured: this many comments of 9,000 characters on one article (6.4 MB of comments, more than
+/// Lambda may answer at once) ...
+const LONG_COMMENTS: usize = 700;
+const LONG_COMMENT_CHARS: usize = 9_000;
+/// ... and this many articles of ten tags of their own (tens of thousands of distinct tags).
+const MANY_TAG_ARTICLES: usize = 3_000;
+pub const LONG_COMMENTS_ROW: &str = "GET /api/articles/{slug}/comments (700 of 9 KB)";
+pub const MANY_TAGS_ROW: &str = "GET /api/tags (30,000 tags)";
 /// Accounts that never publish: followed by the second reader, and the targets of the endpoints
 /// that need a fresh account per request (follow, password reset, revocation).
 const QUIET_ACCOUNTS: usize = 1000;
@@ -78,6 +88,8 @@ pub const PLAN: &[(&str, &str)] = &[
     ("GET /api/articles/{slug}", "GET /api/articles/{slug}"),
     ("GET /api/articles/{slug}/comments", "GET /api/articles/{slug}/comments"),
     ("GET /api/tags", "GET /api/tags"),
+    (LONG_COMMENTS_ROW, "GET /api/articles/{slug}/comments"),
+    (MANY_TAGS_ROW, "GET /api/tags"),
     ("GET /api/openapi.json", "GET /api/openapi.json"),
     ("GET /api/docs", "GET /api/docs"),
     ("GET /api/nothing ($default)", "$default"),
@@ -276,9 +288,10 @@ async fn seed(options: &Options) -> Result<World, String> {
         .await
         .map_err(|error| format!("recording the migrations: {error:?}"))?;
     let keys = KeyRing { current: SigningKey::generate("bench-key"), previous: None };
-    // Every account registers from this one address: far more than a source's default allowance.
+    // Every account registers from this one address: far more than a source's default allowance;
+    // and the measured writes come from a few accounts, each more than an hour's write quota.
     let adapters = Adapters::local(conduit_dynamodb_local::local_sdk_config(&options.dynamodb_endpoint), table, keys)
-        .with_abuse_limits(conduit_api_tests::many_accounts_limits());
+        .with_abuse_limits(conduit_api_tests::heavy_writer_limits());
     let gateway = Arc::new(Gateway::new(&adapters).map_err(|error| format!("gateway: {error}"))?);
     let api = Api { gateway, adapters, requests: AtomicU64::new(0), primed: Default::default() };
 
@@ -388,8 +401,9 @@ async fn seed(options: &Options) -> Result<World, String> {
     pairs.extend(following(find("middlereader".to_owned()).await?.id, MIDDLE_READER_FOLLOWS));
     pairs.extend(following(find("singlereader".to_owned()).await?.id, 1));
     let follows = api.adapters.follows();
+    let charge = conduit_api_tests::seeding_charge(WriteAction::Follow);
     write_all(
-        pairs.into_iter().map(|(reader, followee)| follows.follow(reader, followee)),
+        pairs.into_iter().map(|(reader, followee)| follows.follow(reader, followee, &charge)),
         "the other readers' follows",
     )
     .await?;
@@ -651,6 +665,32 @@ pub async fn run(options: &Options) -> Result<Vec<EndpointRow>, String> {
         revocations.push(Req::new("DELETE", "/user/sessions").token(&token));
     }
     runner.run(api, "DELETE /api/user/sessions", 204, revocations).await?;
+
+    // Last, what one user can make huge, and the reads it must not make grow: the comments of one
+    // article (a page of them), and the tags (the most used).
+    let long_comment = json!({"comment": {"body": "c".repeat(LONG_COMMENT_CHARS)}});
+    let commented = &world.slugs[1];
+    let comments = (0..LONG_COMMENTS)
+        .map(|i| {
+            let path = format!("/articles/{commented}/comments");
+            Req::new("POST", path).body(long_comment.clone()).token(&world.authors[i % AUTHORS])
+        })
+        .collect();
+    api.send_all(comments, 200).await?;
+    let tagged = (0..MANY_TAG_ARTICLES)
+        .map(|i| {
+            let tags: Vec<String> = (0..10).map(|k| format!("topic{i}-{k}")).collect();
+            let body = json!({"article": {
+                "title": format!("A note on {} more topics, {i}", tags.len()),
+                "description": "d", "body": "b", "tagList": tags,
+            }});
+            Req::new("POST", "/articles").body(body).token(&world.authors[i % AUTHORS])
+        })
+        .collect();
+    api.send_all(tagged, 201).await?;
+    let page = Req::new("GET", format!("/articles/{commented}/comments")).token(reader);
+    runner.run(api, LONG_COMMENTS_ROW, 200, repeat(page, n)).await?;
+    runner.run(api, MANY_TAGS_ROW, 200, repeat(Req::new("GET", "/tags"), n)).await?;
 
     Ok(runner.rows)
 }

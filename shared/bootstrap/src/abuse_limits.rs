@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use conduit_domain::throttling::{AbuseLimits, LoginBackoff, WindowQuota};
+use conduit_domain::write_quotas::WriteQuotas;
 
 /// The variables, each optional (absent means the default).
 pub mod variables {
@@ -17,9 +18,17 @@ pub mod variables {
     pub const SOURCE_REGISTRATIONS_WINDOW_SECONDS: &str = "SOURCE_REGISTRATIONS_WINDOW_SECONDS";
     pub const SOURCE_RESET_REQUESTS: &str = "SOURCE_RESET_REQUESTS";
     pub const SOURCE_RESET_REQUESTS_WINDOW_SECONDS: &str = "SOURCE_RESET_REQUESTS_WINDOW_SECONDS";
+    pub const ACCOUNT_ARTICLES: &str = "ACCOUNT_ARTICLES";
+    pub const ACCOUNT_ARTICLES_WINDOW_SECONDS: &str = "ACCOUNT_ARTICLES_WINDOW_SECONDS";
+    pub const ACCOUNT_COMMENTS: &str = "ACCOUNT_COMMENTS";
+    pub const ACCOUNT_COMMENTS_WINDOW_SECONDS: &str = "ACCOUNT_COMMENTS_WINDOW_SECONDS";
+    pub const ACCOUNT_FOLLOWS: &str = "ACCOUNT_FOLLOWS";
+    pub const ACCOUNT_FOLLOWS_WINDOW_SECONDS: &str = "ACCOUNT_FOLLOWS_WINDOW_SECONDS";
+    pub const ACCOUNT_FAVORITES: &str = "ACCOUNT_FAVORITES";
+    pub const ACCOUNT_FAVORITES_WINDOW_SECONDS: &str = "ACCOUNT_FAVORITES_WINDOW_SECONDS";
 
     /// Every one of them, in the order the README lists them.
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 17] = [
         LOGIN_FREE_ATTEMPTS,
         LOGIN_BACKOFF_FIRST_SECONDS,
         LOGIN_BACKOFF_MAX_SECONDS,
@@ -29,6 +38,14 @@ pub mod variables {
         SOURCE_REGISTRATIONS_WINDOW_SECONDS,
         SOURCE_RESET_REQUESTS,
         SOURCE_RESET_REQUESTS_WINDOW_SECONDS,
+        ACCOUNT_ARTICLES,
+        ACCOUNT_ARTICLES_WINDOW_SECONDS,
+        ACCOUNT_COMMENTS,
+        ACCOUNT_COMMENTS_WINDOW_SECONDS,
+        ACCOUNT_FOLLOWS,
+        ACCOUNT_FOLLOWS_WINDOW_SECONDS,
+        ACCOUNT_FAVORITES,
+        ACCOUNT_FAVORITES_WINDOW_SECONDS,
     ];
 }
 
@@ -98,6 +115,12 @@ pub fn from_variables(variable: impl Fn(&str) -> Option<String>) -> Result<Abuse
             SOURCE_RESET_REQUESTS_WINDOW_SECONDS,
             defaults.reset_requests_per_source,
         )?,
+        account_writes: WriteQuotas {
+            articles: quota(ACCOUNT_ARTICLES, ACCOUNT_ARTICLES_WINDOW_SECONDS, defaults.account_writes.articles)?,
+            comments: quota(ACCOUNT_COMMENTS, ACCOUNT_COMMENTS_WINDOW_SECONDS, defaults.account_writes.comments)?,
+            follows: quota(ACCOUNT_FOLLOWS, ACCOUNT_FOLLOWS_WINDOW_SECONDS, defaults.account_writes.follows)?,
+            favorites: quota(ACCOUNT_FAVORITES, ACCOUNT_FAVORITES_WINDOW_SECONDS, defaults.account_writes.favorites)?,
+        },
     })
 }
 
@@ -132,6 +155,26 @@ mod tests {
         assert_eq!(limits.failed_logins_per_source.max, 7);
         assert_eq!(limits.registrations_per_source.window, Duration::from_secs(60));
         assert_eq!(limits.reset_requests_per_source, AbuseLimits::default().reset_requests_per_source);
+    }
+
+    #[test]
+    fn each_write_quota_has_its_own_pair_of_variables() {
+        let limits = from_variables(environment(&[
+            ("ACCOUNT_ARTICLES", "3"),
+            ("ACCOUNT_COMMENTS_WINDOW_SECONDS", "60"),
+            ("ACCOUNT_FOLLOWS", "4"),
+            ("ACCOUNT_FAVORITES", "5"),
+            ("ACCOUNT_FAVORITES_WINDOW_SECONDS", "86400"),
+        ]))
+        .expect("valid");
+
+        let writes = limits.account_writes;
+        let defaults = WriteQuotas::default();
+        assert_eq!(writes.articles, WindowQuota { max: 3, window: defaults.articles.window });
+        assert_eq!(writes.comments, WindowQuota { max: defaults.comments.max, window: Duration::from_secs(60) });
+        assert_eq!(writes.follows.max, 4);
+        assert_eq!(writes.favorites, WindowQuota { max: 5, window: Duration::from_secs(86_400) });
+        assert!(from_variables(environment(&[("ACCOUNT_COMMENTS", "0")])).is_err());
     }
 
     #[test]

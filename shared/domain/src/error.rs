@@ -17,8 +17,9 @@ pub enum DomainError {
     /// issued.
     #[error("session revoked")]
     SessionRevoked,
-    /// 429 with `Retry-After`: a limit on the account's failed logins or on the source's requests
-    /// refused this attempt (see [`crate::throttling`]).
+    /// 429 with `Retry-After`: a limit on the account's failed logins, on the source's requests or
+    /// on the account's writes refused this attempt (see [`crate::throttling`],
+    /// [`crate::write_quotas`]).
     #[error("throttled: {0:?}")]
     Throttled(Throttled),
     /// 404: the named thing does not exist.
@@ -89,6 +90,7 @@ impl From<StoreError> for DomainError {
             }
             StoreError::Conflict => Self::Conflict,
             StoreError::Missing(what) => Self::NotFound(what),
+            StoreError::OverQuota(refusal) => Self::Throttled(refusal),
             StoreError::Infrastructure(error) => Self::Infrastructure(error),
         }
     }

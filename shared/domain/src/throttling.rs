@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::values::Timestamp;
+use crate::write_quotas::{WriteAction, WriteQuotas};
 
 /// How consecutive failed logins on one account are slowed down: the first `free_attempts` go
 /// through at once, then each further attempt must wait for a delay that doubles from
@@ -115,6 +116,8 @@ pub struct AbuseLimits {
     pub failed_logins_per_source: WindowQuota,
     pub registrations_per_source: WindowQuota,
     pub reset_requests_per_source: WindowQuota,
+    /// What one account may write per window (see [`crate::write_quotas`]).
+    pub account_writes: WriteQuotas,
 }
 
 impl Default for AbuseLimits {
@@ -137,6 +140,7 @@ impl Default for AbuseLimits {
             // Each request may mail someone; the per-account limit (3 an hour) bounds one inbox,
             // this bounds one source spraying many.
             reset_requests_per_source: WindowQuota { max: 20, window: Duration::from_secs(60 * 60) },
+            account_writes: WriteQuotas::default(),
         }
     }
 }
@@ -148,6 +152,8 @@ pub enum ThrottleScope {
     Account,
     /// The source address, after too many requests of one kind.
     Source,
+    /// The caller's account, after too many writes of one kind in the window.
+    AccountWrites(WriteAction),
 }
 
 /// A request refused by a limit; the client may try again after `retry_after`.

@@ -32,7 +32,8 @@ pub enum ApiError {
     #[error("conflict")]
     Conflict,
     /// 429 with `Retry-After`: an abuse limit refused the request (the account's failed logins,
-    /// or the source's requests of this kind); nothing was checked or changed.
+    /// the source's requests of this kind, or the account's writes of this kind); nothing was
+    /// checked or changed.
     #[error("too many requests")]
     TooManyRequests(Throttled),
     /// 413: the body is larger than this endpoint accepts.
@@ -94,6 +95,9 @@ impl ApiError {
                     }
                     ThrottleScope::Source => {
                         one("requests", format!("of this kind from your address are too many: try again in {wait} s"))
+                    }
+                    ThrottleScope::AccountWrites(action) => {
+                        one(action.plural(), format!("from your account are too many: try again in {wait} s"))
                     }
                 }
             }
@@ -209,6 +213,22 @@ mod tests {
         assert_eq!(response.headers()[header::RETRY_AFTER], "30");
         let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).expect("JSON body");
         assert_eq!(body["errors"]["credentials"][0], "have failed too many times: try again in 30 s");
+    }
+
+    #[test]
+    fn a_write_past_the_accounts_quota_is_429_naming_what_was_written_too_often() {
+        let refusal = Throttled {
+            scope: ThrottleScope::AccountWrites(conduit_domain::write_quotas::WriteAction::Comment),
+            retry_after: std::time::Duration::from_millis(1_799_500),
+        };
+
+        let (status, body) = body_of(ApiError::TooManyRequests(refusal));
+
+        let expected = serde_json::json!({"errors": {
+            "body": ["comments from your account are too many: try again in 1800 s"],
+            "comments": ["from your account are too many: try again in 1800 s"],
+        }});
+        assert_eq!((status, body), (429, expected));
     }
 
     #[test]

@@ -238,6 +238,12 @@ fn operation(route: &Route, contract: Contract, errors: &RefOr<Schema>) -> Opera
             error("An abuse limit refused it: too many failed logins for the address, or too many such requests from the source; Retry-After says when to try again"),
         );
     }
+    if WRITE_QUOTA_FUNCTIONS.contains(&route.function) {
+        operation = operation.response(
+            "429",
+            error("The account's quota of such writes is used up for now; nothing was written; Retry-After says when to try again"),
+        );
+    }
     if route.path.contains('{') {
         operation = operation.response("404", error("Not found"));
     }
@@ -249,6 +255,9 @@ fn operation(route: &Route, contract: Contract, errors: &RefOr<Schema>) -> Opera
 
 /// The functions whose requests count against an abuse limit (README, "Abuse protection").
 const THROTTLED_FUNCTIONS: &[&str] = &["register-user", "login-user", "update-current-user", "request-password-reset"];
+
+/// The functions whose writes count against the caller's write quotas (README, "Abuse protection").
+const WRITE_QUOTA_FUNCTIONS: &[&str] = &["create-article", "add-comment", "follow-user", "favorite-article"];
 
 /// The whole document. Built once per container (it is the same for every request).
 pub fn document() -> OpenApi {

@@ -10,6 +10,7 @@ use conduit_domain::ports::{
     SummaryPage, UniqueField, ViewedArticle,
 };
 use conduit_domain::values::{ArticleId, Page, Slug, Tag, UserId, Username};
+use conduit_domain::write_quotas::WriteCharge;
 use futures::StreamExt;
 use futures::future::try_join_all;
 use futures::stream;
@@ -23,6 +24,7 @@ use crate::pending_purges::{PendingPurgeItem, pending_purges};
 use crate::relations;
 use crate::table::{KeyQuery, Table, TransactError};
 use crate::users::{UserItem, user_id_by_username};
+use crate::write_quotas;
 use crate::writes::{self, condition_failed, number, text};
 
 /// How many favorites of a deleted article are removed at once.
@@ -402,7 +404,7 @@ impl DynamoArticles {
         Ok(items.iter().filter_map(sort_key).map(str::to_owned).collect())
     }
 
-    async fn insert_article(&self, article: &Article) -> Result<(), StoreError> {
+    async fn insert_article(&self, article: &Article, charge: &WriteCharge) -> Result<(), StoreError> {
         let summary = &article.summary;
         let id = summary.id.to_string();
         let author = summary.author_id.to_string();
@@ -430,8 +432,14 @@ impl DynamoArticles {
             items.push(writes::put(&self.table, entry, false)?);
             items.push(writes::add(&self.table, keys::tag_counter(tag.as_str()), "count", 1, false)?);
         }
+        let quota_index = items.len();
+        items.push(write_quotas::counted(&self.table, summary.author_id, charge)?);
         match self.table.transact(items).await {
             Ok(()) => Ok(()),
+            // Over the quota, a free slug would not help: refused before a retry is tried.
+            Err(TransactError::Cancelled(codes)) if condition_failed(&codes, quota_index) => {
+                Err(StoreError::OverQuota(charge.refusal()))
+            }
             Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 2) => {
                 Err(StoreError::AlreadyTaken(vec![UniqueField::Slug]))
             }
@@ -579,8 +587,8 @@ impl ArticleReader for DynamoArticles {
 }
 
 impl ArticleWriter for DynamoArticles {
-    async fn insert(&self, article: &Article) -> Result<(), StoreError> {
-        self.insert_article(article).await
+    async fn insert(&self, article: &Article, charge: &WriteCharge) -> Result<(), StoreError> {
+        self.insert_article(article, charge).await
     }
 
     async fn update(&self, previous: &Article, updated: &Article) -> Result<(), StoreError> {

@@ -1,4 +1,5 @@
-//! Comments live in their article's partition, numbered by a counter on the article item.
+//! Comments live in their article's partition, numbered by a counter on the article item. A
+//! comment is put in one transaction with its count against the author's write quota.
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -6,12 +7,14 @@ use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, ReturnValue};
 use conduit_domain::article::Comment;
 use conduit_domain::ports::{CommentPage, CommentReader, CommentWriter, StoreError};
 use conduit_domain::values::{ArticleId, CommentId, CommentPageRequest, UserId};
+use conduit_domain::write_quotas::WriteCharge;
 
 use crate::error::RepositoryError;
 use crate::items::CommentItem;
 use crate::keys;
-use crate::table::{KeyQuery, Table, Traced};
-use crate::writes::{number, text};
+use crate::table::{KeyQuery, Table, Traced, TransactError};
+use crate::write_quotas;
+use crate::writes::{self, condition_failed, number, text};
 
 #[derive(Clone, Debug)]
 pub struct DynamoComments {
@@ -106,13 +109,29 @@ impl CommentWriter for DynamoComments {
     /// The number is this comment's alone, so the only item that may already hold its key is the
     /// comment itself, written by an attempt the SDK retried after it timed out on the client's
     /// side: the condition lets that retry through and refuses anything else.
-    async fn insert_comment(&self, comment: &Comment) -> Result<(), StoreError> {
+    ///
+    /// The put and the quota's count are one transaction rather than a count taken before the
+    /// put and given back when it fails: the count then always equals the comments stored in the
+    /// window (a give-back can itself fail, or never run when the function times out between the
+    /// two), at the same round trips. Its price: the put is billed as a transactional write.
+    async fn insert_comment(&self, comment: &Comment, charge: &WriteCharge) -> Result<(), StoreError> {
         let stored = CommentItem::from_comment(comment);
         let values =
             vec![(":author", text(stored.author_id.clone())), (":created_at", text(stored.created_at.clone()))];
         let item = serde_dynamo::to_item(stored).map_err(RepositoryError::from)?;
         let condition = "attribute_not_exists(PK) OR (author_id = :author AND created_at = :created_at)";
-        if self.table.put_if(item, condition, &[], values).await? { Ok(()) } else { Err(StoreError::Conflict) }
+        let items = vec![
+            writes::put_if(&self.table, item, condition, values)?,
+            write_quotas::counted(&self.table, comment.author_id, charge)?,
+        ];
+        match self.table.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 1) => {
+                Err(StoreError::OverQuota(charge.refusal()))
+            }
+            Err(TransactError::Cancelled(_)) => Err(StoreError::Conflict),
+            Err(TransactError::Failed(error)) => Err(error.into()),
+        }
     }
 
     /// One conditional delete: the comment goes only if it exists and `author` wrote it.

@@ -16,6 +16,7 @@
 
 use conduit_domain::ports::{FollowWriter, StoreError};
 use conduit_domain::values::UserId;
+use conduit_domain::write_quotas::WriteCharge;
 use serde::{Deserialize, Serialize};
 
 use crate::error::RepositoryError;
@@ -23,6 +24,7 @@ use crate::feed::{FeedEntryItem, recent_articles_of};
 use crate::keys;
 use crate::pending_purges::pending_purges;
 use crate::table::{KeyQuery, Table, TransactError};
+use crate::write_quotas;
 use crate::writes::{self, condition_failed, number, text};
 
 /// How many of an author's most recent articles a pushed follow copies into the follower's feed.
@@ -190,9 +192,11 @@ impl DynamoFollows {
 
 impl FollowWriter for DynamoFollows {
     /// Two round trips: whether the author still pushes (beside their most recent articles and the
-    /// deletions not purged yet), then one transaction. Following again changes nothing (the follow's put is conditional).
-    async fn follow(&self, follower: UserId, followee: UserId) -> Result<(), StoreError> {
-        let (follower, followee) = (follower.to_string(), followee.to_string());
+    /// deletions not purged yet), then one transaction, which also counts the follow against the
+    /// follower's quota. Following again changes and counts nothing (the follow's put is
+    /// conditional).
+    async fn follow(&self, follower_id: UserId, followee: UserId, charge: &WriteCharge) -> Result<(), StoreError> {
+        let (follower, followee) = (follower_id.to_string(), followee.to_string());
         let (pushed, mut recent, deleted) = futures::try_join!(
             self.pushes_to_one_more(&followee),
             recent_articles_of(&self.table, &followee, FOLLOW_COPIES),
@@ -201,14 +205,20 @@ impl FollowWriter for DynamoFollows {
         // The author's index may still list an article deleted a moment ago; its purge is
         // pending then, and its entry would outlive it.
         recent.retain(|article| !deleted.contains(article));
-        let items = if pushed {
+        let mut items = if pushed {
             self.pushed_follow(&follower, &followee, &recent)?
         } else {
             self.pulled_follow(&follower, &followee)?
         };
+        let quota_index = items.len();
+        items.push(write_quotas::counted(&self.table, follower_id, charge)?);
         match self.table.transact(items).await {
             Ok(()) => Ok(()),
+            // Followed already: nothing changes (or is counted), even over the quota.
             Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 0) => Ok(()),
+            Err(TransactError::Cancelled(codes)) if condition_failed(&codes, quota_index) => {
+                Err(StoreError::OverQuota(charge.refusal()))
+            }
             Err(TransactError::Cancelled(_)) => Err(StoreError::Conflict),
             Err(TransactError::Failed(error)) => Err(error.into()),
         }

@@ -59,6 +59,12 @@ pub fn source_quota(action: &str, source: &str, window_start_seconds: i64) -> Ke
     (format!("SOURCE_QUOTA#{action}#{source}"), window_start_seconds.to_string())
 }
 
+/// One account's counter of one kind of write in one fixed window:
+/// `PK = WRITE_QUOTA#<action>#<user ulid>`, `SK = <window start, Unix seconds>`.
+pub fn write_quota(action: &str, user: &str, window_start_seconds: i64) -> Key {
+    (format!("WRITE_QUOTA#{action}#{user}"), window_start_seconds.to_string())
+}
+
 /// The sort key of the account item, which the welcome-mail consumer's stream filter names.
 pub const USER_SORT_KEY: &str = "USER";
 

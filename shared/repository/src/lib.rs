@@ -23,6 +23,7 @@ mod table;
 mod tags;
 mod throttles;
 mod users;
+mod write_quotas;
 mod writes;
 
 pub use account_notices::AccountNoticeItem;

@@ -195,28 +195,6 @@ impl Table {
         Ok(output.item)
     }
 
-    /// Writes one item if `condition` holds (with the names and values it uses); `Ok(false)` when
-    /// it does not, and then nothing was written.
-    pub(crate) async fn put_if(
-        &self,
-        item: Item,
-        condition: &str,
-        names: &[(&str, &str)],
-        values: Vec<(&str, AttributeValue)>,
-    ) -> Result<bool, RepositoryError> {
-        let mut request = self
-            .client
-            .put_item()
-            .table_name(self.name())
-            .set_item(Some(item))
-            .condition_expression(condition)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        let (names, values) = expression_maps(names, values);
-        request = request.set_expression_attribute_names(names).set_expression_attribute_values(values);
-        let sent = request.send().traced(self, "PutItem").await;
-        conditional_write("PutItem", sent.map(|output| crate::capacity::record("PutItem", output.consumed_capacity())))
-    }
-
     /// Updates one item (creating it when absent, as UpdateItem does) if `condition` holds;
     /// `Ok(false)` when it does not, and then nothing was written.
     pub(crate) async fn update_if(

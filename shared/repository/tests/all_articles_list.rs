@@ -7,6 +7,7 @@ use conduit_domain::User;
 use conduit_domain::article::Article;
 use conduit_domain::ports::{ArticleFilter, ArticleReader, ArticleWriter, SummaryPage, UserWriter};
 use conduit_domain::values::{ArticleBody, Description, Email, Page, PasswordHash, TagList, Title, UserId, Username};
+use conduit_domain::write_quotas::{WriteAction, WriteQuotas};
 use conduit_dynamodb_local::test_table;
 use conduit_repository::{DynamoArticles, DynamoUsers, Table, keys};
 
@@ -34,7 +35,8 @@ async fn world_with_articles() -> World {
     let mut ids = Vec::new();
     for n in 0..ARTICLES {
         let article = publish(author.id, n);
-        articles.insert(&article).await.expect("published");
+        let charge = WriteQuotas::default().charge(WriteAction::Article, article.summary.created_at);
+        articles.insert(&article, &charge).await.expect("published");
         ids.push(article.summary.id.to_string());
     }
     ids.sort_unstable_by(|a, b| b.cmp(a));

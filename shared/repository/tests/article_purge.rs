@@ -6,7 +6,8 @@ use conduit_domain::ports::{
     ArticleFilter, ArticlePurger, ArticleReader, ArticleRef, ArticleWriter, FavoriteWriter, PurgedArticle, UserWriter,
 };
 use conduit_domain::usecases::{AddComment, ArticleDraft, CreateArticle};
-use conduit_domain::values::{Email, Page, PasswordHash, Slug, UserId, Username};
+use conduit_domain::values::{Email, Page, PasswordHash, Slug, Timestamp, UserId, Username};
+use conduit_domain::write_quotas::{WriteAction, WriteQuotas};
 use conduit_dynamodb_local::test_table;
 use conduit_repository::{DynamoArticles, DynamoComments, DynamoFavorites, DynamoRelations, DynamoUsers, Table};
 
@@ -54,7 +55,7 @@ async fn a_deleted_article_is_out_of_its_fans_lists_and_counts_before_and_after_
     let stores = stores().await;
     let jake = someone(&stores.users, "jake").await;
     let fan = someone(&stores.users, "fan").await;
-    let create = CreateArticle::new(stores.articles.clone(), stores.relations.clone());
+    let create = CreateArticle::new(stores.articles.clone(), stores.relations.clone(), WriteQuotas::default());
     for title in ["Kept", "Deleted"] {
         let draft = ArticleDraft {
             title: Some(title.into()),
@@ -67,9 +68,10 @@ async fn a_deleted_article_is_out_of_its_fans_lists_and_counts_before_and_after_
     let slug = |text: &str| Slug::parse(text).expect("valid slug");
     let deleted = stores.articles.find_summary_by_slug(&slug("deleted")).await.expect("read").expect("exists");
     let kept = stores.articles.find_summary_by_slug(&slug("kept")).await.expect("read").expect("exists");
-    stores.favorites.favorite(fan, ArticleRef::from(&deleted)).await.expect("favorited");
-    stores.favorites.favorite(fan, ArticleRef::from(&kept)).await.expect("favorited");
-    AddComment::new(stores.articles.clone(), stores.comments.clone(), stores.relations.clone())
+    let charge = WriteQuotas::default().charge(WriteAction::Favorite, Timestamp::now());
+    stores.favorites.favorite(fan, ArticleRef::from(&deleted), &charge).await.expect("favorited");
+    stores.favorites.favorite(fan, ArticleRef::from(&kept), &charge).await.expect("favorited");
+    AddComment::new(stores.articles.clone(), stores.comments.clone(), stores.relations.clone(), WriteQuotas::default())
         .execute(fan, "deleted", Some("Nice".into()))
         .await
         .expect("commented");

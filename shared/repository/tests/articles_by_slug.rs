@@ -6,7 +6,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use conduit_domain::User;
 use conduit_domain::article::Article;
 use conduit_domain::ports::{ArticleReader, ArticleRef, ArticleWriter, FollowWriter, UserWriter, ViewedArticle};
-use conduit_domain::values::{ArticleBody, Description, Email, PasswordHash, Slug, TagList, Title, Username};
+use conduit_domain::values::{
+    ArticleBody, Description, Email, PasswordHash, Slug, TagList, Timestamp, Title, Username,
+};
+use conduit_domain::write_quotas::{WriteAction, WriteQuotas};
 use conduit_dynamodb_local::test_table;
 use conduit_repository::{DynamoArticles, DynamoFollows, DynamoUsers, Table, keys};
 
@@ -34,7 +37,9 @@ async fn world() -> World {
     let (jake, reader) = (someone("jake"), someone("reader"));
     users.insert(&jake).await.expect("inserted");
     users.insert(&reader).await.expect("inserted");
-    DynamoFollows::new(table.clone()).follow(reader.id, jake.id).await.expect("followed");
+    let quotas = WriteQuotas::default();
+    let follow = quotas.charge(WriteAction::Follow, Timestamp::now());
+    DynamoFollows::new(table.clone()).follow(reader.id, jake.id, &follow).await.expect("followed");
     let article = Article::publish(
         jake.id,
         Title::parse("Dragons").expect("valid"),
@@ -43,7 +48,8 @@ async fn world() -> World {
         TagList::default(),
     );
     let articles = DynamoArticles::new(table);
-    articles.insert(&article).await.expect("published");
+    let publication = quotas.charge(WriteAction::Article, article.summary.created_at);
+    articles.insert(&article, &publication).await.expect("published");
     World { client: local.client, table: local.name, articles, article, reader }
 }
 

@@ -9,11 +9,17 @@ use conduit_domain::ports::{
     SummaryPage, UserWriter,
 };
 use conduit_domain::usecases::{ArticleDraft, CreateArticle};
-use conduit_domain::values::{Email, Page, PasswordHash, Slug, UserId, Username};
+use conduit_domain::values::{Email, Page, PasswordHash, Slug, Timestamp, UserId, Username};
+use conduit_domain::write_quotas::{WriteAction, WriteCharge, WriteQuotas};
 use conduit_dynamodb_local::test_table;
 use conduit_repository::{
     DynamoArticles, DynamoFeed, DynamoFollows, DynamoRelations, DynamoUsers, FOLLOW_COPIES, Table, keys,
 };
+
+/// A follow's charge against the default quota (no test here comes near it).
+fn follow_charge() -> WriteCharge {
+    WriteQuotas::default().charge(WriteAction::Follow, Timestamp::now())
+}
 
 struct Stores {
     table: conduit_dynamodb_local::TestTable,
@@ -56,7 +62,7 @@ impl Stores {
             body: Some("b".into()),
             tag_list: None,
         };
-        let view = CreateArticle::new(self.articles.clone(), self.relations.clone())
+        let view = CreateArticle::new(self.articles.clone(), self.relations.clone(), WriteQuotas::default())
             .execute(author, draft)
             .await
             .expect("published");
@@ -100,7 +106,7 @@ async fn a_follow_copies_the_authors_recent_articles_and_publishing_fans_out_onc
     let (jake, anne) = (stores.someone("jake").await, stores.someone("anne").await);
     stores.publish(jake, "First").await;
     stores.publish(jake, "Second").await;
-    stores.follows.follow(anne, jake).await.expect("followed");
+    stores.follows.follow(anne, jake, &follow_charge()).await.expect("followed");
 
     // Then her feed has both at once
     let followed = stores.feed_of(anne).await;
@@ -126,8 +132,8 @@ async fn a_follow_copies_at_most_its_bound_of_recent_articles_and_counts_what_it
         stores.publish(jake, &format!("Article {n}")).await;
     }
 
-    stores.follows.follow(anne, jake).await.expect("followed");
-    stores.follows.follow(anne, jake).await.expect("followed again: nothing changes");
+    stores.follows.follow(anne, jake, &follow_charge()).await.expect("followed");
+    stores.follows.follow(anne, jake, &follow_charge()).await.expect("followed again: nothing changes");
 
     let feed = stores.feed_of(anne).await;
     assert_eq!(feed.total, FOLLOW_COPIES as u64);
@@ -143,8 +149,8 @@ async fn an_unfollow_hides_the_authors_entries_at_once_and_the_clearing_removes_
     // Given anne following jake and bob, with an article each fanned out
     let stores = stores(1_000).await;
     let (jake, bob, anne) = (stores.someone("jake").await, stores.someone("bob").await, stores.someone("anne").await);
-    stores.follows.follow(anne, jake).await.expect("followed");
-    stores.follows.follow(anne, bob).await.expect("followed");
+    stores.follows.follow(anne, jake, &follow_charge()).await.expect("followed");
+    stores.follows.follow(anne, bob, &follow_charge()).await.expect("followed");
     let by_jake = stores.publish(jake, "By jake").await;
     let by_bob = stores.publish(bob, "By bob").await;
     stores.feed.fan_out(by_jake).await.expect("fanned out");
@@ -175,11 +181,11 @@ async fn following_again_before_the_clearing_shows_the_author_and_the_clearing_k
     let stores = stores(1_000).await;
     let (jake, anne) = (stores.someone("jake").await, stores.someone("anne").await);
     stores.publish(jake, "Old").await;
-    stores.follows.follow(anne, jake).await.expect("followed");
+    stores.follows.follow(anne, jake, &follow_charge()).await.expect("followed");
     stores.follows.unfollow(anne, jake).await.expect("unfollowed");
     let ended = ended_follow_of(&stores, anne, jake).await;
 
-    stores.follows.follow(anne, jake).await.expect("followed again");
+    stores.follows.follow(anne, jake, &follow_charge()).await.expect("followed again");
     let removed = stores.feed.clear_ended_follow(&ended).await.expect("cleared");
 
     assert_eq!(removed, 0, "the entry belongs to the new follow now");
@@ -193,7 +199,7 @@ async fn a_deleted_article_leaves_the_feed_and_its_count_at_once_and_its_purge_r
     let (jake, anne) = (stores.someone("jake").await, stores.someone("anne").await);
     stores.publish(jake, "Kept").await;
     let doomed = stores.publish(jake, "Doomed").await;
-    stores.follows.follow(anne, jake).await.expect("followed");
+    stores.follows.follow(anne, jake, &follow_charge()).await.expect("followed");
     let summary = stores.articles.find_summary_by_slug(&Slug::parse("doomed").expect("slug")).await.expect("read");
 
     stores.articles.delete(&summary.expect("exists")).await.expect("deleted");
@@ -216,8 +222,8 @@ async fn past_the_push_limit_followers_pull_the_authors_articles_into_their_feed
     let stores = stores(1).await;
     let (jake, anne, bob) = (stores.someone("jake").await, stores.someone("anne").await, stores.someone("bob").await);
     stores.publish(jake, "Before").await;
-    stores.follows.follow(anne, jake).await.expect("followed");
-    stores.follows.follow(bob, jake).await.expect("followed");
+    stores.follows.follow(anne, jake, &follow_charge()).await.expect("followed");
+    stores.follows.follow(bob, jake, &follow_charge()).await.expect("followed");
 
     // When jake publishes and the article is fanned out
     let after = stores.publish(jake, "After").await;

@@ -5,6 +5,7 @@ use super::StoreError;
 use crate::User;
 use crate::article::{Article, ArticleSummary, Comment};
 use crate::values::{ArticleId, CommentId, CommentPageRequest, Page, Slug, Tag, UserId, Username};
+use crate::write_quotas::WriteCharge;
 
 /// Which articles a list asks for; every filter present must match. A username that names nobody
 /// matches no article.
@@ -76,8 +77,10 @@ pub trait ArticleReader: Send + Sync {
 }
 
 pub trait ArticleWriter: Send + Sync {
-    /// Stores a new article. `AlreadyTaken([Slug])` when its slug is in use; nothing is written then.
-    fn insert(&self, article: &Article) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Stores a new article, counted by `charge` in the same atomic write. `AlreadyTaken([Slug])`
+    /// when its slug is in use, `OverQuota` when the author's quota is used up; nothing is written
+    /// (or counted) then.
+    fn insert(&self, article: &Article, charge: &WriteCharge) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Replaces the title, description and body (moving the slug when it changed), provided the
     /// stored version is still `previous`'s.
     fn update(&self, previous: &Article, updated: &Article) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -105,17 +108,30 @@ pub struct PurgedArticle {
 }
 
 pub trait FavoriteWriter: Send + Sync {
-    /// Idempotent. `Missing` when the article or the fan's account no longer exists; nothing is
-    /// written then.
-    fn favorite(&self, user: UserId, article: ArticleRef) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Idempotent: a new favorite is counted by `charge` in the same atomic write, a repeated one
+    /// changes and counts nothing. `Missing` when the article or the fan's account no longer
+    /// exists, `OverQuota` when the fan's quota is used up; nothing is written then.
+    fn favorite(
+        &self,
+        user: UserId,
+        article: ArticleRef,
+        charge: &WriteCharge,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Idempotent.
     fn unfavorite(&self, user: UserId, article: ArticleRef) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 pub trait FollowWriter: Send + Sync {
-    /// Idempotent. The followee's earlier articles (the most recent ones, up to a bound the
+    /// Idempotent: a new follow is counted by `charge` in the same atomic write, a repeated one
+    /// changes and counts nothing; `OverQuota` when the follower's quota is used up, and nothing
+    /// is written then. The followee's earlier articles (the most recent ones, up to a bound the
     /// adapter states) are in the follower's feed from the next read on.
-    fn follow(&self, follower: UserId, followee: UserId) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn follow(
+        &self,
+        follower: UserId,
+        followee: UserId,
+        charge: &WriteCharge,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Idempotent. The followee's articles are out of the follower's feed from the next read on.
     fn unfollow(&self, follower: UserId, followee: UserId) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
@@ -173,8 +189,14 @@ pub trait CommentWriter: Send + Sync {
     /// again (a number taken for a comment that is then not stored is a harmless gap).
     /// `Missing` when the article no longer exists.
     fn next_comment_id(&self, article: ArticleId) -> impl Future<Output = Result<CommentId, StoreError>> + Send;
-    /// Stores a comment numbered by [`Self::next_comment_id`].
-    fn insert_comment(&self, comment: &Comment) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Stores a comment numbered by [`Self::next_comment_id`], counted by `charge` in the same
+    /// atomic write; `OverQuota` when the author's quota is used up, and nothing is written then
+    /// (the number taken stays a gap).
+    fn insert_comment(
+        &self,
+        comment: &Comment,
+        charge: &WriteCharge,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Deletes the comment if `author` wrote it, in one conditional write; `false` when no such
     /// comment by `author` exists, and then nothing was deleted.
     fn delete_comment_by(

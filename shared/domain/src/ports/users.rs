@@ -1,6 +1,7 @@
 use std::future::Future;
 
 use crate::error::InfrastructureError;
+use crate::throttling::Throttled;
 use crate::user::User;
 use crate::values::{Email, SessionGeneration, UserId, Username};
 
@@ -36,6 +37,9 @@ pub enum StoreError {
     /// exist; names what.
     #[error("{0} does not exist")]
     Missing(&'static str),
+    /// The account's quota of this kind of write is used up for the window; nothing was written.
+    #[error("over the account's quota: {0:?}")]
+    OverQuota(Throttled),
     #[error(transparent)]
     Infrastructure(#[from] InfrastructureError),
 }

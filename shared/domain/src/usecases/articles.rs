@@ -10,6 +10,7 @@ use crate::ports::{
 use crate::validation::InvalidValue;
 use crate::values::{ArticleBody, Description, Page, Slug, Tag, TagList, Timestamp, Title, UserId, Username};
 use crate::views::{ArticleListView, ArticleView};
+use crate::write_quotas::{WriteAction, WriteQuotas};
 use crate::{DomainError, ValidationErrors};
 
 /// Slug suffix lengths tried in turn when a title's plain slug is taken. Eight base32 characters
@@ -66,11 +67,12 @@ pub struct ArticleDraft {
 pub struct CreateArticle<W, R> {
     articles: W,
     relations: R,
+    quotas: WriteQuotas,
 }
 
 impl<W: ArticleWriter, R: RelationsReader> CreateArticle<W, R> {
-    pub fn new(articles: W, relations: R) -> Self {
-        Self { articles, relations }
+    pub fn new(articles: W, relations: R, quotas: WriteQuotas) -> Self {
+        Self { articles, relations, quotas }
     }
 
     pub async fn execute(&self, author: UserId, draft: ArticleDraft) -> Result<ArticleView, DomainError> {
@@ -85,8 +87,11 @@ impl<W: ArticleWriter, R: RelationsReader> CreateArticle<W, R> {
 
         let article = Article::publish(author, title, description, body, tags);
         let base = article.summary.slug.clone();
+        // A write refused for its slug stores and counts nothing, so the retry under another
+        // slug is still this article's one count.
+        let charge = self.quotas.charge(WriteAction::Article, article.summary.created_at);
         let stored = with_unique_slug(article, base, |candidate| async move {
-            let outcome = self.articles.insert(&candidate).await;
+            let outcome = self.articles.insert(&candidate, &charge).await;
             (candidate, outcome)
         })
         .await?;
@@ -280,15 +285,17 @@ impl<A: ArticleReader> ListArticles<A> {
     }
 }
 
-/// Favorite (`favorite = true`) or unfavorite; both idempotent, both answer the article.
+/// Favorite (`favorite = true`) or unfavorite; both idempotent, both answer the article. A new
+/// favorite counts against the fan's quota.
 pub struct ChangeFavorite<A, F> {
     articles: A,
     favorites: F,
+    quotas: WriteQuotas,
 }
 
 impl<A: ArticleReader, F: FavoriteWriter> ChangeFavorite<A, F> {
-    pub fn new(articles: A, favorites: F) -> Self {
-        Self { articles, favorites }
+    pub fn new(articles: A, favorites: F, quotas: WriteQuotas) -> Self {
+        Self { articles, favorites, quotas }
     }
 
     /// The write needs only what the slug names (the article and its author); the answer is read
@@ -297,7 +304,8 @@ impl<A: ArticleReader, F: FavoriteWriter> ChangeFavorite<A, F> {
     pub async fn execute(&self, caller: UserId, slug: &str, favorite: bool) -> Result<ArticleView, DomainError> {
         let article = self.articles.resolve_slug(&slug_of(slug)?).await?.ok_or(DomainError::NotFound("article"))?;
         if favorite {
-            self.favorites.favorite(caller, article).await?;
+            let charge = self.quotas.charge(WriteAction::Favorite, Timestamp::now());
+            self.favorites.favorite(caller, article, &charge).await?;
         } else {
             self.favorites.unfavorite(caller, article).await?;
         }
@@ -309,6 +317,7 @@ impl<A: ArticleReader, F: FavoriteWriter> ChangeFavorite<A, F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::throttling::{ThrottleScope, WindowQuota};
     use crate::usecases::fakes::{InMemoryArticles, InMemoryRelations, InMemoryUsers};
 
     struct Given {
@@ -336,7 +345,7 @@ mod tests {
     }
 
     async fn publish(given: &Given, author: UserId, title: &str) {
-        CreateArticle::new(given.articles.clone(), given.relations.clone())
+        CreateArticle::new(given.articles.clone(), given.relations.clone(), WriteQuotas::default())
             .execute(author, draft(title))
             .await
             .expect("created");
@@ -349,7 +358,7 @@ mod tests {
     #[tokio::test]
     async fn a_clashing_title_gets_a_suffixed_slug_and_tags_are_sorted_and_distinct() {
         let given = given();
-        let create = CreateArticle::new(given.articles.clone(), given.relations.clone());
+        let create = CreateArticle::new(given.articles.clone(), given.relations.clone(), WriteQuotas::default());
 
         let first = create.execute(given.jake, draft("Train your dragon")).await.expect("created");
         let second = create.execute(given.anne, draft("Train your dragon")).await.expect("created");
@@ -364,7 +373,7 @@ mod tests {
     #[tokio::test]
     async fn publishing_reports_every_missing_field() {
         let given = given();
-        let create = CreateArticle::new(given.articles.clone(), given.relations.clone());
+        let create = CreateArticle::new(given.articles.clone(), given.relations.clone(), WriteQuotas::default());
 
         let error = create.execute(given.jake, ArticleDraft::default()).await.expect_err("refused");
 
@@ -437,7 +446,7 @@ mod tests {
         // Given jake's article
         let given = given();
         publish(&given, given.jake, "Dragons").await;
-        let change = ChangeFavorite::new(given.articles.clone(), given.articles.clone());
+        let change = ChangeFavorite::new(given.articles.clone(), given.articles.clone(), WriteQuotas::default());
 
         // When anne favorites it twice, then unfavorites it
         let first = change.execute(given.anne, "dragons", true).await.expect("favorited");
@@ -457,7 +466,7 @@ mod tests {
         let given = given();
         publish(&given, given.jake, "Liked").await;
         publish(&given, given.jake, "Ignored").await;
-        ChangeFavorite::new(given.articles.clone(), given.articles.clone())
+        ChangeFavorite::new(given.articles.clone(), given.articles.clone(), WriteQuotas::default())
             .execute(given.anne, "liked", true)
             .await
             .expect("favorited");
@@ -474,5 +483,72 @@ mod tests {
         assert_eq!(for_anne.articles[0].summary.slug.as_str(), "liked");
         assert!(for_anne.articles[0].favorited && for_anne.articles[0].author.following);
         assert!(!anonymous.articles[0].favorited && !anonymous.articles[0].author.following);
+    }
+
+    /// Quotas of `max` of each kind a day (a window no test run crosses but by a rare chance).
+    fn quotas_of(max: u32) -> WriteQuotas {
+        let quota = WindowQuota { max, window: std::time::Duration::from_secs(24 * 60 * 60) };
+        WriteQuotas { articles: quota, comments: quota, follows: quota, favorites: quota }
+    }
+
+    #[tokio::test]
+    async fn the_article_past_the_authors_quota_is_refused_with_the_wait_and_not_stored() {
+        // Given a quota of two articles, both used by jake
+        let given = given();
+        let create = CreateArticle::new(given.articles.clone(), given.relations.clone(), quotas_of(2));
+        create.execute(given.jake, draft("One")).await.expect("first");
+        create.execute(given.jake, draft("Two")).await.expect("second");
+
+        // When jake publishes a third, and anne her first
+        let refused = create.execute(given.jake, draft("Three")).await;
+        let hers = create.execute(given.anne, draft("Hers")).await;
+
+        // Then jake's is refused until the window ends and not stored; anne's quota is her own
+        let Err(DomainError::Throttled(refusal)) = refused else { panic!("expected a refusal, got {refused:?}") };
+        assert_eq!(refusal.scope, ThrottleScope::AccountWrites(WriteAction::Article));
+        assert!(refusal.retry_after > std::time::Duration::ZERO);
+        assert!(refusal.retry_after <= std::time::Duration::from_secs(24 * 60 * 60));
+        assert!(hers.is_ok(), "{hers:?}");
+        let mut titles: Vec<String> =
+            given.articles.all().iter().map(|a| a.summary.title.as_str().to_owned()).collect();
+        titles.sort();
+        assert_eq!(titles, ["Hers", "One", "Two"]);
+    }
+
+    #[tokio::test]
+    async fn an_article_moved_to_another_slug_is_counted_once() {
+        // Given anne's article holding the slug, and a quota of one article
+        let given = given();
+        let create = CreateArticle::new(given.articles.clone(), given.relations.clone(), quotas_of(1));
+        create.execute(given.anne, draft("Dragons")).await.expect("anne's");
+
+        // When jake publishes the same title (its plain slug refused, then a suffixed one)
+        let moved = create.execute(given.jake, draft("Dragons")).await;
+
+        // Then it is stored, having used his one article of the window
+        assert!(moved.expect("stored under a suffixed slug").article.summary.slug.as_str().starts_with("dragons-"));
+        assert!(matches!(create.execute(given.jake, draft("More")).await, Err(DomainError::Throttled(_))));
+    }
+
+    #[tokio::test]
+    async fn a_repeated_favorite_is_not_counted_and_one_past_the_quota_is_refused() {
+        // Given three articles and a quota of two favorites
+        let given = given();
+        for title in ["A", "B", "C"] {
+            publish(&given, given.jake, title).await;
+        }
+        let change = ChangeFavorite::new(given.articles.clone(), given.articles.clone(), quotas_of(2));
+
+        // When anne favorites the first twice, the second, then the third
+        change.execute(given.anne, "a", true).await.expect("favorited");
+        change.execute(given.anne, "a", true).await.expect("favorited again: nothing counted");
+        change.execute(given.anne, "b", true).await.expect("second");
+        let third = change.execute(given.anne, "c", true).await;
+
+        // Then the third is refused, and its count is unchanged
+        let Err(DomainError::Throttled(refusal)) = third else { panic!("expected a refusal, got {third:?}") };
+        assert_eq!(refusal.scope, ThrottleScope::AccountWrites(WriteAction::Favorite));
+        let c = given.articles.all().into_iter().find(|a| a.summary.title.as_str() == "C").expect("C");
+        assert_eq!(c.summary.favorites_count, 0);
     }
 }

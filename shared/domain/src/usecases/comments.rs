@@ -6,6 +6,7 @@ use crate::article::Comment;
 use crate::ports::{ArticleReader, CommentReader, CommentWriter, RelationsReader};
 use crate::values::{ArticleId, CommentBody, CommentId, CommentPageRequest, Slug, Timestamp, UserId};
 use crate::views::{CommentPageView, CommentView};
+use crate::write_quotas::{WriteAction, WriteQuotas};
 use crate::{DomainError, ValidationErrors};
 
 async fn article_id_of<A: ArticleReader>(articles: &A, raw_slug: &str) -> Result<ArticleId, DomainError> {
@@ -14,19 +15,22 @@ async fn article_id_of<A: ArticleReader>(articles: &A, raw_slug: &str) -> Result
     Ok(article.id)
 }
 
+/// A comment counts against its author's quota.
 pub struct AddComment<A, C, R> {
     articles: A,
     comments: C,
     relations: R,
+    quotas: WriteQuotas,
 }
 
 impl<A: ArticleReader, C: CommentWriter, R: RelationsReader> AddComment<A, C, R> {
-    pub fn new(articles: A, comments: C, relations: R) -> Self {
-        Self { articles, comments, relations }
+    pub fn new(articles: A, comments: C, relations: R, quotas: WriteQuotas) -> Self {
+        Self { articles, comments, relations, quotas }
     }
 
     /// A missing article is reported first (404), then the body (422), then a caller whose
-    /// account does not exist (404), before anything is stored.
+    /// account does not exist (404), before anything is stored; a comment past the author's
+    /// quota is refused (429) and not stored.
     pub async fn execute(&self, caller: UserId, slug: &str, body: Option<String>) -> Result<CommentView, DomainError> {
         let mut errors = ValidationErrors::default();
         let body = required(&mut errors, "body", body.as_deref(), CommentBody::parse);
@@ -40,7 +44,8 @@ impl<A: ArticleReader, C: CommentWriter, R: RelationsReader> AddComment<A, C, R>
         let id = self.comments.next_comment_id(article_id).await?;
         let created_at = Timestamp::now();
         let comment = Comment { id, article_id, author_id: caller, body, created_at, updated_at: created_at };
-        self.comments.insert_comment(&comment).await?;
+        let charge = self.quotas.charge(WriteAction::Comment, created_at);
+        self.comments.insert_comment(&comment, &charge).await?;
         Ok(CommentView { comment, author })
     }
 }

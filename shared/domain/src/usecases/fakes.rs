@@ -19,6 +19,7 @@ use crate::values::{
     ArticleId, Email, Page, Password, PasswordHash, ResetToken, Session, SessionGeneration, Slug, Timestamp,
     TokenDigest, UserId, Username,
 };
+use crate::write_quotas::{WriteAction, WriteCharge};
 
 #[derive(Clone, Default)]
 pub struct InMemoryUsers(Arc<Mutex<HashMap<UserId, User>>>);
@@ -437,11 +438,12 @@ impl ArticleReader for InMemoryArticles {
 }
 
 impl ArticleWriter for InMemoryArticles {
-    async fn insert(&self, article: &Article) -> Result<(), StoreError> {
+    async fn insert(&self, article: &Article, charge: &WriteCharge) -> Result<(), StoreError> {
         let mut articles = self.articles.lock().expect("lock");
         if articles.values().any(|other| other.summary.slug == article.summary.slug) {
             return Err(StoreError::AlreadyTaken(vec![UniqueField::Slug]));
         }
+        self.relations.write_counts.take(article.summary.author_id, charge)?;
         articles.insert(article.summary.id, article.clone());
         Ok(())
     }
@@ -469,10 +471,13 @@ impl ArticleWriter for InMemoryArticles {
 }
 
 impl FavoriteWriter for InMemoryArticles {
-    async fn favorite(&self, user: UserId, article: ArticleRef) -> Result<(), StoreError> {
+    async fn favorite(&self, user: UserId, article: ArticleRef, charge: &WriteCharge) -> Result<(), StoreError> {
         let mut articles = self.articles.lock().expect("lock");
         let stored = articles.get_mut(&article.id).ok_or(StoreError::Missing("article"))?;
-        if self.relations.favorites.lock().expect("lock").insert((user, article.id)) {
+        let mut favorites = self.relations.favorites.lock().expect("lock");
+        if !favorites.contains(&(user, article.id)) {
+            self.relations.write_counts.take(user, charge)?;
+            favorites.insert((user, article.id));
             stored.summary.favorites_count += 1;
         }
         Ok(())
@@ -501,6 +506,29 @@ pub struct InMemoryRelations {
     pub follows: Arc<Mutex<HashSet<(UserId, UserId)>>>,
     /// (fan, article)
     pub favorites: Arc<Mutex<HashSet<(UserId, ArticleId)>>>,
+    /// The accounts' write quotas, counted by every write of these stores.
+    pub write_counts: InMemoryWriteCounts,
+}
+
+/// The write-quota counters, per (kind of write, account, window start), kept as the DynamoDB
+/// adapters keep them: a write is counted with what it stores, or refused without either.
+#[derive(Clone, Default)]
+pub struct InMemoryWriteCounts(Arc<Mutex<HashMap<WriteCounter, u32>>>);
+
+/// One counter of a write quota: (kind of write, account, window start).
+type WriteCounter = (WriteAction, UserId, i64);
+
+impl InMemoryWriteCounts {
+    /// Counts one write of `account`; refused (nothing counted) when its window's allowance is used up.
+    fn take(&self, account: UserId, charge: &WriteCharge) -> Result<(), StoreError> {
+        let mut counts = self.0.lock().expect("lock");
+        let count = counts.entry((charge.action, account, charge.window().start_seconds)).or_default();
+        if *count >= charge.quota.max {
+            return Err(StoreError::OverQuota(charge.refusal()));
+        }
+        *count += 1;
+        Ok(())
+    }
 }
 
 impl RelationsReader for InMemoryRelations {
@@ -540,8 +568,12 @@ impl RelationsReader for InMemoryRelations {
 }
 
 impl FollowWriter for InMemoryRelations {
-    async fn follow(&self, follower: UserId, followee: UserId) -> Result<(), StoreError> {
-        self.follows.lock().expect("lock").insert((follower, followee));
+    async fn follow(&self, follower: UserId, followee: UserId, charge: &WriteCharge) -> Result<(), StoreError> {
+        let mut follows = self.follows.lock().expect("lock");
+        if !follows.contains(&(follower, followee)) {
+            self.write_counts.take(follower, charge)?;
+            follows.insert((follower, followee));
+        }
         Ok(())
     }
 

@@ -4,8 +4,9 @@ use super::personalize::profile;
 use crate::DomainError;
 use crate::ports::{FollowWriter, RelationsReader, UserReader};
 use crate::validation::{InvalidValue, ValidationErrors};
-use crate::values::{UserId, Username};
+use crate::values::{Timestamp, UserId, Username};
 use crate::views::Profile;
+use crate::write_quotas::{WriteAction, WriteQuotas};
 
 /// Parses the username in the URL; one that cannot be a username names no profile.
 fn username_of(raw_username: &str) -> Result<Username, DomainError> {
@@ -32,14 +33,16 @@ impl<R: RelationsReader> GetProfile<R> {
 }
 
 /// Follow (`follow = true`) or unfollow; both are idempotent and answer the followee's profile.
+/// A new follow counts against the follower's quota.
 pub struct ChangeFollow<U, F> {
     users: U,
     follows: F,
+    quotas: WriteQuotas,
 }
 
 impl<U: UserReader, F: FollowWriter> ChangeFollow<U, F> {
-    pub fn new(users: U, follows: F) -> Self {
-        Self { users, follows }
+    pub fn new(users: U, follows: F, quotas: WriteQuotas) -> Self {
+        Self { users, follows, quotas }
     }
 
     pub async fn execute(&self, caller: UserId, username: &str, follow: bool) -> Result<Profile, DomainError> {
@@ -58,7 +61,8 @@ impl<U: UserReader, F: FollowWriter> ChangeFollow<U, F> {
         // The write needs only the followee's id, so their profile is read beside it.
         let write = async {
             if follow {
-                self.follows.follow(caller, followee).await
+                let charge = self.quotas.charge(WriteAction::Follow, Timestamp::now());
+                self.follows.follow(caller, followee, &charge).await
             } else {
                 self.follows.unfollow(caller, followee).await
             }
@@ -72,6 +76,7 @@ impl<U: UserReader, F: FollowWriter> ChangeFollow<U, F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::throttling::{ThrottleScope, WindowQuota};
     use crate::usecases::fakes::{InMemoryRelations, InMemoryUsers};
 
     #[tokio::test]
@@ -80,7 +85,7 @@ mod tests {
         let jake = users.add("jake", "jake@example.com", "password");
         users.add("anne", "anne@example.com", "password");
         let relations = InMemoryRelations { users: users.clone(), ..Default::default() };
-        let change = ChangeFollow::new(users.clone(), relations.clone());
+        let change = ChangeFollow::new(users.clone(), relations.clone(), WriteQuotas::default());
         let get = GetProfile::new(relations.clone());
 
         change.execute(jake, "anne", true).await.expect("followed");
@@ -97,7 +102,7 @@ mod tests {
         let users = InMemoryUsers::default();
         let jake = users.add("jake", "jake@example.com", "password");
         let relations = InMemoryRelations { users: users.clone(), ..Default::default() };
-        let change = ChangeFollow::new(users.clone(), relations.clone());
+        let change = ChangeFollow::new(users.clone(), relations.clone(), WriteQuotas::default());
 
         assert!(matches!(change.execute(jake, "jake", true).await, Err(DomainError::Validation(_))));
         assert!(matches!(change.execute(jake, "nobody", true).await, Err(DomainError::NotFound("profile"))));
@@ -110,7 +115,7 @@ mod tests {
         let users = InMemoryUsers::default();
         users.add("anne", "anne@example.com", "password");
         let relations = InMemoryRelations { users: users.clone(), ..Default::default() };
-        let change = ChangeFollow::new(users.clone(), relations.clone());
+        let change = ChangeFollow::new(users.clone(), relations.clone(), WriteQuotas::default());
 
         // When it follows someone
         let refused = change.execute(UserId::generate(), "anne", true).await;
@@ -118,5 +123,29 @@ mod tests {
         // Then it is told its account is missing, and no follow is stored
         assert!(matches!(refused, Err(DomainError::NotFound("user"))), "{refused:?}");
         assert!(relations.follows.lock().expect("lock").is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_follow_past_the_followers_quota_is_refused_and_a_repeat_is_not_counted() {
+        // Given a quota of one follow a day, and three accounts besides jake's
+        let users = InMemoryUsers::default();
+        let jake = users.add("jake", "jake@example.com", "password");
+        for name in ["anne", "bob", "carl"] {
+            users.add(name, &format!("{name}@example.com"), "password");
+        }
+        let relations = InMemoryRelations { users: users.clone(), ..Default::default() };
+        let one = WindowQuota { max: 1, window: std::time::Duration::from_secs(24 * 60 * 60) };
+        let quotas = WriteQuotas { follows: one, ..WriteQuotas::default() };
+        let change = ChangeFollow::new(users.clone(), relations.clone(), quotas);
+
+        // When jake follows anne twice, then bob
+        change.execute(jake, "anne", true).await.expect("followed");
+        change.execute(jake, "anne", true).await.expect("followed again: nothing counted");
+        let refused = change.execute(jake, "bob", true).await;
+
+        // Then bob's follow is refused and not stored
+        let Err(DomainError::Throttled(refusal)) = refused else { panic!("expected a refusal, got {refused:?}") };
+        assert_eq!(refusal.scope, ThrottleScope::AccountWrites(WriteAction::Follow));
+        assert_eq!(relations.follows.lock().expect("lock").len(), 1);
     }
 }
