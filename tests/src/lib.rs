@@ -107,6 +107,13 @@ impl TestApi {
         Self::start_configured(table, |adapters| adapters.with_read_limits(limits)).await
     }
 
+    /// Like [`Self::start`], with the stream consumers' chunk limits of the test's choosing (small
+    /// chunks, so that their work goes through several invocations).
+    pub async fn start_with_chunk_limits(limits: conduit_bootstrap::ChunkLimits) -> Self {
+        let table = conduit_dynamodb_local::test_table().await;
+        Self::start_configured(table, |adapters| adapters.with_chunk_limits(limits)).await
+    }
+
     /// Like [`Self::start`], with the per-source allowances so large that a test which registers
     /// or logs in many accounts from this one address never meets them (the other limits keep
     /// their defaults). Tests that use it say why.

@@ -7,7 +7,7 @@ use conduit_bootstrap::{AccountNoticeItem, Adapters, ConfiguredMailer, DynamoAcc
 use conduit_domain::DomainError;
 use conduit_domain::ports::SystemClock;
 use conduit_domain::usecases::{MailOutcome, SendAccountNotice};
-use conduit_streams::{RecordError, RecordOutcome, StreamConsumer, StreamRecord};
+use conduit_streams::{Invocation, RecordError, RecordOutcome, StreamConsumer, StreamRecord};
 use serde::Deserialize;
 
 /// The sort keys of notice markers (`conduit_repository::keys::ACCOUNT_NOTICE_PREFIX`).
@@ -50,7 +50,7 @@ fn is_notice(record: &StreamRecord) -> bool {
 impl StreamConsumer for AccountNoticeConsumer {
     const NAME: &'static str = "send-account-notices";
 
-    async fn handle(&self, record: &StreamRecord) -> Result<RecordOutcome, RecordError> {
+    async fn handle(&self, record: &StreamRecord, _invocation: &Invocation) -> Result<RecordOutcome, RecordError> {
         // The filter already keeps everything else away; a record that slips through is not ours.
         if record.event_name != "INSERT" || !is_notice(record) {
             return Ok(RecordOutcome::Skipped);

@@ -7,7 +7,7 @@ use conduit_domain::DomainError;
 use conduit_domain::ports::SystemClock;
 use conduit_domain::usecases::{MailOutcome, NewAccount, SendWelcomeMail};
 use conduit_domain::values::{Email, UserId, Username};
-use conduit_streams::{RecordError, RecordOutcome, StreamConsumer, StreamRecord};
+use conduit_streams::{Invocation, RecordError, RecordOutcome, StreamConsumer, StreamRecord};
 use serde::Deserialize;
 
 /// The event source's filter (Lambda event filtering): only the creation of an account item.
@@ -54,7 +54,7 @@ impl WelcomeMailConsumer {
 impl StreamConsumer for WelcomeMailConsumer {
     const NAME: &'static str = "send-welcome-mail";
 
-    async fn handle(&self, record: &StreamRecord) -> Result<RecordOutcome, RecordError> {
+    async fn handle(&self, record: &StreamRecord, _invocation: &Invocation) -> Result<RecordOutcome, RecordError> {
         // The filter already keeps everything else away; a record that slips through is not ours.
         if record.event_name != "INSERT" {
             return Ok(RecordOutcome::Skipped);

@@ -2,21 +2,28 @@
 //! feeds of its author's pushed followers, and the entries an unfollow left go out of its reader's
 //! feed. Both off the request path, so publishing costs the author the same whatever their
 //! audience, and an unfollow the same whatever it leaves behind.
+//!
+//! Clearing goes in bounded chunks (`STREAM_CHUNK_ITEMS` feed entries, within
+//! `STREAM_CHUNK_SECONDS` of the invocation's start): a chunk that leaves work records where it
+//! stopped on the ended follow's marker, and that change brings the next chunk here; the last
+//! chunk deletes the marker.
 
-use conduit_bootstrap::{Adapters, DynamoFeed, StartupError};
+use conduit_bootstrap::{Adapters, ChunkLimits, DynamoFeed, StartupError};
 use conduit_domain::DomainError;
 use conduit_domain::ports::{ArticleRef, EndedFollow};
 use conduit_domain::usecases::{ClearEndedFollow, FanOutArticle};
 use conduit_domain::values::{ArticleId, UserId};
-use conduit_streams::{RecordError, RecordOutcome, StreamConsumer, StreamRecord};
+use conduit_domain::work_chunks::{Remaining, WorkBudget};
+use conduit_streams::{Invocation, RecordError, RecordOutcome, StreamConsumer, StreamRecord};
 use serde::Deserialize;
 
 /// The event source's filters (Lambda event filtering; a record passing either is delivered): the
-/// creation of an article item, and of an ended follow's marker. `template.yaml` declares the same
-/// patterns (a test holds them equal); the local gateway applies them.
+/// creation of an article item, and the creation of an ended follow's marker or its change by a
+/// chunk of the clearing that leaves work. `template.yaml` declares the same patterns (a test holds
+/// them equal); the local gateway applies them.
 pub const FILTER_PATTERNS: &[&str] = &[
     r#"{"eventName":["INSERT"],"dynamodb":{"Keys":{"SK":{"S":["ARTICLE"]}}}}"#,
-    r#"{"eventName":["INSERT"],"dynamodb":{"Keys":{"SK":{"S":[{"prefix":"FEED_ENDED#"}]}}}}"#,
+    r#"{"eventName":["INSERT","MODIFY"],"dynamodb":{"Keys":{"SK":{"S":[{"prefix":"FEED_ENDED#"}]}}}}"#,
 ];
 
 const ENDED_FOLLOW_PREFIX: &str = "FEED_ENDED#";
@@ -46,7 +53,8 @@ fn unreadable(what: &str) -> RecordError {
 
 /// The work a record asks for; `None` for a record that is not this consumer's.
 fn work_of(record: &StreamRecord) -> Result<Option<FeedWork>, RecordError> {
-    if record.event_name != "INSERT" {
+    let (inserted, modified) = (record.event_name == "INSERT", record.event_name == "MODIFY");
+    if !inserted && !modified {
         return Ok(None);
     }
     let image: NewImage = serde_dynamo::from_item(record.change.new_image.clone())
@@ -55,7 +63,7 @@ fn work_of(record: &StreamRecord) -> Result<Option<FeedWork>, RecordError> {
         let author = image.author_id.as_deref().unwrap_or_default();
         UserId::parse(author).map_err(|_| unreadable("the author"))
     };
-    if image.sort == "ARTICLE" {
+    if image.sort == "ARTICLE" && inserted {
         let id = image.id.as_deref().unwrap_or_default();
         let id = ArticleId::parse(id).map_err(|_| unreadable("the article's id"))?;
         return Ok(Some(FeedWork::FanOut(ArticleRef { id, author_id: author()? })));
@@ -72,27 +80,38 @@ fn work_of(record: &StreamRecord) -> Result<Option<FeedWork>, RecordError> {
 pub struct FeedConsumer {
     fan_out: FanOutArticle<DynamoFeed>,
     clear: ClearEndedFollow<DynamoFeed>,
+    limits: ChunkLimits,
 }
 
 impl FeedConsumer {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self { fan_out: FanOutArticle::new(adapters.feed()), clear: ClearEndedFollow::new(adapters.feed()) })
+        Ok(Self {
+            fan_out: FanOutArticle::new(adapters.feed()),
+            clear: ClearEndedFollow::new(adapters.feed()),
+            limits: adapters.chunk_limits(),
+        })
     }
 }
 
 impl StreamConsumer for FeedConsumer {
     const NAME: &'static str = "update-feeds";
 
-    async fn handle(&self, record: &StreamRecord) -> Result<RecordOutcome, RecordError> {
+    async fn handle(&self, record: &StreamRecord, invocation: &Invocation) -> Result<RecordOutcome, RecordError> {
         // The filters already keep everything else away; a record that slips through is not ours.
         let Some(work) = work_of(record)? else { return Ok(RecordOutcome::Skipped) };
         let done = match work {
             FeedWork::FanOut(article) => self.fan_out.execute(article).await.inspect(|feeds| {
                 tracing::info!(article = %article.id, feeds, "article fanned out");
             }),
-            FeedWork::Clear(follow) => self.clear.execute(&follow).await.inspect(|entries| {
-                tracing::info!(reader = %follow.reader, author = %follow.author, entries, "ended follow cleared");
-            }),
+            FeedWork::Clear(follow) => {
+                let deadline = invocation.deadline_within(self.limits.time);
+                let budget = WorkBudget { items: self.limits.items, deadline };
+                self.clear.execute(&follow, budget).await.map(|chunk| {
+                    let (entries, finished) = (chunk.done, chunk.remaining == Remaining::Nothing);
+                    tracing::info!(reader = %follow.reader, author = %follow.author, entries, finished, "ended follow cleared, one chunk");
+                    entries
+                })
+            }
         };
         match done {
             Ok(0) => Ok(RecordOutcome::Skipped),

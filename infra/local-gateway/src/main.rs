@@ -190,11 +190,12 @@ async fn run(options: Options) -> Result<(), Failure> {
     // The same budget variables as the functions (README, "Failing well"), checked before serving.
     // So are the abuse limits (README, "Abuse protection"): a test or a person trying the API sets
     // smaller or larger ones with the same variables the template sets, and the read limits (README,
-    // "Bounded reads") likewise.
+    // "Bounded reads") likewise, as the stream consumers' chunk limits.
     let mut adapters = Adapters::local(sdk, &options.table, keys)
         .with_time_budget(TimeBudget::from_env()?)
         .with_abuse_limits(conduit_bootstrap::abuse_limits::from_env()?)
-        .with_read_limits(conduit_bootstrap::read_limits::from_env()?);
+        .with_read_limits(conduit_bootstrap::read_limits::from_env()?)
+        .with_chunk_limits(conduit_bootstrap::chunk_limits::from_env()?);
     // Links in the mails the outbox captures point at the front end under development.
     if let Ok(url) = std::env::var(conduit_bootstrap::variables::APP_BASE_URL) {
         adapters = adapters.with_app_base_url(url);

@@ -14,7 +14,7 @@ use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
 use conduit_dynamodb_local::TestTable;
 use conduit_local_gateway::{AwsLimits, FailedBatch, Gateway, STREAM_FAILURES_PATH, StreamConsumerEntry, serve};
 use conduit_streams::{DynStreamHandler, DynamoDbEventResponse, StreamEvent};
-use conduit_streams::{RecordError, RecordOutcome, StreamConsumer, StreamRecord, erase, settings};
+use conduit_streams::{Invocation, RecordError, RecordOutcome, StreamConsumer, StreamRecord, erase, settings};
 use serde_json::{Value, json};
 
 /// Generous: DynamoDB Local and the test machine may both be busy.
@@ -35,7 +35,7 @@ struct Recorder {
 impl StreamConsumer for Recorder {
     const NAME: &'static str = "recorder";
 
-    async fn handle(&self, record: &StreamRecord) -> Result<RecordOutcome, RecordError> {
+    async fn handle(&self, record: &StreamRecord, _invocation: &Invocation) -> Result<RecordOutcome, RecordError> {
         self.seen.lock().expect("lock").push(record.clone());
         let sort_key = sort_key(record);
         if self.panics_on == Some(sort_key.as_str()) {

@@ -16,6 +16,8 @@ pub mod abuse_limits;
 pub use conduit_domain::throttling::AbuseLimits;
 pub mod read_limits;
 pub use conduit_domain::read_limits::ReadLimits;
+pub mod chunk_limits;
+pub use conduit_domain::work_chunks::ChunkLimits;
 
 // The AWS call log, under the name functions' hosts know it by.
 pub use conduit_aws::call_log as aws_call_log;
@@ -27,8 +29,9 @@ pub use conduit_aws::{BudgetError, TimeBudget};
 pub use conduit_auth::{Argon2Hasher, JwtService, KeyRing, RandomOneTimeTokens, SigningKey, TokenError, VerifiedToken};
 pub use conduit_mail::{CapturedMail, ConfiguredMailer, Outbox, OutboxMailer};
 pub use conduit_repository::{
-    AccountNoticeItem, DynamoAccountNotices, DynamoArticles, DynamoComments, DynamoFavorites, DynamoFeed,
-    DynamoFollows, DynamoPasswordResets, DynamoRelations, DynamoTags, DynamoThrottles, DynamoUsers, DynamoWelcomeMails,
+    AccountNoticeItem, DynamoAccountNotices, DynamoArticlePurges, DynamoArticles, DynamoComments, DynamoFavorites,
+    DynamoFeed, DynamoFollows, DynamoPasswordResets, DynamoRelations, DynamoTags, DynamoThrottles, DynamoUsers,
+    DynamoWelcomeMails,
 };
 
 /// The abuse limits over their DynamoDB counters, as the account endpoints consult them.
@@ -73,6 +76,8 @@ pub enum StartupError {
     Limits(#[from] abuse_limits::LimitError),
     #[error(transparent)]
     ReadLimits(#[from] read_limits::ReadLimitError),
+    #[error(transparent)]
+    ChunkLimits(#[from] chunk_limits::ChunkLimitError),
 }
 
 #[derive(Clone, Debug)]
@@ -103,6 +108,7 @@ pub struct Adapters {
     feed_push_limit: usize,
     abuse_limits: AbuseLimits,
     read_limits: ReadLimits,
+    chunk_limits: ChunkLimits,
 }
 
 impl Adapters {
@@ -125,6 +131,7 @@ impl Adapters {
             feed_push_limit: conduit_repository::DEFAULT_PUSH_LIMIT,
             abuse_limits: abuse_limits::from_env()?,
             read_limits: read_limits::from_env()?,
+            chunk_limits: chunk_limits::from_env()?,
         })
     }
 
@@ -143,6 +150,7 @@ impl Adapters {
             feed_push_limit: conduit_repository::DEFAULT_PUSH_LIMIT,
             abuse_limits: AbuseLimits::default(),
             read_limits: ReadLimits::default(),
+            chunk_limits: ChunkLimits::default(),
         }
     }
 
@@ -173,6 +181,7 @@ impl Adapters {
             feed_push_limit: conduit_repository::DEFAULT_PUSH_LIMIT,
             abuse_limits: AbuseLimits::default(),
             read_limits: ReadLimits::default(),
+            chunk_limits: ChunkLimits::default(),
         }
     }
 
@@ -214,6 +223,17 @@ impl Adapters {
         self.read_limits
     }
 
+    /// Other chunk limits for the stream consumers than the defaults (or the environment's, for
+    /// [`Self::from_env`]): small ones make tests go through several chunks.
+    pub fn with_chunk_limits(mut self, limits: ChunkLimits) -> Self {
+        self.chunk_limits = limits;
+        self
+    }
+
+    pub fn chunk_limits(&self) -> ChunkLimits {
+        self.chunk_limits
+    }
+
     /// The abuse limits and their counters, for the endpoints that check passwords, create
     /// accounts or mail links.
     pub fn account_guard(&self) -> AccountGuard {
@@ -248,6 +268,10 @@ impl Adapters {
 
     pub fn articles(&self) -> DynamoArticles {
         DynamoArticles::new(self.table())
+    }
+
+    pub fn article_purges(&self) -> DynamoArticlePurges {
+        DynamoArticlePurges::new(self.table())
     }
 
     pub fn follows(&self) -> DynamoFollows {

@@ -17,6 +17,7 @@ pub mod user;
 pub mod validation;
 pub mod values;
 pub mod views;
+pub mod work_chunks;
 pub mod write_quotas;
 
 pub use error::DomainError;

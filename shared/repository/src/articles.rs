@@ -6,18 +6,15 @@ use std::collections::{HashMap, HashSet};
 
 use conduit_domain::article::{Article, ArticleSummary};
 use conduit_domain::ports::{
-    ArticleFilter, ArticlePurger, ArticleReader, ArticleRef, ArticleWriter, PurgedArticle, Relations, StoreError,
-    SummaryPage, UniqueField, ViewedArticle,
+    ArticleFilter, ArticleReader, ArticleRef, ArticleWriter, Relations, StoreError, SummaryPage, UniqueField,
+    ViewedArticle,
 };
 use conduit_domain::values::{ArticleId, Page, Slug, Tag, UserId, Username};
 use conduit_domain::write_quotas::WriteCharge;
-use futures::StreamExt;
 use futures::future::try_join_all;
-use futures::stream;
 
 use crate::all_articles::{AllArticlesMerge, first_round_shard_limit};
 use crate::error::RepositoryError;
-use crate::feed::remove_from_feeds;
 use crate::items::{ArticleItem, BodyItem, CounterItem, ListEntryItem, SlugClaimItem, article_from, corrupt, sort_key};
 use crate::keys;
 use crate::pending_purges::{PendingPurgeItem, pending_purges};
@@ -26,9 +23,6 @@ use crate::table::{KeyQuery, Table, TransactError};
 use crate::users::{UserItem, user_id_by_username};
 use crate::write_quotas;
 use crate::writes::{self, condition_failed, number, text};
-
-/// How many favorites of a deleted article are removed at once.
-const CLEANUP_CONCURRENCY: usize = 8;
 
 #[derive(Clone, Debug)]
 pub struct DynamoArticles {
@@ -447,56 +441,6 @@ impl DynamoArticles {
             Err(TransactError::Cancelled(_)) => Err(StoreError::Conflict),
             Err(TransactError::Failed(error)) => Err(error.into()),
         }
-    }
-
-    /// Deletes what no one else can reach once the article is gone: its favorites (with each
-    /// fan's counter), its comments and its feed entries (with each feed's count), then its
-    /// pending-purge entry. Runs after the article
-    /// itself has been deleted, so no new favorite or comment can appear meanwhile (their writes
-    /// require the article to exist). Every step is idempotent, so a retry resumes.
-    async fn purge(&self, id: &str, author: &str) -> Result<PurgedArticle, RepositoryError> {
-        let fans = self.indexed(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::favorited_partition(id), None).await?;
-        let favorites = fans.len();
-        let removals = stream::iter(fans)
-            .map(|fan| async move {
-                let items = vec![
-                    writes::delete(&self.table, keys::favorite(&fan, id), Some(("attribute_exists(PK)", vec![])))?,
-                    writes::add(&self.table, keys::user(&fan), "favorites_count", -1, true)?,
-                ];
-                match self.table.transact(items).await {
-                    // Already gone: the fan unfavorited concurrently.
-                    Ok(()) | Err(TransactError::Cancelled(_)) => Ok(()),
-                    Err(TransactError::Failed(error)) => Err(error),
-                }
-            })
-            .buffer_unordered(CLEANUP_CONCURRENCY)
-            .collect::<Vec<Result<(), RepositoryError>>>()
-            .await;
-        removals.into_iter().collect::<Result<(), _>>()?;
-
-        let leftovers: Vec<keys::Key> = self
-            .table
-            .query(KeyQuery::partition(keys::article_partition(id)).consistent())
-            .await?
-            .iter()
-            .filter_map(|item| {
-                Some((
-                    crate::items::string_attribute(item, keys::PARTITION_KEY)?.to_owned(),
-                    sort_key(item)?.to_owned(),
-                ))
-            })
-            .collect();
-        let comments = leftovers.len();
-        self.table.batch_delete(leftovers).await?;
-        let feed_entries = remove_from_feeds(&self.table, id, author).await?;
-        self.table.delete(keys::pending_purge(id)).await?;
-        Ok(PurgedArticle { favorites, comments, feed_entries })
-    }
-}
-
-impl ArticlePurger for DynamoArticles {
-    async fn purge_deleted(&self, article: ArticleRef) -> Result<PurgedArticle, StoreError> {
-        Ok(self.purge(&article.id.to_string(), &article.author_id.to_string()).await?)
     }
 }
 

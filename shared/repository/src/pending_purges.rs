@@ -1,6 +1,7 @@
 //! Deleted articles whose leftovers (favorites, comments, feed entries) the stream consumer has not
-//! removed yet: `PK = ARTICLE_PURGES`, one entry per article, living seconds. Reads that could meet
-//! those leftovers leave the articles out meanwhile.
+//! removed yet: `PK = ARTICLE_PURGES`, one entry per article, living seconds (a purge of many
+//! chunks: as many invocations, its progress recorded on the entry, see `purge.rs`). Reads that
+//! could meet those leftovers leave the articles out meanwhile.
 
 use std::collections::HashSet;
 
@@ -11,7 +12,8 @@ use crate::items::sort_key;
 use crate::keys;
 use crate::table::{KeyQuery, Table};
 
-/// The stored shape of a pending-purge entry: its key says it all.
+/// The stored shape of a pending-purge entry as the deletion writes it: its key says it all (the
+/// purge adds its progress).
 #[derive(Serialize)]
 pub(crate) struct PendingPurgeItem {
     #[serde(rename = "PK")]

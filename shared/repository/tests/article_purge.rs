@@ -7,9 +7,12 @@ use conduit_domain::ports::{
 };
 use conduit_domain::usecases::{AddComment, ArticleDraft, CreateArticle};
 use conduit_domain::values::{Email, Page, PasswordHash, Slug, Timestamp, UserId, Username};
+use conduit_domain::work_chunks::{Remaining, WorkBudget};
 use conduit_domain::write_quotas::{WriteAction, WriteQuotas};
 use conduit_dynamodb_local::test_table;
-use conduit_repository::{DynamoArticles, DynamoComments, DynamoFavorites, DynamoRelations, DynamoUsers, Table};
+use conduit_repository::{
+    DynamoArticlePurges, DynamoArticles, DynamoComments, DynamoFavorites, DynamoRelations, DynamoUsers, Table,
+};
 
 struct Stores {
     users: DynamoUsers,
@@ -17,6 +20,7 @@ struct Stores {
     favorites: DynamoFavorites,
     comments: DynamoComments,
     relations: DynamoRelations,
+    purges: DynamoArticlePurges,
 }
 
 async fn stores() -> Stores {
@@ -27,7 +31,8 @@ async fn stores() -> Stores {
         articles: DynamoArticles::new(table.clone()),
         favorites: DynamoFavorites::new(table.clone()),
         comments: DynamoComments::new(table.clone()),
-        relations: DynamoRelations::new(table),
+        relations: DynamoRelations::new(table.clone()),
+        purges: DynamoArticlePurges::new(table),
     }
 }
 
@@ -43,6 +48,11 @@ async fn someone(users: &DynamoUsers, name: &str) -> UserId {
 
 fn favorited_by(fan: &str) -> ArticleFilter {
     ArticleFilter { favorited_by: Some(Username::parse(fan).expect("valid")), ..ArticleFilter::default() }
+}
+
+/// Room for a whole small purge in one chunk.
+fn one_chunk() -> WorkBudget {
+    WorkBudget { items: 1_000, deadline: std::time::Instant::now() + std::time::Duration::from_secs(60) }
 }
 
 fn first_page() -> Page {
@@ -86,13 +96,13 @@ async fn a_deleted_article_is_out_of_its_fans_lists_and_counts_before_and_after_
     assert!(before_purge.relations.favorited.contains(&kept.id), "read with the fan's relations");
 
     // When it is purged, twice (a redelivered record)
-    let purged = stores.articles.purge_deleted(ArticleRef::from(&deleted)).await.expect("purged");
-    let again = stores.articles.purge_deleted(ArticleRef::from(&deleted)).await.expect("purged again");
+    let purged = stores.purges.purge_deleted(ArticleRef::from(&deleted), one_chunk()).await.expect("purged");
+    let again = stores.purges.purge_deleted(ArticleRef::from(&deleted), one_chunk()).await.expect("purged again");
     let after_purge = stores.articles.list(&favorited_by("fan"), first_page(), Some(fan)).await.expect("listed");
 
     // Then the first removed one favorite and one comment, the second nothing, and the list agrees
-    assert_eq!(purged, PurgedArticle { favorites: 1, comments: 1, feed_entries: 0 });
-    assert_eq!(again, PurgedArticle::default());
+    assert_eq!(purged.done, PurgedArticle { favorites: 1, comments: 1, feed_entries: 0 });
+    assert_eq!((again.done, again.remaining), (PurgedArticle::default(), Remaining::Nothing));
     assert_eq!(after_purge.total, 1);
     assert_eq!(after_purge.summaries.len(), 1);
 }

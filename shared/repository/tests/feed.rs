@@ -10,10 +10,12 @@ use conduit_domain::ports::{
 };
 use conduit_domain::usecases::{ArticleDraft, CreateArticle};
 use conduit_domain::values::{Email, Page, PasswordHash, Slug, Timestamp, UserId, Username};
+use conduit_domain::work_chunks::{Remaining, WorkBudget};
 use conduit_domain::write_quotas::{WriteAction, WriteCharge, WriteQuotas};
 use conduit_dynamodb_local::test_table;
 use conduit_repository::{
-    DynamoArticles, DynamoFeed, DynamoFollows, DynamoRelations, DynamoUsers, FOLLOW_COPIES, Table, keys,
+    DynamoArticlePurges, DynamoArticles, DynamoFeed, DynamoFollows, DynamoRelations, DynamoUsers, FOLLOW_COPIES, Table,
+    keys,
 };
 
 /// A follow's charge against the default quota (no test here comes near it).
@@ -166,8 +168,8 @@ async fn an_unfollow_hides_the_authors_entries_at_once_and_the_clearing_removes_
 
     // When the ended follow is cleared, twice
     let ended = ended_follow_of(&stores, anne, jake).await;
-    let removed = stores.feed.clear_ended_follow(&ended).await.expect("cleared");
-    let again = stores.feed.clear_ended_follow(&ended).await.expect("cleared again");
+    let removed = clear_in_one_chunk(&stores, &ended).await;
+    let again = clear_in_one_chunk(&stores, &ended).await;
 
     // Then jake's entry is gone, once, and the feed reads the same
     assert_eq!((removed, again), (1, 0));
@@ -186,7 +188,7 @@ async fn following_again_before_the_clearing_shows_the_author_and_the_clearing_k
     let ended = ended_follow_of(&stores, anne, jake).await;
 
     stores.follows.follow(anne, jake, &follow_charge()).await.expect("followed again");
-    let removed = stores.feed.clear_ended_follow(&ended).await.expect("cleared");
+    let removed = clear_in_one_chunk(&stores, &ended).await;
 
     assert_eq!(removed, 0, "the entry belongs to the new follow now");
     let feed = stores.feed_of(anne).await;
@@ -204,8 +206,8 @@ async fn a_deleted_article_leaves_the_feed_and_its_count_at_once_and_its_purge_r
 
     stores.articles.delete(&summary.expect("exists")).await.expect("deleted");
     let pending = stores.feed_of(anne).await;
-    let purged = stores.articles.purge_deleted(doomed).await.expect("purged");
-    let again = stores.articles.purge_deleted(doomed).await.expect("purged again");
+    let purged = purge_in_one_chunk(&stores, doomed).await;
+    let again = purge_in_one_chunk(&stores, doomed).await;
     let after = stores.feed_of(anne).await;
 
     assert_eq!((titles(&pending), pending.total), (vec!["Kept"], 1));
@@ -242,6 +244,26 @@ async fn past_the_push_limit_followers_pull_the_authors_articles_into_their_feed
     stores.follows.unfollow(bob, jake).await.expect("unfollowed");
     let unfollowed = stores.feed_of(bob).await;
     assert_eq!((unfollowed.summaries.len(), unfollowed.total), (0, 0));
+}
+
+/// Room for everything a test here leaves in one chunk.
+fn one_chunk() -> WorkBudget {
+    WorkBudget { items: 1_000, deadline: std::time::Instant::now() + std::time::Duration::from_secs(60) }
+}
+
+/// Clears `ended` in one chunk, as `update-feeds` does for a small feed; answers how many entries went.
+async fn clear_in_one_chunk(stores: &Stores, ended: &EndedFollow) -> usize {
+    let chunk = stores.feed.clear_ended_follow(ended, one_chunk()).await.expect("cleared");
+    assert_eq!(chunk.remaining, Remaining::Nothing);
+    chunk.done
+}
+
+/// Purges a deleted article in one chunk, as `purge-deleted-article` does for a small one.
+async fn purge_in_one_chunk(stores: &Stores, article: ArticleRef) -> conduit_domain::ports::PurgedArticle {
+    let purges = DynamoArticlePurges::new(Table::new(stores.table.client.clone(), stores.table.name.clone()));
+    let chunk = purges.purge_deleted(article, one_chunk()).await.expect("purged");
+    assert_eq!(chunk.remaining, Remaining::Nothing);
+    chunk.done
 }
 
 /// The ended follow the reader's partition names for `author` (the period is the repository's).

@@ -6,9 +6,16 @@ use std::pin::Pin;
 
 use conduit_telemetry::metrics::StreamBatchMetrics;
 
-use crate::{DynamoDbBatchItemFailure, DynamoDbEventResponse, RecordError, RecordOutcome, StreamConsumer, StreamEvent};
+use crate::{
+    DynamoDbBatchItemFailure, DynamoDbEventResponse, Invocation, RecordError, RecordOutcome, StreamConsumer,
+    StreamEvent,
+};
 
-pub async fn process_batch<C: StreamConsumer>(consumer: &C, event: StreamEvent) -> DynamoDbEventResponse {
+pub async fn process_batch<C: StreamConsumer>(
+    consumer: &C,
+    event: StreamEvent,
+    invocation: Invocation,
+) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
     let mut metrics = StreamBatchMetrics { consumer: C::NAME, ..StreamBatchMetrics::default() };
     let now = std::time::SystemTime::now();
@@ -22,7 +29,7 @@ pub async fn process_batch<C: StreamConsumer>(consumer: &C, event: StreamEvent) 
         // behind a pointer it stops adding to the runtime's own type depth, which release builds
         // otherwise reject as too deep to lay out.
         let handling: Pin<Box<dyn Future<Output = Result<RecordOutcome, RecordError>> + Send + '_>> =
-            Box::pin(consumer.handle(record));
+            Box::pin(consumer.handle(record, &invocation));
         let outcome = tracing::Instrument::instrument(handling, span.clone()).await;
         let _entered = span.enter();
         match outcome {
@@ -66,7 +73,7 @@ mod tests {
     impl StreamConsumer for Recorder {
         const NAME: &'static str = "recorder";
 
-        async fn handle(&self, record: &StreamRecord) -> Result<RecordOutcome, RecordError> {
+        async fn handle(&self, record: &StreamRecord, _invocation: &Invocation) -> Result<RecordOutcome, RecordError> {
             let sequence = record.change.sequence_number.clone().unwrap_or_default();
             self.seen.lock().expect("lock").push(sequence.clone());
             if sequence == self.fail {
@@ -96,7 +103,7 @@ mod tests {
     async fn a_batch_stops_at_the_first_failure_and_reports_only_it() {
         let consumer = Recorder { fail: "200", seen: Mutex::new(Vec::new()) };
 
-        let response = process_batch(&consumer, batch(&["100", "200", "300"])).await;
+        let response = process_batch(&consumer, batch(&["100", "200", "300"]), Invocation::starting_now(None)).await;
 
         let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
         assert_eq!(failed, [Some("200".to_owned())]);
@@ -107,7 +114,7 @@ mod tests {
     async fn a_batch_without_failures_reports_none() {
         let consumer = Recorder { fail: "none", seen: Mutex::new(Vec::new()) };
 
-        let response = process_batch(&consumer, batch(&["100", "200"])).await;
+        let response = process_batch(&consumer, batch(&["100", "200"]), Invocation::starting_now(None)).await;
 
         assert!(response.batch_item_failures.is_empty());
     }

@@ -8,6 +8,7 @@
 
 mod batch;
 pub mod filter;
+mod invocation;
 pub mod settings;
 
 use std::future::Future;
@@ -17,6 +18,7 @@ pub use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord a
 pub use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 pub use batch::process_batch;
 use conduit_domain::error::InfrastructureError;
+pub use invocation::Invocation;
 
 /// What became of one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +48,13 @@ pub trait StreamConsumer: Send + Sync + 'static {
     /// The function's name (its binary), for logs and metrics.
     const NAME: &'static str;
 
-    fn handle(&self, record: &StreamRecord) -> impl Future<Output = Result<RecordOutcome, RecordError>> + Send;
+    /// Handles one record of the batch `invocation` delivers (its deadline bounds work that
+    /// comes in chunks).
+    fn handle(
+        &self,
+        record: &StreamRecord,
+        invocation: &Invocation,
+    ) -> impl Future<Output = Result<RecordOutcome, RecordError>> + Send;
 }
 
 /// Serves the consumer on the Lambda runtime until the container is shut down.
@@ -54,7 +62,10 @@ pub async fn run<C: StreamConsumer>(consumer: C) -> Result<(), lambda_runtime::E
     let consumer = Arc::new(consumer);
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<StreamEvent>| {
         let consumer = Arc::clone(&consumer);
-        async move { Ok::<_, std::convert::Infallible>(process_batch(consumer.as_ref(), event.payload).await) }
+        let invocation = Invocation::starting_now(Some(event.context.deadline()));
+        async move {
+            Ok::<_, std::convert::Infallible>(process_batch(consumer.as_ref(), event.payload, invocation).await)
+        }
     }))
     .await
 }
@@ -67,6 +78,7 @@ pub fn erase<C: StreamConsumer>(consumer: C) -> DynStreamHandler {
     let consumer = Arc::new(consumer);
     Arc::new(move |event| {
         let consumer = Arc::clone(&consumer);
-        Box::pin(async move { process_batch(consumer.as_ref(), event).await })
+        // The local gateway sets no deadline: only the consumers' own time limits apply.
+        Box::pin(async move { process_batch(consumer.as_ref(), event, Invocation::starting_now(None)).await })
     })
 }

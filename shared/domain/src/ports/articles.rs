@@ -5,6 +5,7 @@ use super::StoreError;
 use crate::User;
 use crate::article::{Article, ArticleSummary, Comment};
 use crate::values::{ArticleId, CommentId, CommentPageRequest, Page, Slug, Tag, UserId, Username};
+use crate::work_chunks::{Chunk, WorkBudget};
 use crate::write_quotas::WriteCharge;
 
 /// Which articles a list asks for; every filter present must match. A username that names nobody
@@ -93,13 +94,19 @@ pub trait ArticleWriter: Send + Sync {
 
 /// Removes what a deleted article leaves behind, after its deletion.
 pub trait ArticlePurger: Send + Sync {
-    /// Removes the article's favorites (each with its fan's count), its comments and its entries
-    /// in its author's followers' feeds (each with the feed's count), in bounded batches.
-    /// Idempotent: purging again, or an article that was already purged, changes nothing.
-    fn purge_deleted(&self, article: ArticleRef) -> impl Future<Output = Result<PurgedArticle, StoreError>> + Send;
+    /// Removes the next chunk of what the deleted article left, within `budget`: its favorites
+    /// (each with its fan's count), its comments and its entries in its author's followers' feeds
+    /// (each with the feed's count). When more is left, where the purge stands is recorded so that
+    /// the next chunk follows; the last chunk ends the purge. Idempotent: a chunk delivered twice,
+    /// or after the purge ended, removes nothing twice.
+    fn purge_deleted(
+        &self,
+        article: ArticleRef,
+        budget: WorkBudget,
+    ) -> impl Future<Output = Result<Chunk<PurgedArticle>, StoreError>> + Send;
 }
 
-/// What a purge removed.
+/// What a chunk of a purge removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PurgedArticle {
     pub favorites: usize,

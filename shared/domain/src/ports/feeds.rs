@@ -5,6 +5,7 @@ use std::future::Future;
 use super::StoreError;
 use super::articles::{ArticleRef, SummaryPage};
 use crate::values::{Page, UserId};
+use crate::work_chunks::{Chunk, WorkBudget};
 
 pub trait FeedReader: Send + Sync {
     /// The articles by the authors `reader` follows, most recent first, their exact number, and
@@ -28,7 +29,13 @@ pub trait FeedFanOut: Send + Sync {
     /// Writes `article` into the feed of every reader its author's articles are pushed to.
     /// Idempotent: a reader who has it already is skipped. Answers how many feeds got it now.
     fn fan_out(&self, article: ArticleRef) -> impl Future<Output = Result<usize, StoreError>> + Send;
-    /// Removes the entries `follow` left in its reader's feed (reads leave them out meanwhile).
-    /// Idempotent. Answers how many were removed now.
-    fn clear_ended_follow(&self, follow: &EndedFollow) -> impl Future<Output = Result<usize, StoreError>> + Send;
+    /// Removes the next chunk of the entries `follow` left in its reader's feed, within `budget`
+    /// (reads leave them out meanwhile). When more is left, where the clearing stands is recorded
+    /// so that the next chunk follows; the last chunk ends it. Idempotent. Answers how many
+    /// entries were removed now.
+    fn clear_ended_follow(
+        &self,
+        follow: &EndedFollow,
+        budget: WorkBudget,
+    ) -> impl Future<Output = Result<Chunk<usize>, StoreError>> + Send;
 }

@@ -6,6 +6,7 @@ use crate::DomainError;
 use crate::ports::{ArticleRef, EndedFollow, FeedFanOut, FeedReader};
 use crate::values::UserId;
 use crate::views::ArticleListView;
+use crate::work_chunks::{Chunk, WorkBudget};
 
 pub struct FeedArticles<F> {
     feed: F,
@@ -57,9 +58,10 @@ impl<F: FeedFanOut> ClearEndedFollow<F> {
         Self { feeds }
     }
 
-    /// Safe to run again. Answers how many entries were removed now.
-    pub async fn execute(&self, follow: &EndedFollow) -> Result<usize, DomainError> {
-        Ok(self.feeds.clear_ended_follow(follow).await?)
+    /// One chunk of the clearing, within `budget`. Safe to run again. Answers how many entries
+    /// were removed now, and whether more are left.
+    pub async fn execute(&self, follow: &EndedFollow, budget: WorkBudget) -> Result<Chunk<usize>, DomainError> {
+        Ok(self.feeds.clear_ended_follow(follow, budget).await?)
     }
 }
 

@@ -1,8 +1,9 @@
 //! The second half of deleting an article: what it leaves behind (favorites, comments, feed
-//! entries), removed after the request that deleted it.
+//! entries), removed after the request that deleted it, one bounded chunk at a time.
 
 use crate::DomainError;
 use crate::ports::{ArticlePurger, ArticleRef, PurgedArticle};
+use crate::work_chunks::{Chunk, WorkBudget};
 
 pub struct PurgeDeletedArticle<P> {
     purger: P,
@@ -13,8 +14,9 @@ impl<P: ArticlePurger> PurgeDeletedArticle<P> {
         Self { purger }
     }
 
-    /// Safe to run again: a second purge of the same article finds nothing left to remove.
-    pub async fn execute(&self, article: ArticleRef) -> Result<PurgedArticle, DomainError> {
-        Ok(self.purger.purge_deleted(article).await?)
+    /// One chunk of the purge, within `budget`. Safe to run again: a repeated chunk, or one after
+    /// the purge ended, finds nothing more to remove.
+    pub async fn execute(&self, article: ArticleRef, budget: WorkBudget) -> Result<Chunk<PurgedArticle>, DomainError> {
+        Ok(self.purger.purge_deleted(article, budget).await?)
     }
 }

@@ -1,16 +1,18 @@
 //! Writing the feed after the fact, from the table's change stream: an article into its author's
-//! pushed followers' feeds when it is published, out of them when it is deleted, and an ended
-//! follow's entries out of its reader's feed. Each feed changes in its own transaction, so a retry
-//! resumes where the last attempt stopped and a replayed record changes nothing.
+//! pushed followers' feeds when it is published, out of them when it is deleted (a page of
+//! followers per step of the purge), and an ended follow's entries out of its reader's feed (see
+//! `clearing.rs`). Each feed changes in its own transaction, so a retry resumes where the last
+//! attempt stopped and a replayed record changes nothing.
 
 use conduit_domain::ports::{ArticleRef, EndedFollow, FeedFanOut, StoreError};
+use conduit_domain::work_chunks::{Chunk, WorkBudget};
 use futures::StreamExt;
 use futures::stream;
 
-use super::{DynamoFeed, FAN_OUT_CONCURRENCY, FeedEntryItem, PushedFollower, pushed_followers};
+use super::{DynamoFeed, FAN_OUT_CONCURRENCY, FeedEntryItem, FollowersPage, PushedFollower, pushed_followers};
 use crate::error::RepositoryError;
 use crate::keys;
-use crate::table::{KeyQuery, Table, TransactError};
+use crate::table::{Table, TransactError};
 use crate::writes::{self, text};
 
 /// Runs `write` for every follower, a few at a time; answers how many wrote. The first failure
@@ -40,12 +42,16 @@ async fn transact_unless_done(
     }
 }
 
-/// Takes a deleted article's entries out of its author's pushed followers' feeds, each with the
-/// feed's count and the follow's entry count. Entries of ended follows are not touched: clearing
-/// the ended follow removes them, and reads skip them meanwhile.
-pub(crate) async fn remove_from_feeds(table: &Table, article: &str, author: &str) -> Result<usize, RepositoryError> {
-    let followers = pushed_followers(table, author).await?;
-    for_each_follower(followers, |follower| async move {
+/// Takes a deleted article's entries out of the feeds of one page of its author's pushed
+/// followers, each with the feed's count and the follow's entry count. Entries of ended follows
+/// are not touched: clearing the ended follow removes them, and reads skip them meanwhile.
+pub(crate) async fn remove_from_feeds(
+    table: &Table,
+    article: &str,
+    author: &str,
+    page: FollowersPage,
+) -> Result<usize, RepositoryError> {
+    for_each_follower(page.followers, |follower| async move {
         let period = || vec![(":period", text(follower.period.clone()))];
         let items = vec![
             writes::delete(table, keys::feed_entry(&follower.reader, article), Some(("period = :period", period())))?,
@@ -94,34 +100,7 @@ impl FeedFanOut for DynamoFeed {
         Ok(written)
     }
 
-    /// Reads the reader's feed once for the ended period's entries and deletes each only if it is
-    /// still that period's (a new follow may have taken it over), then the marker.
-    async fn clear_ended_follow(&self, follow: &EndedFollow) -> Result<usize, StoreError> {
-        let (reader, author) = (follow.reader.to_string(), follow.author.to_string());
-        let marker = keys::feed_ended(&reader, &author, &follow.period);
-        if self.table.get(marker.clone(), true).await?.is_none() {
-            return Ok(0);
-        }
-        let entries = self.table.query(KeyQuery::partition(keys::feed_partition(&reader)).consistent()).await?;
-        let mut ended = Vec::new();
-        for item in entries {
-            let entry: FeedEntryItem = crate::decode(item)?;
-            if entry.author_id == author && entry.period == follow.period {
-                ended.push((entry.partition, entry.sort));
-            }
-        }
-        let table = &self.table;
-        let removals = stream::iter(ended)
-            .map(|key| async move {
-                table.delete_if(key, "period = :period", &[], vec![(":period", text(follow.period.clone()))]).await
-            })
-            .buffer_unordered(FAN_OUT_CONCURRENCY)
-            .collect::<Vec<_>>()
-            .await;
-        let removed = removals
-            .into_iter()
-            .try_fold(0, |count, removed| Ok::<_, RepositoryError>(count + usize::from(removed?)))?;
-        self.table.delete(marker).await?;
-        Ok(removed)
+    async fn clear_ended_follow(&self, follow: &EndedFollow, budget: WorkBudget) -> Result<Chunk<usize>, StoreError> {
+        Ok(super::clearing::clear_chunk(&self.table, follow, budget).await?)
     }
 }

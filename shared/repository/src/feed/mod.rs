@@ -4,6 +4,7 @@
 //! transaction as every entry it counts, so totals are exact. See `follows.rs` for pushed and pulled
 //! follows and follow periods.
 
+mod clearing;
 mod fan_out;
 mod read;
 
@@ -74,8 +75,33 @@ struct PushedFollower {
 /// Everyone `author`'s articles are pushed to: the followers index (eventually consistent), then
 /// their follows read consistently for the current period (a follower who left meanwhile drops out).
 async fn pushed_followers(table: &Table, author: &str) -> Result<Vec<PushedFollower>, RepositoryError> {
+    Ok(pushed_followers_page(table, author, None, None).await?.followers)
+}
+
+/// Part of an author's followers index, highest reader id first, and the pushed followers in it.
+pub(crate) struct FollowersPage {
+    followers: Vec<PushedFollower>,
+    /// Readers the index listed (a page shorter than asked is the last).
+    pub read: usize,
+    /// The lowest reader listed: the next page starts below it.
+    pub last: Option<String>,
+}
+
+/// Like [`pushed_followers`], for up to `limit` readers of the index below `below` (all of them
+/// when `None`).
+pub(crate) async fn pushed_followers_page(
+    table: &Table,
+    author: &str,
+    below: Option<&str>,
+    limit: Option<usize>,
+) -> Result<FollowersPage, RepositoryError> {
     let (_, sort_name) = keys::key_attributes(Some(keys::BY_AUTHOR_OR_ARTICLE_INDEX));
-    let query = KeyQuery::index_partition(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::followers_partition(author));
+    let mut query = KeyQuery::index_partition(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::followers_partition(author))
+        .newest_first()
+        .limit(limit);
+    if let Some(below) = below {
+        query = query.sort_below(below);
+    }
     let readers: Vec<String> = table
         .query(query)
         .await?
@@ -92,5 +118,5 @@ async fn pushed_followers(table: &Table, author: &str) -> Result<Vec<PushedFollo
             followers.push(PushedFollower { reader, period });
         }
     }
-    Ok(followers)
+    Ok(FollowersPage { followers, read: readers.len(), last: readers.last().cloned() })
 }
