@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Measures, on this machine: every function's cold start (init, first and warm invocations, peak
 # memory) against a floor function built and run alongside, every endpoint's latency, DynamoDB
-# capacity and sequential round trips through the local gateway on seeded data, and the zipped size
-# of every binary. Prints one table and writes it as JSON to target/bench/report.json. Exits
+# capacity and sequential round trips through the local gateway on seeded data, the invocations a
+# full-size purge and feed clearing take, and the zipped size of every binary. Prints one table and writes it as JSON to target/bench/report.json. Exits
 # non-zero when something could not be measured, or (status 3) when a function's init p50 is more
 # than 1.5 times the floor's or the feed of a reader following 200 accounts takes more than twice
 # as long as the feed of a reader following one.
 #
 #   infra/bench.sh [conduit-bench options: --cold-starts N (15), --warm N (5), --requests N (50),
 #                   --warmup N (5), --big-feed-requests N (20), --only f1,f2, --skip-cold-starts,
-#                   --skip-endpoints]
+#                   --skip-endpoints, --purge-favorites N (20000), --purge-comments N (5000),
+#                   --cleared-feed-entries N (10000), --skip-stream-work]
+#
+# The stream work (a deleted article's purge and an ended follow's clearing, seeded straight into
+# the table, run by the consumers' handlers) reports how many invocations each took and how long;
+# STREAM_CHUNK_ITEMS and STREAM_CHUNK_SECONDS set the chunks, as for the local gateway.
 #
 # Not part of infra/test.sh: it takes several minutes, more on a first run (the release build).
 # Installs and starts what it needs (DynamoDB Local, moto_server; see scripts/tools.sh) on free

@@ -4,6 +4,8 @@
 //!    (`bench-floor`), started repeatedly behind the Lambda Runtime API emulator.
 //! 2. Endpoints ([`endpoints`]): every route through the local gateway, in this process, on a
 //!    seeded table.
+//! 3. Stream work ([`stream_work`]): a deleted article's purge and an ended follow's clearing at
+//!    full size, through the consumers' handlers, counting their invocations.
 //!
 //! Then one table on standard output and the same figures as JSON (`--out`), with the table as
 //! text beside it. Exits 1 when something could not be measured, 3 when a function's init p50 is
@@ -15,6 +17,7 @@ mod endpoints;
 mod report;
 mod sample_world;
 mod stats;
+mod stream_work;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,7 +26,8 @@ use report::{MAX_FEED_RATIO, MAX_INIT_RATIO, Machine, Report, Settings};
 
 const USAGE: &str = "usage: conduit-bench [--dynamodb-endpoint URL --moto-endpoint URL] [--root DIR] [--binaries DIR]
        [--zips DIR] [--out FILE] [--cold-starts N] [--warm N] [--requests N] [--warmup N]
-       [--big-feed-requests N] [--only FUNCTION,...] [--skip-cold-starts] [--skip-endpoints]";
+       [--big-feed-requests N] [--only FUNCTION,...] [--skip-cold-starts] [--skip-endpoints]
+       [--purge-favorites N] [--purge-comments N] [--cleared-feed-entries N] [--skip-stream-work]";
 
 #[derive(Debug, PartialEq)]
 struct Args {
@@ -41,6 +45,12 @@ struct Args {
     only: Vec<String>,
     skip_cold_starts: bool,
     skip_endpoints: bool,
+    /// The stream work's sizes: the deleted article's favorites and comments, the ended follow's
+    /// feed entries.
+    purge_favorites: usize,
+    purge_comments: usize,
+    cleared_feed_entries: usize,
+    skip_stream_work: bool,
 }
 
 impl Args {
@@ -61,6 +71,10 @@ impl Args {
             only: Vec::new(),
             skip_cold_starts: false,
             skip_endpoints: false,
+            purge_favorites: 20_000,
+            purge_comments: 5_000,
+            cleared_feed_entries: 10_000,
+            skip_stream_work: false,
         };
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or(format!("{flag} needs a value"));
@@ -80,6 +94,10 @@ impl Args {
                 "--only" => parsed.only = value()?.split(',').map(str::to_owned).collect(),
                 "--skip-cold-starts" => parsed.skip_cold_starts = true,
                 "--skip-endpoints" => parsed.skip_endpoints = true,
+                "--purge-favorites" => parsed.purge_favorites = number(value()?)?,
+                "--purge-comments" => parsed.purge_comments = number(value()?)?,
+                "--cleared-feed-entries" => parsed.cleared_feed_entries = number(value()?)?,
+                "--skip-stream-work" => parsed.skip_stream_work = true,
                 other => return Err(format!("unknown option {other}")),
             }
         }
@@ -190,6 +208,22 @@ async fn bench(args: &Args) -> Result<Report, String> {
         };
         endpoints::run(&options).await?
     };
+    let stream_work = if args.skip_stream_work {
+        Vec::new()
+    } else {
+        // A DynamoDB Local of its own too: tens of thousands of seeded items and the transactions
+        // that remove them would slow down whatever shares it.
+        let engine = conduit_dynamodb_local::DynamoDbLocal::start(None)
+            .await
+            .map_err(|error| format!("a DynamoDB Local for the stream work: {error}"))?;
+        let options = stream_work::Options {
+            dynamodb_endpoint: engine.endpoint().to_owned(),
+            favorites: args.purge_favorites,
+            comments: args.purge_comments,
+            feed_entries: args.cleared_feed_entries,
+        };
+        stream_work::run(&options).await?
+    };
     Ok(Report {
         machine: Machine {
             date: time::OffsetDateTime::now_utc().date().to_string(),
@@ -205,6 +239,7 @@ async fn bench(args: &Args) -> Result<Report, String> {
         floor,
         functions,
         endpoints,
+        stream_work,
     })
 }
 
@@ -241,6 +276,35 @@ mod tests {
         assert_eq!(args.requests, 7);
         assert!(args.skip_cold_starts);
         assert_eq!(args.only, ["list-tags", "get-docs"]);
+    }
+
+    #[test]
+    fn the_stream_work_is_at_full_size_unless_told_otherwise() {
+        let defaults = parse(&["--dynamodb-endpoint", "d", "--skip-cold-starts"]).expect("valid");
+        let small = parse(&[
+            "--dynamodb-endpoint",
+            "d",
+            "--skip-cold-starts",
+            "--purge-favorites",
+            "30",
+            "--purge-comments",
+            "10",
+            "--cleared-feed-entries",
+            "20",
+        ])
+        .expect("valid");
+
+        assert_eq!(
+            (defaults.purge_favorites, defaults.purge_comments, defaults.cleared_feed_entries),
+            (20_000, 5_000, 10_000)
+        );
+        assert_eq!((small.purge_favorites, small.purge_comments, small.cleared_feed_entries), (30, 10, 20));
+        assert!(!small.skip_stream_work);
+        assert!(
+            parse(&["--dynamodb-endpoint", "d", "--skip-cold-starts", "--skip-stream-work"])
+                .expect("valid")
+                .skip_stream_work
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub struct Report {
     pub floor: Option<FloorRow>,
     pub functions: Vec<FunctionRow>,
     pub endpoints: Vec<EndpointRow>,
+    pub stream_work: Vec<StreamWorkRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -120,6 +121,23 @@ pub struct EndpointRow {
     pub requests: usize,
 }
 
+/// One large piece of work that follows a write (a purge, a clearing), done by its consumer in
+/// chunks: how many invocations it took, and how long they took.
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamWorkRow {
+    /// What was done, with its size (`purge: 20000 favorites, 5000 comments`).
+    pub work: String,
+    /// Items it removed in all.
+    pub items: usize,
+    /// The chunk limit it ran with (`STREAM_CHUNK_ITEMS`).
+    pub chunk_items: usize,
+    pub invocations: usize,
+    /// All its invocations' time, seconds.
+    pub total_s: f64,
+    pub p50_ms: f64,
+    pub max_ms: f64,
+}
+
 impl Report {
     /// Functions whose init ratio is over [`MAX_INIT_RATIO`].
     pub fn slow_inits(&self) -> Vec<&FunctionRow> {
@@ -197,6 +215,21 @@ impl Report {
                     writeln!(out, "\nfeed p50, 200 followed / 1 followed: {feed_ratio:.2} (at most {MAX_FEED_RATIO})");
             }
         }
+        if !self.stream_work.is_empty() {
+            let width = self.stream_work.iter().map(|row| row.work.len()).max().unwrap_or(4).max(4);
+            let _ = writeln!(
+                out,
+                "\n{:<width$} {:>6} {:>11} {:>8} {:>9} {:>9}",
+                "work", "chunk", "invocations", "total s", "p50 ms", "max ms"
+            );
+            for row in &self.stream_work {
+                let _ = writeln!(
+                    out,
+                    "{:<width$} {:>6} {:>11} {:>8.1} {:>9.1} {:>9.1}",
+                    row.work, row.chunk_items, row.invocations, row.total_s, row.p50_ms, row.max_ms
+                );
+            }
+        }
         out
     }
 }
@@ -232,6 +265,15 @@ mod tests {
                 p50_ms: 3.2,
                 p99_ms: 7.9,
                 requests: 50,
+            }],
+            stream_work: vec![StreamWorkRow {
+                work: "purge: 20000 favorites, 5000 comments".into(),
+                items: 25_000,
+                chunk_items: 1_000,
+                invocations: 26,
+                total_s: 61.5,
+                p50_ms: 2_400.0,
+                max_ms: 3_100.0,
             }],
         }
     }
@@ -280,5 +322,9 @@ mod tests {
         assert!(table.contains("(bench-floor)"), "{table}");
         assert!(table.lines().any(|line| line.starts_with("list-tags") && line.contains("1.20")), "{table}");
         assert!(table.lines().any(|line| line.starts_with("GET /api/tags")), "{table}");
+        assert!(
+            table.lines().any(|line| line.starts_with("purge: 20000 favorites") && line.contains(" 26 ")),
+            "{table}"
+        );
     }
 }

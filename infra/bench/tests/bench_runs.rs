@@ -1,5 +1,5 @@
-//! The benchmark itself, run small: one cold start of a few functions and one request per
-//! endpoint, with the binaries of this build. It must measure everything it promises and answer
+//! The benchmark itself, run small: one cold start of a few functions, one request per endpoint
+//! and a small purge and clearing, with the binaries of this build. It must measure everything it promises and answer
 //! every request as expected, so that `infra/bench.sh` still works the day someone needs it.
 
 use std::path::{Path, PathBuf};
@@ -34,6 +34,7 @@ fn a_small_run_measures_every_chosen_function_and_every_endpoint() {
         .args(["--dynamodb-endpoint", &endpoint("CONDUIT_TEST_DYNAMODB_ENDPOINT")])
         .args(["--moto-endpoint", &endpoint("CONDUIT_TEST_SECRETSMANAGER_ENDPOINT")])
         .args(["--cold-starts", "1", "--warm", "1", "--requests", "1", "--warmup", "1", "--big-feed-requests", "1"])
+        .args(["--purge-favorites", "30", "--purge-comments", "10", "--cleared-feed-entries", "20"])
         .args(["--only", FUNCTIONS])
         .arg("--binaries")
         .arg(&binaries)
@@ -59,6 +60,11 @@ fn a_small_run_measures_every_chosen_function_and_every_endpoint() {
     assert!(endpoints.len() >= 30, "{} endpoints", endpoints.len());
     for row in endpoints {
         assert!(row["p50_ms"].as_f64().is_some() && row["round_trips"].as_f64().is_some(), "{row}");
+    }
+    let stream_work = report["stream_work"].as_array().expect("stream work");
+    assert_eq!(stream_work.len(), 2, "the purge and the clearing: {stream_work:?}");
+    for row in stream_work {
+        assert!(row["invocations"].as_u64().is_some_and(|invocations| invocations >= 1), "{row}");
     }
     assert!(out.with_extension("txt").is_file());
     let _ = std::fs::remove_dir_all(out.parent().expect("the report's directory"));
