@@ -104,3 +104,31 @@ impl StreamConsumer for PurgeConsumer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use conduit_streams::filter::matches;
+    use serde_json::{Value, json};
+
+    use super::FILTER_PATTERNS;
+
+    fn delivered(event_name: &str, partition: &str, sort: &str) -> bool {
+        let record =
+            json!({"eventName": event_name, "dynamodb": {"Keys": {"PK": {"S": partition}, "SK": {"S": sort}}}});
+        FILTER_PATTERNS.iter().any(|pattern| matches(&serde_json::from_str::<Value>(pattern).expect("JSON"), &record))
+    }
+
+    #[test]
+    fn an_articles_removal_starts_a_purge_and_a_pending_purge_entrys_change_continues_it() {
+        assert!(delivered("REMOVE", "ARTICLE#01A", "ARTICLE"));
+        assert!(delivered("MODIFY", "ARTICLE_PURGES", "01A"));
+    }
+
+    #[test]
+    fn the_entrys_creation_and_removal_and_an_articles_edits_bring_nothing() {
+        assert!(!delivered("INSERT", "ARTICLE_PURGES", "01A"), "the deletion's own write: the removal starts it");
+        assert!(!delivered("REMOVE", "ARTICLE_PURGES", "01A"), "the last chunk's deletion ends it");
+        assert!(!delivered("MODIFY", "ARTICLE#01A", "ARTICLE"));
+        assert!(!delivered("REMOVE", "ARTICLE#01A", "COMMENT#00000000000000000001"));
+    }
+}

@@ -121,3 +121,30 @@ impl StreamConsumer for FeedConsumer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use conduit_streams::filter::matches;
+    use serde_json::{Value, json};
+
+    use super::FILTER_PATTERNS;
+
+    fn delivered(event_name: &str, sort: &str) -> bool {
+        let record =
+            json!({"eventName": event_name, "dynamodb": {"Keys": {"PK": {"S": "USER#01A"}, "SK": {"S": sort}}}});
+        FILTER_PATTERNS.iter().any(|pattern| matches(&serde_json::from_str::<Value>(pattern).expect("JSON"), &record))
+    }
+
+    #[test]
+    fn a_markers_creation_starts_a_clearing_and_its_change_continues_it() {
+        assert!(delivered("INSERT", "FEED_ENDED#01B#01C"));
+        assert!(delivered("MODIFY", "FEED_ENDED#01B#01C"));
+        assert!(!delivered("REMOVE", "FEED_ENDED#01B#01C"), "the last chunk's deletion ends it");
+    }
+
+    #[test]
+    fn only_an_articles_creation_fans_it_out() {
+        assert!(delivered("INSERT", "ARTICLE"));
+        assert!(!delivered("MODIFY", "ARTICLE"), "an edit is not a new article");
+    }
+}
