@@ -3,7 +3,8 @@
 # Local. Installs what is missing first (Java, DynamoDB Local). Ctrl-C stops everything.
 # Options are passed on to conduit-local: --port N, --dynamodb-endpoint URL, --table NAME,
 # --response-limit-bytes N, --function-timeout-seconds N (README, "What AWS enforces"). So is
-# the environment: the abuse limits' variables (README, "Abuse protection") and the time budgets.
+# the environment: the abuse limits' variables (README, "Abuse protection"), the read limits'
+# (README, "Bounded reads") and the time budgets.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/tools.sh"
 

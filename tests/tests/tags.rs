@@ -131,7 +131,7 @@ async fn tags_with_url_special_characters_can_be_listed_and_filtered() {
 }
 
 #[tokio::test]
-async fn there_is_no_cap_on_the_number_of_tags_listed() {
+async fn every_tag_in_use_is_listed_while_there_are_no_more_than_the_default_hundred() {
     let api = TestApi::start().await;
     let jake = api.register("jake").await;
     for batch in 0..4 {
@@ -143,4 +143,21 @@ async fn there_is_no_cap_on_the_number_of_tags_listed() {
     let reply = api.get("/tags", None).await;
 
     assert_eq!(reply.body["tags"].as_array().map(Vec::len), Some(40));
+}
+
+#[tokio::test]
+async fn given_more_tags_than_are_listed_when_the_tags_are_read_then_only_the_most_used_are() {
+    let limits = conduit_bootstrap::ReadLimits { tags_listed: 2, ..conduit_bootstrap::ReadLimits::default() };
+    let api = TestApi::start_with_read_limits(limits).await;
+    let jake = api.register("jake").await;
+    create_article(&api, &jake, "One", &["rare", "common", "middling", "zebra"]).await;
+    create_article(&api, &jake, "Two", &["common", "middling"]).await;
+    create_article(&api, &jake, "Three", &["common"]).await;
+    let dropped = create_article(&api, &jake, "Four", &["gone", "gone-too", "gone-three"]).await;
+    delete_article(&api, &jake, &dropped).await;
+
+    let reply = api.get("/tags", None).await;
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body["tags"], json!(["common", "middling"]), "the two most used, most used first");
 }

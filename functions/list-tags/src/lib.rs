@@ -1,4 +1,4 @@
-//! `GET /api/tags`: every tag in use, most used first.
+//! `GET /api/tags`: the most used tags (100 by default), most used first.
 
 use conduit_bootstrap::{Adapters, DynamoTags, StartupError};
 use conduit_domain::usecases::ListTags;
@@ -11,7 +11,7 @@ pub struct ListTagsEndpoint {
 
 impl ListTagsEndpoint {
     pub fn new(adapters: &Adapters) -> Result<Self, StartupError> {
-        Ok(Self { list_tags: ListTags::new(adapters.tags()) })
+        Ok(Self { list_tags: ListTags::new(adapters.tags(), adapters.read_limits().tags_listed) })
     }
 }
 

@@ -267,7 +267,7 @@ impl Adapters {
     }
 
     pub fn articles(&self) -> DynamoArticles {
-        DynamoArticles::new(self.table())
+        DynamoArticles::new(self.table()).with_combined_filter_window(self.read_limits.combined_filter_window)
     }
 
     pub fn article_purges(&self) -> DynamoArticlePurges {

@@ -13,7 +13,8 @@ pub struct ReadLimits {
     /// The most tags `GET /api/tags` lists (the most used).
     pub tags_listed: usize,
     /// How many of the newest entries of the fan's favorites (or the author's articles) a list
-    /// with two or three filters searches.
+    /// with two or three filters searches: with a tag among them, each entry searched costs a
+    /// read of half a unit, so this bounds such a list's cost.
     pub combined_filter_window: usize,
 }
 
@@ -24,11 +25,6 @@ impl ReadLimits {
 
 impl Default for ReadLimits {
     fn default() -> Self {
-        Self {
-            comments_per_page: 100,
-            comment_page_bytes: 1024 * 1024,
-            tags_listed: 100,
-            combined_filter_window: 1_000,
-        }
+        Self { comments_per_page: 100, comment_page_bytes: 1024 * 1024, tags_listed: 100, combined_filter_window: 500 }
     }
 }

@@ -9,6 +9,7 @@ use conduit_domain::ports::{
     ArticleFilter, ArticleReader, ArticleRef, ArticleWriter, Relations, StoreError, SummaryPage, UniqueField,
     ViewedArticle,
 };
+use conduit_domain::read_limits::ReadLimits;
 use conduit_domain::values::{ArticleId, Page, Slug, Tag, UserId, Username};
 use conduit_domain::write_quotas::WriteCharge;
 use futures::future::try_join_all;
@@ -27,6 +28,8 @@ use crate::writes::{self, condition_failed, number, text};
 #[derive(Clone, Debug)]
 pub struct DynamoArticles {
     table: Table,
+    /// How many of the newest entries of the list that drives a combined filter are searched.
+    combined_filter_window: usize,
 }
 
 /// One candidate of a list: an article id and its author (every list of ids knows it: tag and
@@ -58,7 +61,13 @@ enum Person {
 
 impl DynamoArticles {
     pub fn new(table: Table) -> Self {
-        Self { table }
+        Self { table, combined_filter_window: ReadLimits::default().combined_filter_window }
+    }
+
+    /// Another window for lists with two or three filters than the default.
+    pub fn with_combined_filter_window(mut self, window: usize) -> Self {
+        self.combined_filter_window = window;
+        self
     }
 
     /// The slug claim, consistently: a slug must resolve right after the article is published
@@ -343,16 +352,25 @@ impl DynamoArticles {
         Ok(counted.saturating_sub(hidden))
     }
 
-    /// All of a fan's favorites, newest first, but those of the deleted articles in `pending`.
-    async fn favorites_without(&self, fan: &str, pending: &HashSet<String>) -> Result<Vec<Candidate>, RepositoryError> {
-        let mut favorites = self.entries(keys::user_partition(fan), keys::FAVORITE_PREFIX, None).await?;
+    /// A fan's newest `limit` favorites, but those of the deleted articles in `pending`.
+    async fn favorites_without(
+        &self,
+        fan: &str,
+        pending: &HashSet<String>,
+        limit: usize,
+    ) -> Result<Vec<Candidate>, RepositoryError> {
+        let wanted = Some(limit + pending.len());
+        let mut favorites = self.entries(keys::user_partition(fan), keys::FAVORITE_PREFIX, wanted).await?;
         favorites.retain(|candidate| !pending.contains(&candidate.id));
+        favorites.truncate(limit);
         Ok(favorites)
     }
 
-    /// Two or three filters: walk the fan's favorites (or else the author's articles) completely,
-    /// since the total must be exact, and keep the entries that match the other filters: the
-    /// author from the entry itself, the tag by reading the (tag, article) entries in batches.
+    /// Two or three filters: search the newest entries of the fan's favorites (or else the
+    /// author's articles), as many as the window, and keep those that match the other filters:
+    /// the author from the entry itself, the tag by reading the (tag, article) entries in
+    /// batches. What it reads is bounded by the window whatever the lists hold; the total counts
+    /// the matches within it.
     async fn combined(
         &self,
         filter: &ArticleFilter,
@@ -375,9 +393,9 @@ impl DynamoArticles {
         // A person's favorites or articles are usually far fewer than a tag's articles.
         // Every combination includes an author or a fan, so one of them drives.
         let mut candidates = if let Some(fan) = &fan {
-            self.favorites_without(fan, &pending).await?
+            self.favorites_without(fan, &pending, self.combined_filter_window).await?
         } else if let Some(author) = &author {
-            self.articles_of(author, None).await?
+            self.articles_of(author, Some(self.combined_filter_window)).await?
         } else {
             return Ok(SummaryPage::default());
         };
@@ -424,7 +442,7 @@ impl DynamoArticles {
             let entry =
                 ListEntryItem { partition, sort, index_partition: None, index_sort: None, author_id: author.clone() };
             items.push(writes::put(&self.table, entry, false)?);
-            items.push(writes::add(&self.table, keys::tag_counter(tag.as_str()), "count", 1, false)?);
+            items.push(crate::tags::count_change(&self.table, tag, 1)?);
         }
         let quota_index = items.len();
         items.push(write_quotas::counted(&self.table, summary.author_id, charge)?);
@@ -592,7 +610,7 @@ impl ArticleWriter for DynamoArticles {
         ];
         for tag in article.tags.iter() {
             items.push(writes::delete(&self.table, keys::tag_entry(tag.as_str(), &id), None)?);
-            items.push(writes::add(&self.table, keys::tag_counter(tag.as_str()), "count", -1, false)?);
+            items.push(crate::tags::count_change(&self.table, tag, -1)?);
         }
         // Until the purge, lists of favorites leave this article out.
         let (partition, sort) = keys::pending_purge(&id);

@@ -82,6 +82,7 @@ pub fn key_attributes(index: Option<&str>) -> (&'static str, &'static str) {
     match index {
         Some(LEGACY_ALL_ARTICLES_INDEX) => ("GSI2PK", "GSI2SK"),
         Some(SHARDED_ARTICLES_INDEX) => ("GSI3PK", "GSI3SK"),
+        Some(TAGS_BY_USE_INDEX) => ("GSI4PK", "count"),
         Some(_) => ("GSI1PK", "GSI1SK"),
         None => (PARTITION_KEY, SORT_KEY),
     }
@@ -167,6 +168,8 @@ pub fn tag_partition(tag: &str) -> String {
 
 /// How many articles carry a tag: `PK = TAGS`, `SK = <tag>`; the partition lists every tag.
 pub const TAGS_PARTITION: &str = "TAGS";
+/// Tags by use: `GSI4PK = TAGS` on every tag counter (and nothing else), sorted by its `count`.
+pub const TAGS_BY_USE_INDEX: &str = "GSI4";
 pub fn tag_counter(tag: &str) -> Key {
     (TAGS_PARTITION.to_owned(), tag.to_owned())
 }

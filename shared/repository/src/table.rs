@@ -93,6 +93,12 @@ impl<'a> KeyQuery<'a> {
         self
     }
 
+    /// Only the items whose sort key, a number, is above `bound`.
+    pub fn sort_above_number(mut self, bound: i64) -> Self {
+        self.sort_condition = Some(SortCondition::AboveNumber(bound));
+        self
+    }
+
     /// Only the items whose sort key lies from `first` to `last`, both included.
     pub fn sort_between(mut self, first: &'a str, last: &'a str) -> Self {
         self.sort_condition = Some(SortCondition::Between(first, last));
@@ -115,13 +121,13 @@ impl<'a> KeyQuery<'a> {
     }
 
     fn condition(&self) -> String {
-        let (partition_key, sort_key) = keys::key_attributes(self.index);
+        let (partition_key, _) = keys::key_attributes(self.index);
         match self.sort_condition {
-            Some(SortCondition::BeginsWith(_)) => format!("{partition_key} = :pk AND begins_with({sort_key}, :sort)"),
-            Some(SortCondition::Below(_)) => format!("{partition_key} = :pk AND {sort_key} < :sort"),
-            Some(SortCondition::Between(..)) => {
-                format!("{partition_key} = :pk AND {sort_key} BETWEEN :sort AND :sort_end")
-            }
+            // The sort key goes by a placeholder: an index's may be a reserved word (`count`).
+            Some(SortCondition::BeginsWith(_)) => format!("{partition_key} = :pk AND begins_with(#sort, :sort)"),
+            Some(SortCondition::Below(_)) => format!("{partition_key} = :pk AND #sort < :sort"),
+            Some(SortCondition::AboveNumber(_)) => format!("{partition_key} = :pk AND #sort > :sort"),
+            Some(SortCondition::Between(..)) => format!("{partition_key} = :pk AND #sort BETWEEN :sort AND :sort_end"),
             None => format!("{partition_key} = :pk"),
         }
     }
@@ -133,12 +139,16 @@ enum SortCondition<'a> {
     BeginsWith(&'a str),
     Below(&'a str),
     Between(&'a str, &'a str),
+    AboveNumber(i64),
 }
 
 impl SortCondition<'_> {
-    fn operand(self) -> String {
+    fn operand(self) -> AttributeValue {
         match self {
-            Self::BeginsWith(operand) | Self::Below(operand) | Self::Between(operand, _) => operand.to_owned(),
+            Self::BeginsWith(operand) | Self::Below(operand) | Self::Between(operand, _) => {
+                AttributeValue::S(operand.to_owned())
+            }
+            Self::AboveNumber(bound) => AttributeValue::N(bound.to_string()),
         }
     }
 
@@ -146,7 +156,7 @@ impl SortCondition<'_> {
     fn end_operand(self) -> Option<String> {
         match self {
             Self::Between(_, last) => Some(last.to_owned()),
-            Self::BeginsWith(_) | Self::Below(_) => None,
+            Self::BeginsWith(_) | Self::Below(_) | Self::AboveNumber(_) => None,
         }
     }
 }
@@ -454,7 +464,10 @@ impl Table {
             request = request.limit(i32::try_from(wanted).unwrap_or(i32::MAX));
         }
         if let Some(sort_condition) = query.sort_condition {
-            request = request.expression_attribute_values(":sort", AttributeValue::S(sort_condition.operand()));
+            let (_, sort_key) = keys::key_attributes(query.index);
+            request = request
+                .expression_attribute_names("#sort", sort_key)
+                .expression_attribute_values(":sort", sort_condition.operand());
             if let Some(end) = sort_condition.end_operand() {
                 request = request.expression_attribute_values(":sort_end", AttributeValue::S(end));
             }

@@ -74,6 +74,26 @@ pub(crate) fn add(
     Ok(TransactWriteItem::builder().update(built(update.build())?).build())
 }
 
+/// Like [`add`], also setting `index_attribute` to `index_value`: a counter that an index sorts
+/// by its count (the item enters the index with its first change).
+pub(crate) fn add_indexed(
+    table: &Table,
+    key: Key,
+    attribute: &str,
+    delta: i64,
+    (index_attribute, index_value): (&str, &str),
+) -> Result<TransactWriteItem, RepositoryError> {
+    let update = Update::builder()
+        .table_name(table.name())
+        .set_key(Some(Table::key(key)))
+        .update_expression("ADD #counter :delta SET #index = :index")
+        .expression_attribute_names("#counter", attribute)
+        .expression_attribute_names("#index", index_attribute)
+        .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
+        .expression_attribute_values(":index", AttributeValue::S(index_value.to_owned()));
+    Ok(TransactWriteItem::builder().update(built(update.build())?).build())
+}
+
 /// A free-form update, for the few writes that are neither puts nor counters.
 pub(crate) fn update(
     table: &Table,

@@ -215,6 +215,7 @@ pub trait CommentWriter: Send + Sync {
 }
 
 pub trait TagReader: Send + Sync {
-    /// Every tag used by at least one article, most used first.
-    fn tags_in_use(&self) -> impl Future<Output = Result<Vec<Tag>, StoreError>> + Send;
+    /// The `limit` tags used by the most articles, most used first (ties in tag order); a tag no
+    /// article uses any more is not among them.
+    fn most_used_tags(&self, limit: usize) -> impl Future<Output = Result<Vec<Tag>, StoreError>> + Send;
 }

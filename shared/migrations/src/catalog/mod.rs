@@ -6,6 +6,7 @@
 pub mod m0001_shard_all_articles;
 pub mod m0002_slug_claims_name_author;
 pub mod m0003_pull_earlier_follows;
+pub mod m0004_rank_tags_by_use;
 
 use crate::migration::Migration;
 
@@ -13,6 +14,7 @@ pub static CATALOG: &[&dyn Migration] = &[
     &m0001_shard_all_articles::ShardAllArticles,
     &m0002_slug_claims_name_author::SlugClaimsNameAuthor,
     &m0003_pull_earlier_follows::PullEarlierFollows,
+    &m0004_rank_tags_by_use::RankTagsByUse,
 ];
 
 /// The catalog's ids, comma-separated: the value of the custom resource's `Migrations` property
