@@ -7,6 +7,8 @@ use std::time::Duration;
 use conduit_domain::throttling::{AbuseLimits, LoginBackoff, WindowQuota};
 use conduit_domain::write_quotas::WriteQuotas;
 
+use crate::whole_number::{self, OutOfRange};
+
 /// The variables, each optional (absent means the default).
 pub mod variables {
     pub const LOGIN_FREE_ATTEMPTS: &str = "LOGIN_FREE_ATTEMPTS";
@@ -51,8 +53,8 @@ pub mod variables {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LimitError {
-    #[error("environment variable {name} must be a whole number from 1 to {max}, not {value:?}")]
-    OutOfRange { name: &'static str, value: String, max: u64 },
+    #[error(transparent)]
+    OutOfRange(#[from] OutOfRange),
     #[error("{first} ({first_value} s) must not be longer than {max} ({max_value} s)")]
     DelaysInverted { first: &'static str, first_value: u64, max: &'static str, max_value: u64 },
 }
@@ -71,13 +73,7 @@ pub fn from_env() -> Result<AbuseLimits, LimitError> {
 pub fn from_variables(variable: impl Fn(&str) -> Option<String>) -> Result<AbuseLimits, LimitError> {
     use variables::*;
     let defaults = AbuseLimits::default();
-    let whole = |name: &'static str, default: u64, max: u64| -> Result<u64, LimitError> {
-        let Some(value) = variable(name) else { return Ok(default) };
-        match value.trim().parse::<u64>() {
-            Ok(parsed) if (1..=max).contains(&parsed) => Ok(parsed),
-            _ => Err(LimitError::OutOfRange { name, value, max }),
-        }
-    };
+    let whole = |name, default, max| whole_number::read(&variable, name, default, 1..=max);
     let count = |name, default: u32| whole(name, u64::from(default), MAX_COUNT).map(|n| n as u32);
     let seconds = |name, default: Duration| whole(name, default.as_secs(), MAX_SECONDS).map(Duration::from_secs);
     let quota = |max_name, window_name, default: WindowQuota| -> Result<WindowQuota, LimitError> {
@@ -128,9 +124,7 @@ pub fn from_variables(variable: impl Fn(&str) -> Option<String>) -> Result<Abuse
 mod tests {
     use super::*;
 
-    fn environment<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| pairs.iter().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
-    }
+    use crate::whole_number::environment;
 
     #[test]
     fn without_variables_every_limit_is_at_its_default() {

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use conduit_domain::work_chunks::ChunkLimits;
 
+use crate::whole_number::{self, OutOfRange};
+
 /// The variables, each optional (absent means the default).
 pub mod variables {
     pub const STREAM_CHUNK_ITEMS: &str = "STREAM_CHUNK_ITEMS";
@@ -16,49 +18,36 @@ pub mod variables {
     pub const ALL: [&str; 2] = [STREAM_CHUNK_ITEMS, STREAM_CHUNK_SECONDS];
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("environment variable {name} must be a whole number from 1 to {max}, not {value:?}")]
-pub struct ChunkLimitError {
-    name: &'static str,
-    value: String,
-    max: u64,
-}
-
 /// More items than this would make one chunk take minutes.
-const MAX_ITEMS: u64 = 100_000;
+const MAX_ITEMS: usize = 100_000;
 /// The consumers' timeout is 120 s and a chunk keeps a margin before it: 90 s is as far as a
 /// chunk may go.
 const MAX_SECONDS: u64 = 90;
 
 /// The limits the process's environment sets.
-pub fn from_env() -> Result<ChunkLimits, ChunkLimitError> {
+pub fn from_env() -> Result<ChunkLimits, OutOfRange> {
     from_variables(|name| std::env::var(name).ok())
 }
 
 /// The limits `variable` sets, each absent one at its default.
-pub fn from_variables(variable: impl Fn(&str) -> Option<String>) -> Result<ChunkLimits, ChunkLimitError> {
+pub fn from_variables(variable: impl Fn(&str) -> Option<String>) -> Result<ChunkLimits, OutOfRange> {
     use variables::*;
     let defaults = ChunkLimits::default();
-    let whole = |name: &'static str, default: u64, max: u64| -> Result<u64, ChunkLimitError> {
-        let Some(value) = variable(name) else { return Ok(default) };
-        match value.trim().parse::<u64>() {
-            Ok(parsed) if (1..=max).contains(&parsed) => Ok(parsed),
-            _ => Err(ChunkLimitError { name, value, max }),
-        }
-    };
     Ok(ChunkLimits {
-        items: whole(STREAM_CHUNK_ITEMS, defaults.items as u64, MAX_ITEMS)? as usize,
-        time: Duration::from_secs(whole(STREAM_CHUNK_SECONDS, defaults.time.as_secs(), MAX_SECONDS)?),
+        items: whole_number::read_count(&variable, STREAM_CHUNK_ITEMS, defaults.items, 1..=MAX_ITEMS)?,
+        time: Duration::from_secs(whole_number::read(
+            &variable,
+            STREAM_CHUNK_SECONDS,
+            defaults.time.as_secs(),
+            1..=MAX_SECONDS,
+        )?),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn environment<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| pairs.iter().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
-    }
+    use crate::whole_number::environment;
 
     #[test]
     fn given_no_variables_when_read_then_every_limit_is_at_its_default() {

@@ -15,6 +15,7 @@ use conduit_repository::Table;
 pub mod abuse_limits;
 pub use conduit_domain::throttling::AbuseLimits;
 pub mod read_limits;
+pub mod whole_number;
 pub use conduit_domain::read_limits::ReadLimits;
 pub mod chunk_limits;
 pub use conduit_domain::work_chunks::ChunkLimits;
@@ -75,9 +76,7 @@ pub enum StartupError {
     #[error(transparent)]
     Limits(#[from] abuse_limits::LimitError),
     #[error(transparent)]
-    ReadLimits(#[from] read_limits::ReadLimitError),
-    #[error(transparent)]
-    ChunkLimits(#[from] chunk_limits::ChunkLimitError),
+    LimitOutOfRange(#[from] whole_number::OutOfRange),
 }
 
 #[derive(Clone, Debug)]

@@ -4,6 +4,8 @@
 
 use conduit_domain::read_limits::ReadLimits;
 
+use crate::whole_number::{self, OutOfRange};
+
 /// The variables, each optional (absent means the default).
 pub mod variables {
     pub const COMMENTS_PER_PAGE: &str = "COMMENTS_PER_PAGE";
@@ -15,15 +17,6 @@ pub mod variables {
     pub const ALL: [&str; 4] = [COMMENTS_PER_PAGE, COMMENT_PAGE_BYTES, TAGS_LISTED, COMBINED_FILTER_WINDOW];
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("environment variable {name} must be a whole number from {min} to {max}, not {value:?}")]
-pub struct ReadLimitError {
-    name: &'static str,
-    value: String,
-    min: usize,
-    max: usize,
-}
-
 /// What a Query reads in one call (1 MB) bounds these: no page needs more items than fit in it.
 const MAX_ITEMS: usize = 1_000;
 /// Lambda's response limit is 6 MB; a page must leave room for the rest of the answer.
@@ -32,21 +25,15 @@ const MAX_PAGE_BYTES: usize = 5 * 1024 * 1024;
 const MAX_WINDOW: usize = 10_000;
 
 /// The limits the process's environment sets.
-pub fn from_env() -> Result<ReadLimits, ReadLimitError> {
+pub fn from_env() -> Result<ReadLimits, OutOfRange> {
     from_variables(|name| std::env::var(name).ok())
 }
 
 /// The limits `variable` sets, each absent one at its default.
-pub fn from_variables(variable: impl Fn(&str) -> Option<String>) -> Result<ReadLimits, ReadLimitError> {
+pub fn from_variables(variable: impl Fn(&str) -> Option<String>) -> Result<ReadLimits, OutOfRange> {
     use variables::*;
     let defaults = ReadLimits::default();
-    let whole = |name: &'static str, default: usize, min: usize, max: usize| -> Result<usize, ReadLimitError> {
-        let Some(value) = variable(name) else { return Ok(default) };
-        match value.trim().parse::<usize>() {
-            Ok(parsed) if (min..=max).contains(&parsed) => Ok(parsed),
-            _ => Err(ReadLimitError { name, value, min, max }),
-        }
-    };
+    let whole = |name, default, min, max| whole_number::read_count(&variable, name, default, min..=max);
     Ok(ReadLimits {
         comments_per_page: whole(COMMENTS_PER_PAGE, defaults.comments_per_page, 1, MAX_ITEMS)?,
         comment_page_bytes: whole(
@@ -63,10 +50,7 @@ pub fn from_variables(variable: impl Fn(&str) -> Option<String>) -> Result<ReadL
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn environment<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| pairs.iter().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
-    }
+    use crate::whole_number::environment;
 
     #[test]
     fn given_no_variables_when_read_then_every_limit_is_at_its_default() {
