@@ -1,12 +1,15 @@
 //! Deleting an article in two halves, against DynamoDB Local: the request's transaction hides it
 //! at once; the purge removes its favorites and comments later, exactly once.
 
-use conduit_domain::User;
+mod common;
+
+use common::someone;
+
 use conduit_domain::ports::{
-    ArticleFilter, ArticlePurger, ArticleReader, ArticleRef, ArticleWriter, FavoriteWriter, PurgedArticle, UserWriter,
+    ArticleFilter, ArticlePurger, ArticleReader, ArticleRef, ArticleWriter, FavoriteWriter, PurgedArticle,
 };
 use conduit_domain::usecases::{AddComment, ArticleDraft, CreateArticle};
-use conduit_domain::values::{Email, Page, PasswordHash, Slug, Timestamp, UserId, Username};
+use conduit_domain::values::{Page, Slug, Timestamp, Username};
 use conduit_domain::work_chunks::{Remaining, WorkBudget};
 use conduit_domain::write_quotas::{WriteAction, WriteQuotas};
 use conduit_dynamodb_local::test_table;
@@ -34,16 +37,6 @@ async fn stores() -> Stores {
         relations: DynamoRelations::new(table.clone()),
         purges: DynamoArticlePurges::new(table),
     }
-}
-
-async fn someone(users: &DynamoUsers, name: &str) -> UserId {
-    let user = User::register(
-        Username::parse(name).expect("valid"),
-        Email::parse(&format!("{name}@example.com")).expect("valid"),
-        PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
-    );
-    users.insert(&user).await.expect("inserted");
-    user.id
 }
 
 fn favorited_by(fan: &str) -> ArticleFilter {

@@ -3,16 +3,19 @@
 //! nothing left deletes the entry. Chunks delivered twice at once, or repeated after a crash that
 //! lost their progress, count nothing twice.
 
+mod common;
+
+use common::someone;
+
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use conduit_domain::User;
 use conduit_domain::ports::{
-    ArticlePurger, ArticleReader, ArticleRef, ArticleWriter, FavoriteWriter, FollowWriter, PurgedArticle, UserWriter,
+    ArticlePurger, ArticleReader, ArticleRef, ArticleWriter, FavoriteWriter, FollowWriter, PurgedArticle,
 };
 use conduit_domain::usecases::{AddComment, ArticleDraft, CreateArticle};
-use conduit_domain::values::{Email, PasswordHash, Slug, Timestamp, UserId, Username};
+use conduit_domain::values::{Slug, Timestamp, UserId};
 use conduit_domain::work_chunks::{Chunk, Remaining, WorkBudget};
 use conduit_domain::write_quotas::{WriteAction, WriteQuotas};
 use conduit_dynamodb_local::{TestTable, test_table};
@@ -34,16 +37,6 @@ struct DeletedArticle {
     fans: Vec<UserId>,
     anne: UserId,
     jake: UserId,
-}
-
-async fn someone(users: &DynamoUsers, name: &str) -> UserId {
-    let user = User::register(
-        Username::parse(name).expect("valid"),
-        Email::parse(&format!("{name}@example.com")).expect("valid"),
-        PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
-    );
-    users.insert(&user).await.expect("inserted");
-    user.id
 }
 
 async fn a_deleted_popular_article() -> DeletedArticle {

@@ -4,15 +4,18 @@
 //! at once, or repeated after a crash that lost their progress, remove each entry once, and the
 //! feed reads the same throughout.
 
+mod common;
+
+use common::someone;
+
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use conduit_domain::User;
 use conduit_domain::ports::FeedFanOut;
-use conduit_domain::ports::{EndedFollow, FeedReader, FollowWriter, UserWriter};
+use conduit_domain::ports::{EndedFollow, FeedReader, FollowWriter};
 use conduit_domain::usecases::{ArticleDraft, CreateArticle};
-use conduit_domain::values::{Email, Page, PasswordHash, Timestamp, UserId, Username};
+use conduit_domain::values::{Page, Timestamp, UserId};
 use conduit_domain::work_chunks::{Chunk, Remaining, WorkBudget};
 use conduit_domain::write_quotas::{WriteAction, WriteQuotas};
 use conduit_dynamodb_local::{TestTable, test_table};
@@ -30,16 +33,6 @@ struct EndedFollowOfAnne {
     feed: DynamoFeed,
     anne: UserId,
     ended: EndedFollow,
-}
-
-async fn someone(users: &DynamoUsers, name: &str) -> UserId {
-    let user = User::register(
-        Username::parse(name).expect("valid"),
-        Email::parse(&format!("{name}@example.com")).expect("valid"),
-        PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
-    );
-    users.insert(&user).await.expect("inserted");
-    user.id
 }
 
 async fn an_ended_follow() -> EndedFollowOfAnne {
