@@ -224,9 +224,7 @@ impl DynamoArticles {
         partition: String,
         limit: Option<usize>,
     ) -> Result<Vec<String>, RepositoryError> {
-        let (_, sort_name) = keys::key_attributes(Some(index));
-        let items = self.table.query(KeyQuery::index_partition(index, partition).newest_first().limit(limit)).await?;
-        Ok(items.iter().filter_map(|item| crate::items::string_attribute(item, sort_name)).map(str::to_owned).collect())
+        self.table.index_sort_keys(index, partition, None, limit).await
     }
 
     /// The newest `limit` (or all) article ids of an author, as candidates.

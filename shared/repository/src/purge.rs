@@ -84,23 +84,13 @@ impl DynamoArticlePurges {
     /// Removes favorites, highest fan first, from below `cursor` on, each with its fan's count;
     /// `true` once the index has no more.
     async fn favorites(&self, id: &str, cursor: &mut Option<String>, walk: &mut Walk) -> Result<bool, RepositoryError> {
-        let (_, sort_name) = keys::key_attributes(Some(keys::BY_AUTHOR_OR_ARTICLE_INDEX));
         loop {
             let Some(limit) = walk.run.next_step() else { return Ok(false) };
-            let mut query = KeyQuery::index_partition(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::favorited_partition(id))
-                .newest_first()
-                .limit(Some(limit));
-            if let Some(below) = cursor.as_deref() {
-                query = query.sort_below(below);
-            }
-            let fans: Vec<String> = self
+            let index = keys::BY_AUTHOR_OR_ARTICLE_INDEX;
+            let fans = self
                 .table
-                .query(query)
-                .await?
-                .iter()
-                .filter_map(|item| string_attribute(item, sort_name))
-                .map(str::to_owned)
-                .collect();
+                .index_sort_keys(index, keys::favorited_partition(id), cursor.as_deref(), Some(limit))
+                .await?;
             walk.run.used(fans.len());
             let read = fans.len();
             if let Some(last) = fans.last() {

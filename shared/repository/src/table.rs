@@ -478,6 +478,25 @@ impl Table {
         Ok(output)
     }
 
+    /// The sort keys of a keys-only index partition, newest first: those below `below` (all, when
+    /// `None`), at most `limit` of them (all, when `None`). What lists read ids from, and what the
+    /// purge and the fan-out walk with a cursor.
+    pub(crate) async fn index_sort_keys(
+        &self,
+        index: &'static str,
+        partition: String,
+        below: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<Vec<String>, RepositoryError> {
+        let (_, sort_name) = keys::key_attributes(Some(index));
+        let mut query = KeyQuery::index_partition(index, partition).newest_first().limit(limit);
+        if let Some(below) = below {
+            query = query.sort_below(below);
+        }
+        let items = self.query(query).await?;
+        Ok(items.iter().filter_map(|item| crate::items::string_attribute(item, sort_name)).map(str::to_owned).collect())
+    }
+
     /// Runs a query, following pages until `limit` items are read or the result ends.
     pub(crate) async fn query(&self, query: KeyQuery<'_>) -> Result<Vec<Item>, RepositoryError> {
         let mut items = Vec::new();

@@ -95,20 +95,9 @@ pub(crate) async fn pushed_followers_page(
     below: Option<&str>,
     limit: Option<usize>,
 ) -> Result<FollowersPage, RepositoryError> {
-    let (_, sort_name) = keys::key_attributes(Some(keys::BY_AUTHOR_OR_ARTICLE_INDEX));
-    let mut query = KeyQuery::index_partition(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::followers_partition(author))
-        .newest_first()
-        .limit(limit);
-    if let Some(below) = below {
-        query = query.sort_below(below);
-    }
-    let readers: Vec<String> = table
-        .query(query)
-        .await?
-        .iter()
-        .filter_map(|item| string_attribute(item, sort_name))
-        .map(str::to_owned)
-        .collect();
+    let readers = table
+        .index_sort_keys(keys::BY_AUTHOR_OR_ARTICLE_INDEX, keys::followers_partition(author), below, limit)
+        .await?;
     let follows = table.batch_get(readers.iter().map(|reader| keys::follow(reader, author)).collect(), true).await?;
     let mut followers = Vec::with_capacity(follows.len());
     for item in follows {
