@@ -129,7 +129,9 @@ impl TestApi {
         Self::start_configured_limited(table, |adapters| adapters, limits).await
     }
 
-    async fn start_configured(
+    /// A gateway with local adapters on `table`, configured by the test (a short idempotency
+    /// expiry, say).
+    pub async fn start_configured(
         table: conduit_dynamodb_local::TestTable,
         configure: impl FnOnce(Adapters) -> Adapters,
     ) -> Self {
@@ -221,6 +223,20 @@ impl TestApi {
         reply
     }
 
+    /// Sends a request as [`Self::call`] does, with `Idempotency-Key: <key>`.
+    pub async fn keyed(&self, method: &str, path: &str, body: Option<Value>, token: Option<&str>, key: &str) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request =
+            self.client.request(method, format!("{}{path}", self.base_url)).header("idempotency-key", key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Token {token}"));
+        }
+        Self::reply(request.send().await.expect("request sent")).await
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.call("GET", path, None, token).await
     }
@@ -282,8 +298,23 @@ impl TestApi {
         body: Option<Value>,
         token: Option<&str>,
     ) -> (Reply, CapacityUsage) {
+        self.measure_with_headers(method, path_and_query, body, token, &[]).await
+    }
+
+    /// Like [`Self::measure_with_body`], with more headers (an `Idempotency-Key`, say).
+    pub async fn measure_with_headers(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+        extra_headers: &[(&str, &str)],
+    ) -> (Reply, CapacityUsage) {
         let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
         let mut headers = std::collections::BTreeMap::from([("host".to_owned(), "127.0.0.1".to_owned())]);
+        for (name, value) in extra_headers {
+            headers.insert(name.to_ascii_lowercase(), (*value).to_owned());
+        }
         if let Some(token) = token {
             headers.insert("authorization".to_owned(), format!("Token {token}"));
         }

@@ -2,11 +2,13 @@
 //! secrets, and the signing keys
 //! behind them (from Secrets Manager, cached with a TTL so rotation needs no redeploy).
 
+mod idempotency_keys;
 mod jwt;
 mod one_time_tokens;
 mod password;
 mod signing_keys;
 
+pub use idempotency_keys::{IdempotencyKeyRing, SigningKeyIdempotency};
 pub use jwt::{JwtService, TokenError, VerifiedToken};
 pub use one_time_tokens::RandomOneTimeTokens;
 pub use password::Argon2Hasher;

@@ -18,6 +18,8 @@ pub mod read_limits;
 pub mod whole_number;
 pub use conduit_domain::read_limits::ReadLimits;
 pub mod chunk_limits;
+pub mod idempotency_settings;
+pub use conduit_domain::idempotency::IdempotencySettings;
 pub use conduit_domain::work_chunks::ChunkLimits;
 
 // The AWS call log, under the name functions' hosts know it by.
@@ -27,13 +29,18 @@ pub use conduit_aws::{BudgetError, TimeBudget};
 
 // The concrete adapters, re-exported so function crates name them without depending on each
 // adapter crate.
+pub use conduit_auth::SigningKeyIdempotency;
 pub use conduit_auth::{Argon2Hasher, JwtService, KeyRing, RandomOneTimeTokens, SigningKey, TokenError, VerifiedToken};
 pub use conduit_mail::{CapturedMail, ConfiguredMailer, Outbox, OutboxMailer};
 pub use conduit_repository::{
     AccountNoticeItem, DynamoAccountNotices, DynamoArticlePurges, DynamoArticles, DynamoComments, DynamoFavorites,
-    DynamoFeed, DynamoFollows, DynamoPasswordResets, DynamoRelations, DynamoTags, DynamoThrottles, DynamoUsers,
-    DynamoWelcomeMails,
+    DynamoFeed, DynamoFollows, DynamoIdempotencyRecords, DynamoPasswordResets, DynamoRelations, DynamoTags,
+    DynamoThrottles, DynamoUsers, DynamoWelcomeMails,
 };
+
+/// An endpoint behind the `Idempotency-Key` protocol, over its DynamoDB records and the secrets
+/// derived from the signing key.
+pub type Keyed<E> = conduit_http::idempotency::Idempotent<E, DynamoIdempotencyRecords, SigningKeyIdempotency>;
 
 /// The abuse limits over their DynamoDB counters, as the account endpoints consult them.
 pub type AccountGuard = conduit_domain::usecases::AbuseGuard<DynamoThrottles, SystemClock>;
@@ -108,6 +115,9 @@ pub struct Adapters {
     abuse_limits: AbuseLimits,
     read_limits: ReadLimits,
     chunk_limits: ChunkLimits,
+    idempotency: IdempotencySettings,
+    /// One cache of the signing keys per container, shared by tokens and idempotency records.
+    key_source: OnceLock<SigningKeySource>,
 }
 
 impl Adapters {
@@ -131,6 +141,8 @@ impl Adapters {
             abuse_limits: abuse_limits::from_env()?,
             read_limits: read_limits::from_env()?,
             chunk_limits: chunk_limits::from_env()?,
+            idempotency: idempotency_settings::from_env()?,
+            key_source: OnceLock::new(),
         })
     }
 
@@ -150,6 +162,8 @@ impl Adapters {
             abuse_limits: AbuseLimits::default(),
             read_limits: ReadLimits::default(),
             chunk_limits: ChunkLimits::default(),
+            idempotency: IdempotencySettings::default(),
+            key_source: OnceLock::new(),
         }
     }
 
@@ -181,6 +195,8 @@ impl Adapters {
             abuse_limits: AbuseLimits::default(),
             read_limits: ReadLimits::default(),
             chunk_limits: ChunkLimits::default(),
+            idempotency: IdempotencySettings::default(),
+            key_source: OnceLock::new(),
         }
     }
 
@@ -303,6 +319,14 @@ impl Adapters {
 
     /// Token issuing and verifying. Only functions that call this need the signing secret.
     pub fn jwt(&self) -> Result<JwtService, StartupError> {
+        Ok(JwtService::new(self.key_source()?, self.token_lifetime))
+    }
+
+    /// The signing keys, read (and cached) once per container whoever asks first.
+    fn key_source(&self) -> Result<SigningKeySource, StartupError> {
+        if let Some(source) = self.key_source.get() {
+            return Ok(source.clone());
+        }
         let source = match &self.keys {
             KeySettings::Static(ring) => SigningKeySource::Static(Arc::clone(ring)),
             KeySettings::SecretsManager { secret_id, cache_ttl, sdk } => {
@@ -311,7 +335,25 @@ impl Adapters {
                 SigningKeySource::SecretsManager(Arc::new(SecretsManagerKeys::new(client, secret_id, *cache_ttl)))
             }
         };
-        Ok(JwtService::new(source, self.token_lifetime))
+        Ok(self.key_source.get_or_init(|| source).clone())
+    }
+
+    /// Records live this long instead of the environment's (a test's short expiry).
+    pub fn with_idempotency(mut self, settings: IdempotencySettings) -> Self {
+        self.idempotency = settings;
+        self
+    }
+
+    /// `endpoint` behind the `Idempotency-Key` protocol. A claim holds for the request's budget
+    /// when the invocation states no deadline (the local gateway).
+    pub fn keyed<E: conduit_http::idempotency::KeyedEndpoint>(&self, endpoint: E) -> Result<Keyed<E>, StartupError> {
+        let settings = IdempotencySettings { claim_without_deadline: self.budget.request, ..self.idempotency };
+        Ok(Keyed::new(
+            endpoint,
+            DynamoIdempotencyRecords::new(self.table()),
+            SigningKeyIdempotency::new(self.key_source()?),
+            settings,
+        ))
     }
 }
 

@@ -31,6 +31,10 @@ pub enum DomainError {
     /// 409: the same item kept changing underneath us; the client may retry.
     #[error("the resource was modified concurrently")]
     Conflict,
+    /// 409 with `Retry-After`: another request under the same idempotency key holds it or
+    /// answered it; this one wrote nothing.
+    #[error("the idempotency key is in use")]
+    KeyInUse,
     /// 503 when a dependency was unavailable (see [`InfrastructureError::unavailable`]), else 500:
     /// storage or crypto failed; the cause is logged, never shown to the client.
     #[error("infrastructure failure")]
@@ -89,6 +93,7 @@ impl From<StoreError> for DomainError {
                 Self::Validation(errors)
             }
             StoreError::Conflict => Self::Conflict,
+            StoreError::KeyTaken => Self::KeyInUse,
             StoreError::Missing(what) => Self::NotFound(what),
             StoreError::OverQuota(refusal) => Self::Throttled(refusal),
             StoreError::Infrastructure(error) => Self::Infrastructure(error),

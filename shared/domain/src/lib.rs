@@ -7,6 +7,7 @@
 pub mod account_notice;
 pub mod article;
 pub mod error;
+pub mod idempotency;
 pub mod mail_templates;
 pub mod password_reset;
 pub mod ports;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use conduit_telemetry::RequestContext;
-use conduit_telemetry::metrics::{BusinessEvent, RequestMetrics};
+use conduit_telemetry::metrics::{BusinessEvent, IdempotencyOutcome, RequestMetrics};
 use conduit_telemetry::process::ErrorChain;
 use lambda_http::http::header;
 use lambda_http::{Body, BoxFuture, Request, RequestExt, Response, service_fn};
@@ -53,6 +53,15 @@ pub async fn respond<E: Endpoint>(endpoint: &E, request: Request, time_budget: D
         Err(ApiError::Unavailable { dependency, .. }) => Some(*dependency),
         _ => None,
     };
+    let idempotency = match &outcome {
+        Ok(response) if response.headers().contains_key(crate::idempotency::REPLAYED_HEADER) => {
+            Some(IdempotencyOutcome::Replayed)
+        }
+        Err(ApiError::IdempotencyKeyInUse { .. } | ApiError::IdempotencyKeyReused) => {
+            Some(IdempotencyOutcome::Conflict)
+        }
+        _ => None,
+    };
     let _entered = span.enter();
     let mut response = match outcome {
         Ok(response) => response,
@@ -76,6 +85,7 @@ pub async fn respond<E: Endpoint>(endpoint: &E, request: Request, time_budget: D
         capacity,
         business_event: E::BUSINESS_EVENT,
         dependency_failure,
+        idempotency,
     };
     tracing::info!(
         status = metrics.status,

@@ -36,6 +36,15 @@ pub enum ApiError {
     /// checked or changed.
     #[error("too many requests")]
     TooManyRequests(Throttled),
+    /// 400: the `Idempotency-Key` header is malformed (the message says how).
+    #[error("malformed idempotency key")]
+    IdempotencyKeyMalformed(String),
+    /// 409 with `Retry-After`: a request under the same idempotency key is still in progress.
+    #[error("idempotency key in use")]
+    IdempotencyKeyInUse { retry_after: std::time::Duration },
+    /// 422: the idempotency key was already used for a different request.
+    #[error("idempotency key reused")]
+    IdempotencyKeyReused,
     /// 413: the body is larger than this endpoint accepts.
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
@@ -67,7 +76,9 @@ impl ApiError {
             Self::Unauthorized(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict => StatusCode::CONFLICT,
+            Self::Conflict | Self::IdempotencyKeyInUse { .. } => StatusCode::CONFLICT,
+            Self::IdempotencyKeyMalformed(_) => StatusCode::BAD_REQUEST,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -77,8 +88,13 @@ impl ApiError {
     }
 
     pub fn into_response(self, request_id: &str) -> Response<Body> {
+        self.render(request_id)
+    }
+
+    /// The response this error becomes, leaving the error for the logs.
+    pub fn render(&self, request_id: &str) -> Response<Body> {
         let one = |field: &'static str, message: String| BTreeMap::from([(field, vec![message])]);
-        let errors = match &self {
+        let errors = match self {
             Self::Validation(errors) => {
                 errors.fields().iter().map(|(field, messages)| (field.as_str(), messages.clone())).collect()
             }
@@ -87,6 +103,14 @@ impl ApiError {
             Self::Forbidden => one("authorization", "does not allow this: only the author may change it".into()),
             Self::NotFound(what) => one(what, "not found".into()),
             Self::Conflict => one("request", "conflicted with a concurrent change, please retry".into()),
+            Self::IdempotencyKeyMalformed(problem) => one(IDEMPOTENCY_KEY_FIELD, problem.clone()),
+            Self::IdempotencyKeyInUse { retry_after } => one(
+                IDEMPOTENCY_KEY_FIELD,
+                format!("is in use by a request still in progress: retry in {} s", retry_after_seconds(*retry_after)),
+            ),
+            Self::IdempotencyKeyReused => {
+                one(IDEMPOTENCY_KEY_FIELD, "was already used for a different request: use a new key".into())
+            }
             Self::TooManyRequests(refusal) => {
                 let wait = retry_after_seconds(refusal.retry_after);
                 match refusal.scope {
@@ -112,9 +136,10 @@ impl ApiError {
             Self::Internal(_) => one("server", format!("had an unexpected error (request id {request_id})")),
         };
         let mut response = crate::response::json(self.status(), &ErrorBody::new(errors));
-        let retry_after = match &self {
+        let retry_after = match self {
             Self::Unavailable { .. } => Some(RETRY_AFTER_SECONDS),
             Self::TooManyRequests(refusal) => Some(retry_after_seconds(refusal.retry_after)),
+            Self::IdempotencyKeyInUse { retry_after } => Some(retry_after_seconds(*retry_after)),
             _ => None,
         };
         if let Some(seconds) = retry_after {
@@ -123,6 +148,9 @@ impl ApiError {
         response
     }
 }
+
+/// The field an idempotency refusal is reported under.
+pub const IDEMPOTENCY_KEY_FIELD: &str = "idempotencyKey";
 
 /// How long a client should wait before retrying a 503: long enough for throttling to ease and a
 /// new connection to be tried, short enough that a person barely notices.
@@ -154,6 +182,8 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound(what) => Self::NotFound(what),
             DomainError::Forbidden => Self::Forbidden,
             DomainError::Conflict => Self::Conflict,
+            // Another attempt under the key holds it: this one wrote nothing and may come back.
+            DomainError::KeyInUse => Self::IdempotencyKeyInUse { retry_after: std::time::Duration::from_secs(1) },
             DomainError::Throttled(refusal) => Self::TooManyRequests(refusal),
             DomainError::Infrastructure(cause) => cause.into(),
         }

@@ -7,6 +7,7 @@ pub mod dto;
 mod endpoint;
 mod error;
 mod error_body;
+pub mod idempotency;
 pub mod openapi;
 pub mod request;
 pub mod response;

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use conduit_domain::article::{Article, ArticleSummary};
+use conduit_domain::idempotency::Completion;
 use conduit_domain::ports::{
     ArticleFilter, ArticleReader, ArticleRef, ArticleWriter, Relations, StoreError, SummaryPage, UniqueField,
     ViewedArticle,
@@ -414,7 +415,12 @@ impl DynamoArticles {
         Ok(items.iter().filter_map(sort_key).map(str::to_owned).collect())
     }
 
-    async fn insert_article(&self, article: &Article, charge: &WriteCharge) -> Result<(), StoreError> {
+    async fn insert_article(
+        &self,
+        article: &Article,
+        charge: &WriteCharge,
+        completion: Option<&Completion>,
+    ) -> Result<(), StoreError> {
         let summary = &article.summary;
         let id = summary.id.to_string();
         let author = summary.author_id.to_string();
@@ -444,7 +450,7 @@ impl DynamoArticles {
         }
         let quota_index = items.len();
         items.push(write_quotas::counted(&self.table, summary.author_id, charge)?);
-        match self.table.transact(items).await {
+        match self.table.transact_completing(items, completion).await? {
             Ok(()) => Ok(()),
             // Over the quota, a free slug would not help: refused before a retry is tried.
             Err(TransactError::Cancelled(codes)) if condition_failed(&codes, quota_index) => {
@@ -547,8 +553,13 @@ impl ArticleReader for DynamoArticles {
 }
 
 impl ArticleWriter for DynamoArticles {
-    async fn insert(&self, article: &Article, charge: &WriteCharge) -> Result<(), StoreError> {
-        self.insert_article(article, charge).await
+    async fn insert(
+        &self,
+        article: &Article,
+        charge: &WriteCharge,
+        completion: Option<&Completion>,
+    ) -> Result<(), StoreError> {
+        self.insert_article(article, charge, completion).await
     }
 
     async fn update(&self, previous: &Article, updated: &Article) -> Result<(), StoreError> {

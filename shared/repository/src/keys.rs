@@ -258,6 +258,12 @@ pub const COMMENT_PREFIX: &str = "COMMENT#";
 /// `SK = APPLIED#<id>` (applied), `PROGRESS#<id>#<segment>` (a checkpoint), `LEASE` (who runs).
 pub const MIGRATIONS_PARTITION: &str = "MIGRATIONS";
 
+/// One idempotency record, named by the digest of its caller (or source), route and key:
+/// `PK = IDEMPOTENCY#<record key>`, `SK = IDEMPOTENCY`.
+pub fn idempotency_record(record_key: &str) -> Key {
+    (format!("IDEMPOTENCY#{record_key}"), "IDEMPOTENCY".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

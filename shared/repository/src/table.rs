@@ -19,6 +19,9 @@ use aws_sdk_dynamodb::types::{
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use futures::future::try_join_all;
 
+use conduit_domain::idempotency::Completion;
+use conduit_domain::ports::StoreError;
+
 use crate::error::RepositoryError;
 use crate::keys::{self, PARTITION_KEY, SORT_KEY};
 
@@ -533,6 +536,26 @@ impl Table {
             if query.limit.is_some_and(|limit| counted >= limit) || start_key.is_none() {
                 return Ok(counted);
             }
+        }
+    }
+
+    /// Runs one transaction that, for a keyed request, also completes its idempotency record with
+    /// the answer (the last item, so the other items keep their positions in the cancellation
+    /// codes). A record held by another attempt cancels it all, answered as the outer
+    /// [`StoreError::KeyTaken`]; the inner result is the transaction's as [`Self::transact`] has it.
+    pub(crate) async fn transact_completing(
+        &self,
+        mut items: Vec<TransactWriteItem>,
+        completion: Option<&Completion>,
+    ) -> Result<Result<(), TransactError>, StoreError> {
+        let Some(completion) = completion else { return Ok(self.transact(items).await) };
+        let index = items.len();
+        items.push(crate::idempotency::completion(self, completion)?);
+        match self.transact(items).await {
+            Err(TransactError::Cancelled(codes)) if crate::writes::condition_failed(&codes, index) => {
+                Err(StoreError::KeyTaken)
+            }
+            other => Ok(other),
         }
     }
 

@@ -36,7 +36,7 @@ async fn world_with_articles() -> World {
     for n in 0..ARTICLES {
         let article = publish(author.id, n);
         let charge = WriteQuotas::default().charge(WriteAction::Article, article.summary.created_at);
-        articles.insert(&article, &charge).await.expect("published");
+        articles.insert(&article, &charge, None).await.expect("published");
         ids.push(article.summary.id.to_string());
     }
     ids.sort_unstable_by(|a, b| b.cmp(a));

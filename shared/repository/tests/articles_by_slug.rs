@@ -49,7 +49,7 @@ async fn world() -> World {
     );
     let articles = DynamoArticles::new(table);
     let publication = quotas.charge(WriteAction::Article, article.summary.created_at);
-    articles.insert(&article, &publication).await.expect("published");
+    articles.insert(&article, &publication, None).await.expect("published");
     World { client: local.client, table: local.name, articles, article, reader }
 }
 

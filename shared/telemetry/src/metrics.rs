@@ -122,6 +122,18 @@ pub struct RequestMetrics<'a> {
     pub business_event: Option<BusinessEvent>,
     /// The dependency whose outage made this request fail (a 503), if one did.
     pub dependency_failure: Option<&'static str>,
+    /// What an `Idempotency-Key` made of the request, if anything but running it.
+    pub idempotency: Option<IdempotencyOutcome>,
+}
+
+/// A keyed request that did not run its write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdempotencyOutcome {
+    /// Answered with the stored answer of an earlier request (`IdempotentReplays`).
+    Replayed,
+    /// Refused: the key was in use by a running request, or used for another one
+    /// (`IdempotencyConflicts`).
+    Conflict,
 }
 
 impl RequestMetrics<'_> {
@@ -137,8 +149,15 @@ impl RequestMetrics<'_> {
             ("ConsumedReadCapacity", "Count", json!(self.capacity.read_units)),
             ("ConsumedWriteCapacity", "Count", json!(self.capacity.write_units)),
         ];
-        if let Some(event) = self.business_event.filter(|_| self.status < 400) {
+        // A replay repeats an answer, not the event: it is counted once, by the request that made it.
+        let replayed = self.idempotency == Some(IdempotencyOutcome::Replayed);
+        if let Some(event) = self.business_event.filter(|_| self.status < 400 && !replayed) {
             values.push((event.metric_name(), "Count", json!(1)));
+        }
+        match self.idempotency {
+            Some(IdempotencyOutcome::Replayed) => values.push(("IdempotentReplays", "Count", json!(1))),
+            Some(IdempotencyOutcome::Conflict) => values.push(("IdempotencyConflicts", "Count", json!(1))),
+            None => {}
         }
         let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_millis()).unwrap_or(0);
         let definitions: Vec<Value> =
@@ -188,6 +207,7 @@ mod tests {
             capacity: CapacityUsage { read_units: 0.0, write_units: 6.0, calls: 1, round_trips: 1 },
             business_event,
             dependency_failure: None,
+            idempotency: None,
         }
         .to_emf()
     }
@@ -244,6 +264,7 @@ mod tests {
             capacity: CapacityUsage::default(),
             business_event: None,
             dependency_failure: Some("DynamoDB"),
+            idempotency: None,
         };
 
         let emf = metrics.to_emf();
@@ -253,5 +274,23 @@ mod tests {
         assert_eq!(directive["Metrics"][0]["Name"], "DependencyFailures");
         assert_eq!((emf["Dependency"].clone(), emf["DependencyFailures"].clone()), (json!("DynamoDB"), json!(1)));
         assert_eq!(emf["ServerErrors"], 1);
+    }
+
+    #[test]
+    fn a_replayed_answer_is_counted_as_a_replay_not_as_a_second_business_event() {
+        let replay = RequestMetrics {
+            route: "POST /api/articles",
+            status: 201,
+            latency_ms: 3.0,
+            cold_start: false,
+            capacity: CapacityUsage::default(),
+            business_event: Some(BusinessEvent::ArticlePublished),
+            dependency_failure: None,
+            idempotency: Some(IdempotencyOutcome::Replayed),
+        }
+        .to_emf();
+
+        assert_eq!(replay["IdempotentReplays"], 1);
+        assert!(replay.get("ArticlesPublished").is_none(), "{replay}");
     }
 }

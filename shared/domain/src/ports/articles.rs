@@ -1,3 +1,4 @@
+use crate::idempotency::Completion;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 
@@ -80,8 +81,14 @@ pub trait ArticleReader: Send + Sync {
 pub trait ArticleWriter: Send + Sync {
     /// Stores a new article, counted by `charge` in the same atomic write. `AlreadyTaken([Slug])`
     /// when its slug is in use, `OverQuota` when the author's quota is used up; nothing is written
-    /// (or counted) then.
-    fn insert(&self, article: &Article, charge: &WriteCharge) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// (or counted) then. A keyed request's `completion` commits with it (see
+    /// [`Completion`]): `KeyTaken` when another attempt holds the key, and nothing is written.
+    fn insert(
+        &self,
+        article: &Article,
+        charge: &WriteCharge,
+        completion: Option<&Completion>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Replaces the title, description and body (moving the slug when it changed), provided the
     /// stored version is still `previous`'s.
     fn update(&self, previous: &Article, updated: &Article) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -4,6 +4,7 @@
 mod articles;
 mod credentials;
 mod feeds;
+mod idempotency;
 mod mail;
 mod mail_ledger;
 mod password_resets;
@@ -16,6 +17,7 @@ pub use articles::{
 };
 pub use credentials::{PasswordHasher, TokenIssuer, TokenRejection, TokenVerifier};
 pub use feeds::{EndedFollow, FeedFanOut, FeedReader};
+pub use idempotency::{IdempotencyKeys, IdempotencyRecords, IdempotencySecrets};
 pub use mail::{MailMessage, Mailer};
 pub use mail_ledger::MailLedger;
 pub use password_resets::{Clock, OneTimeTokens, PasswordResets, SystemClock};

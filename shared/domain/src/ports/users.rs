@@ -40,6 +40,10 @@ pub enum StoreError {
     /// The account's quota of this kind of write is used up for the window; nothing was written.
     #[error("over the account's quota: {0:?}")]
     OverQuota(Throttled),
+    /// The write carried the completion of an idempotency record that another attempt under the
+    /// same key holds or completed; nothing was written.
+    #[error("the idempotency key is held by another attempt")]
+    KeyTaken,
     #[error(transparent)]
     Infrastructure(#[from] InfrastructureError),
 }

@@ -1,8 +1,9 @@
 //! Publishing, reading, editing and deleting articles, lists, favorites.
 
-use super::personalize::{article_view, list_view, viewed};
+use super::personalize::{list_view, viewed};
 use super::{FieldUpdate, required};
 use crate::article::Article;
+use crate::idempotency::AnswerOf;
 use crate::ports::{
     ArticleFilter, ArticleReader, ArticleWriter, FavoriteWriter, RelationsReader, StoreError, UniqueField,
     ViewedArticle,
@@ -76,6 +77,16 @@ impl<W: ArticleWriter, R: RelationsReader> CreateArticle<W, R> {
     }
 
     pub async fn execute(&self, author: UserId, draft: ArticleDraft) -> Result<ArticleView, DomainError> {
+        self.execute_keyed(author, draft, &AnswerOf::unkeyed()).await
+    }
+
+    /// Publishes, committing `answer`'s completion with the article (a keyed request).
+    pub async fn execute_keyed(
+        &self,
+        author: UserId,
+        draft: ArticleDraft,
+        answer: &AnswerOf<'_, ArticleView>,
+    ) -> Result<ArticleView, DomainError> {
         let mut errors = ValidationErrors::default();
         let title = required(&mut errors, "title", draft.title.as_deref(), Title::parse);
         let description = required(&mut errors, "description", draft.description.as_deref(), Description::parse);
@@ -86,16 +97,26 @@ impl<W: ArticleWriter, R: RelationsReader> CreateArticle<W, R> {
         };
 
         let article = Article::publish(author, title, description, body, tags);
+        // The answer is known before the write (the author's profile is read first), so a keyed
+        // request's write can commit it; a new article has no favorites and its author follows
+        // no one's article of their own.
+        let relations = self.relations.relations(Some(author), &[author], &[]).await?;
+        if !relations.users.contains_key(&author) {
+            return Err(DomainError::NotFound("user"));
+        }
         let base = article.summary.slug.clone();
         // A write refused for its slug stores and counts nothing, so the retry under another
         // slug is still this article's one count.
         let charge = self.quotas.charge(WriteAction::Article, article.summary.created_at);
+        let relations = &relations;
         let stored = with_unique_slug(article, base, |candidate| async move {
-            let outcome = self.articles.insert(&candidate, &charge).await;
+            // Cannot fail: the author was found above.
+            let completion = viewed(candidate.clone(), relations).ok().and_then(|view| answer.completion(&view));
+            let outcome = self.articles.insert(&candidate, &charge, completion.as_ref()).await;
             (candidate, outcome)
         })
         .await?;
-        article_view(&self.relations, Some(author), stored).await
+        viewed(stored, relations)
     }
 }
 

@@ -438,7 +438,12 @@ impl ArticleReader for InMemoryArticles {
 }
 
 impl ArticleWriter for InMemoryArticles {
-    async fn insert(&self, article: &Article, charge: &WriteCharge) -> Result<(), StoreError> {
+    async fn insert(
+        &self,
+        article: &Article,
+        charge: &WriteCharge,
+        _completion: Option<&crate::idempotency::Completion>,
+    ) -> Result<(), StoreError> {
         let mut articles = self.articles.lock().expect("lock");
         if articles.values().any(|other| other.summary.slug == article.summary.slug) {
             return Err(StoreError::AlreadyTaken(vec![UniqueField::Slug]));

@@ -49,15 +49,6 @@ pub(crate) fn viewed(article: Article, relations: &Relations) -> Result<ArticleV
     Ok(ArticleView { article, author, favorited })
 }
 
-pub(crate) async fn article_view<R: RelationsReader>(
-    reader: &R,
-    viewer: Option<UserId>,
-    article: Article,
-) -> Result<ArticleView, DomainError> {
-    let relations = reader.relations(viewer, &[article.summary.author_id], &[article.summary.id]).await?;
-    viewed(article, &relations)
-}
-
 pub(crate) async fn comment_views<R: RelationsReader>(
     reader: &R,
     viewer: Option<UserId>,

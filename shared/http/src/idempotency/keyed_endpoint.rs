@@ -1,0 +1,221 @@
+//! The `Idempotency-Key` protocol around an endpoint whose write is not idempotent by itself.
+//!
+//! A keyed request claims its record while its handler starts (the claim is one conditional
+//! write, sent alongside the handler's first read, so the key costs no extra round trip), and the
+//! handler's write commits the record completed with its answer in the same transaction. A record
+//! that stands decides what the request gets instead: the stored answer, a 409 while the first
+//! request runs, or a 422 for a key reused with another request; the handler is then dropped, and
+//! its write, should it have been sent, is refused by the record's condition.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use conduit_domain::idempotency::{Claim, ClaimId, ClaimOutcome, IdempotencySettings, Settlement, Verdict};
+use conduit_domain::ports::{IdempotencyKeys, IdempotencyRecords, IdempotencySecrets, StoreError};
+use conduit_domain::values::Timestamp;
+use conduit_telemetry::metrics::BusinessEvent;
+use conduit_telemetry::process::ErrorChain;
+use lambda_http::http::header::HeaderValue;
+use lambda_http::{Body, Request, RequestExt, Response};
+
+use super::receipt::Receipt;
+use super::{REPLAYED_HEADER, key_header, stored_answer};
+use crate::request::{client_source, request_id};
+use crate::{ApiError, Endpoint, auth};
+
+/// Whom a key belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyScope {
+    /// The authenticated caller: the route sits behind the authorizer.
+    Caller,
+    /// The connecting source address as API Gateway saw it: a route anyone may call.
+    Source,
+}
+
+/// An endpoint whose write takes an `Idempotency-Key`. Its handler passes
+/// [`Receipt::answer`] to the use case, so the write commits the answer with the effect.
+pub trait KeyedEndpoint: Send + Sync + 'static {
+    const BUSINESS_EVENT: Option<BusinessEvent> = None;
+    const PRIVATE: bool = false;
+    const SCOPE: KeyScope;
+    /// Whether the write may revoke the token that made it (a new password or e-mail, signing out
+    /// everywhere): a retry then gets the stored answer only while its token is still current.
+    const REVOKES_OWN_TOKEN: bool = false;
+
+    fn handle(
+        &self,
+        request: Request,
+        receipt: &Receipt,
+    ) -> impl Future<Output = Result<Response<Body>, ApiError>> + Send;
+}
+
+/// `E` behind the `Idempotency-Key` protocol, with its records in `R` and its secrets from `S`.
+pub struct Idempotent<E, R, S> {
+    endpoint: E,
+    records: R,
+    secrets: S,
+    settings: IdempotencySettings,
+}
+
+impl<E, R, S> Idempotent<E, R, S> {
+    pub fn new(endpoint: E, records: R, secrets: S, settings: IdempotencySettings) -> Self {
+        Self { endpoint, records, secrets, settings }
+    }
+}
+
+/// Whichever of the claim and the handler finished first.
+enum First<C, H> {
+    Claim(C),
+    Handler(H),
+}
+
+impl<E, R, S> Endpoint for Idempotent<E, R, S>
+where
+    E: KeyedEndpoint,
+    R: IdempotencyRecords + 'static,
+    S: IdempotencySecrets + 'static,
+{
+    const BUSINESS_EVENT: Option<BusinessEvent> = E::BUSINESS_EVENT;
+    const PRIVATE: bool = E::PRIVATE;
+
+    async fn handle(&self, request: Request) -> Result<Response<Body>, ApiError> {
+        let Some(key) = key_header::key_of(&request)? else {
+            return self.endpoint.handle(request, &Receipt::unkeyed()).await;
+        };
+        let scope = match E::SCOPE {
+            KeyScope::Caller => auth::require_caller(&request)?.user_id.to_string(),
+            KeyScope::Source => client_source(&request).as_str().to_owned(),
+        };
+        let keys: Arc<dyn IdempotencyKeys> = Arc::new(self.secrets.keys().await?);
+        let route = route_of(&request);
+        let path = request.uri().path_and_query().map_or_else(|| request.uri().path().to_owned(), |p| p.to_string());
+        let method = request.method().as_str().to_owned();
+        let body = request.body().as_ref().to_vec();
+        let parts: [&[u8]; 4] = [method.as_bytes(), path.as_bytes(), scope.as_bytes(), &body];
+        let now = Timestamp::now();
+        let claim = Claim {
+            record: keys.record_key(&[scope.as_bytes(), route.as_bytes(), key.as_str().as_bytes()]),
+            claim: ClaimId::generate(),
+            fingerprint: keys.fingerprint(&parts),
+            now,
+            in_progress_until: invocation_deadline(&request).unwrap_or(now.plus(self.settings.claim_without_deadline)),
+            expires_at: now.plus(self.settings.expiry),
+        };
+        let id = request_id(&request);
+        let receipt = Receipt::keyed(claim.clone(), Arc::clone(&keys));
+
+        let mut claiming = std::pin::pin!(self.records.claim(&claim));
+        let mut handling = std::pin::pin!(self.endpoint.handle(request, &receipt));
+        let first = tokio::select! {
+            claimed = &mut claiming => First::Claim(claimed),
+            outcome = &mut handling => First::Handler(outcome),
+        };
+        let (claimed, finished) = match first {
+            First::Claim(claimed) => (claimed, None),
+            First::Handler(outcome) => (claiming.await, Some(outcome)),
+        };
+        let verdict = match claimed {
+            Ok(ClaimOutcome::Claimed) => Verdict::Run,
+            Ok(ClaimOutcome::Exists(record)) => {
+                record.verdict(&claim.claim, keys.same_request(&record.fingerprint, &parts), now)
+            }
+            // No claim could be made (DynamoDB busy): the handler still runs, and its write's
+            // completion condition keeps the key's one effect.
+            Err(error) => {
+                tracing::warn!(error = %ErrorChain(&error), "idempotency claim failed");
+                Verdict::Run
+            }
+        };
+        match verdict {
+            Verdict::Run => {
+                let outcome = match finished {
+                    Some(outcome) => outcome,
+                    None => handling.await,
+                };
+                self.settle(&claim, &receipt, outcome, &id).await
+            }
+            Verdict::KeyReused => Err(ApiError::IdempotencyKeyReused),
+            Verdict::InProgress { retry_after } => Err(ApiError::IdempotencyKeyInUse { retry_after }),
+            Verdict::Replay(sealed) => {
+                if E::REVOKES_OWN_TOKEN {
+                    // The handler checks the caller's session first: a token the first request
+                    // revoked gets its 401, never the answer (which may carry the new token).
+                    let outcome = match finished {
+                        Some(outcome) => outcome,
+                        None => handling.await,
+                    };
+                    if let Err(refusal @ ApiError::Unauthorized(_)) = outcome {
+                        return Err(refusal);
+                    }
+                }
+                let stored = keys.open(&claim.record, &sealed)?;
+                let mut response = stored_answer::decode(&stored)
+                    .ok_or_else(|| ApiError::Internal("a stored idempotent answer cannot be read back".into()))?;
+                response.headers_mut().insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+                Ok(response)
+            }
+        }
+    }
+}
+
+impl<E, R, S> Idempotent<E, R, S>
+where
+    E: KeyedEndpoint,
+    R: IdempotencyRecords,
+    S: IdempotencySecrets,
+{
+    /// Keeps the answer for every retry, or releases the claim so a retry runs afresh (see
+    /// [`Settlement`]). A failure here changes nothing the client gets: an answer that could not
+    /// be stored leaves a claim that expires with the invocation.
+    async fn settle(
+        &self,
+        claim: &Claim,
+        receipt: &Receipt,
+        outcome: Result<Response<Body>, ApiError>,
+        request_id: &str,
+    ) -> Result<Response<Body>, ApiError> {
+        let status = match &outcome {
+            Ok(response) => response.status().as_u16(),
+            Err(error) => error.status().as_u16(),
+        };
+        let settled: Result<(), StoreError> = match Settlement::for_status(status) {
+            Settlement::Release => self.records.release(&claim.record, &claim.claim).await,
+            Settlement::Keep => {
+                let rendered = match &outcome {
+                    Ok(response) => stored_answer::encode(response),
+                    Err(error) => stored_answer::encode(&error.render(request_id)),
+                };
+                match rendered {
+                    Some(stored) if !receipt.went_with_a_write(&stored) => match self.secrets.keys().await {
+                        Ok(keys) => match keys.seal(&claim.record, &stored) {
+                            Ok(sealed) => self.records.complete(&claim.completed_with(sealed)).await,
+                            Err(error) => Err(error.into()),
+                        },
+                        Err(error) => Err(error.into()),
+                    },
+                    _ => Ok(()),
+                }
+            }
+        };
+        if let Err(error) = settled {
+            tracing::warn!(error = %ErrorChain(&error), "idempotency record not settled");
+        }
+        outcome
+    }
+}
+
+/// The route the key is scoped to: API Gateway's route key, or the method and path of a request
+/// that did not come through it.
+fn route_of(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => context.route_key.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| format!("{} {}", request.method(), request.uri().path()))
+}
+
+/// When Lambda will stop this invocation, if it said.
+fn invocation_deadline(request: &Request) -> Option<Timestamp> {
+    let deadline_ms = request.lambda_context_ref().map_or(0, |context| context.deadline);
+    i64::try_from(deadline_ms).ok().filter(|ms| *ms > 0).map(Timestamp::from_unix_millis)
+}
