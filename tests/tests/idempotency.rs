@@ -148,3 +148,94 @@ async fn an_expired_key_runs_anew() {
     assert_eq!((later.status, later.header("idempotent-replayed")), (201, None));
     assert_eq!(published_by(&api, "keyed8").await, 2);
 }
+
+#[tokio::test]
+async fn a_keyed_comment_retried_is_posted_once() {
+    // Given an article and a reader who comments with a key
+    let api = TestApi::start().await;
+    let author = api.register("keyed9a").await;
+    let reader = api.register("keyed9b").await;
+    let slug = publish(&api, &author, "Discussed").await;
+    let path = format!("/articles/{slug}/comments");
+    let comment = json!({"comment": {"body": "First!"}});
+    let first = api.keyed("POST", &path, Some(comment.clone()), Some(&reader), "comment-1").await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+
+    // When the comment is sent again under the same key
+    let retry = api.keyed("POST", &path, Some(comment), Some(&reader), "comment-1").await;
+
+    // Then the retry is the first answer and the article has one comment
+    assert_eq!((retry.status, retry.header("idempotent-replayed")), (200, Some("true")));
+    assert_eq!(retry.body, first.body);
+    let comments = api.get(&path, None).await;
+    assert_eq!(comments.body["comments"].as_array().map(Vec::len), Some(1), "{:?}", comments.body);
+}
+
+async fn publish(api: &TestApi, token: &str, title: &str) -> String {
+    let reply = api.post("/articles", article(title), Some(token)).await;
+    assert_eq!(reply.status, 201, "{:?}", reply.body);
+    reply.body["article"]["slug"].as_str().expect("slug").to_owned()
+}
+
+#[tokio::test]
+async fn a_keyed_rename_retried_gets_the_renamed_article_not_a_404_for_the_old_slug() {
+    // Given an author who renames an article with a key
+    let api = TestApi::start().await;
+    let token = api.register("keyed10").await;
+    let slug = publish(&api, &token, "Old name").await;
+    let rename = json!({"article": {"title": "New name"}});
+    let path = format!("/articles/{slug}");
+    let first = api.keyed("PUT", &path, Some(rename.clone()), Some(&token), "rename-1").await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    assert_eq!(api.put(&path, rename.clone(), Some(&token)).await.status, 404, "the old slug is gone");
+
+    // When the rename is retried under its key
+    let retry = api.keyed("PUT", &path, Some(rename), Some(&token), "rename-1").await;
+
+    // Then it gets the renamed article, as the first request did
+    assert_eq!((retry.status, retry.header("idempotent-replayed")), (200, Some("true")));
+    assert_eq!(retry.body, first.body);
+    assert_eq!(retry.body["article"]["slug"], "new-name");
+}
+
+#[tokio::test]
+async fn a_refusal_is_kept_and_replayed_like_a_success() {
+    // Given a keyed edit of someone else's article, refused
+    let api = TestApi::start().await;
+    let author = api.register("keyed11a").await;
+    let other = api.register("keyed11b").await;
+    let slug = publish(&api, &author, "Not yours").await;
+    let path = format!("/articles/{slug}");
+    let edit = json!({"article": {"body": "mine now"}});
+    let first = api.keyed("PUT", &path, Some(edit.clone()), Some(&other), "edit-1").await;
+    assert_eq!(first.status, 403, "{:?}", first.body);
+
+    // When it is retried under its key
+    let retry = api.keyed("PUT", &path, Some(edit), Some(&other), "edit-1").await;
+
+    // Then the refusal is replayed: the draft's rule for client errors
+    assert_eq!((retry.status, retry.header("idempotent-replayed")), (403, Some("true")));
+    assert_eq!(retry.body, first.body);
+}
+
+#[tokio::test]
+async fn a_not_now_answer_is_not_kept_so_the_retry_is_judged_afresh() {
+    // Given an account allowed one comment, which it has used
+    let mut limits = conduit_api_tests::many_accounts_limits();
+    limits.account_writes.comments =
+        conduit_domain::throttling::WindowQuota { max: 1, window: Duration::from_secs(3600) };
+    let api = TestApi::start_with_abuse_limits(limits).await;
+    let token = api.register("keyed12").await;
+    let slug = publish(&api, &token, "Quota").await;
+    let path = format!("/articles/{slug}/comments");
+    assert_eq!(api.post(&path, json!({"comment": {"body": "one"}}), Some(&token)).await.status, 200);
+
+    // When a keyed comment is refused by the quota, and retried under the same key
+    let first = api.keyed("POST", &path, Some(json!({"comment": {"body": "two"}})), Some(&token), "later").await;
+    let retry = api.keyed("POST", &path, Some(json!({"comment": {"body": "two"}})), Some(&token), "later").await;
+
+    // Then the retry was run again (refused again, not replayed): a 429 says "not now"
+    assert_eq!(first.status, 429, "{:?}", first.body);
+    assert_eq!((retry.status, retry.header("idempotent-replayed")), (429, None));
+    assert!(retry.header("retry-after").is_some());
+}

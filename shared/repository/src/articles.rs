@@ -562,7 +562,12 @@ impl ArticleWriter for DynamoArticles {
         self.insert_article(article, charge, completion).await
     }
 
-    async fn update(&self, previous: &Article, updated: &Article) -> Result<(), StoreError> {
+    async fn update(
+        &self,
+        previous: &Article,
+        updated: &Article,
+        completion: Option<&Completion>,
+    ) -> Result<(), StoreError> {
         let (old, new) = (&previous.summary, &updated.summary);
         let id = new.id.to_string();
         let mut items = vec![writes::update(
@@ -597,7 +602,7 @@ impl ArticleWriter for DynamoArticles {
                 Some(("article_id = :id", vec![(":id", text(id.clone()))])),
             )?);
         }
-        match self.table.transact(items).await {
+        match self.table.transact_completing(items, completion).await? {
             Ok(()) => Ok(()),
             Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 0) => Err(StoreError::Conflict),
             Err(TransactError::Cancelled(codes)) if condition_failed(&codes, claim_index) => {

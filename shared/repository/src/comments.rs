@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, ReturnValue};
 use conduit_domain::article::Comment;
+use conduit_domain::idempotency::Completion;
 use conduit_domain::ports::{CommentPage, CommentReader, CommentWriter, StoreError};
 use conduit_domain::values::{ArticleId, CommentId, CommentPageRequest, UserId};
 use conduit_domain::write_quotas::WriteCharge;
@@ -114,7 +115,12 @@ impl CommentWriter for DynamoComments {
     /// put and given back when it fails: the count then always equals the comments stored in the
     /// window (a give-back can itself fail, or never run when the function times out between the
     /// two), at the same round trips. Its price: the put is billed as a transactional write.
-    async fn insert_comment(&self, comment: &Comment, charge: &WriteCharge) -> Result<(), StoreError> {
+    async fn insert_comment(
+        &self,
+        comment: &Comment,
+        charge: &WriteCharge,
+        completion: Option<&Completion>,
+    ) -> Result<(), StoreError> {
         let stored = CommentItem::from_comment(comment);
         let values =
             vec![(":author", text(stored.author_id.clone())), (":created_at", text(stored.created_at.clone()))];
@@ -124,7 +130,7 @@ impl CommentWriter for DynamoComments {
             writes::put_if(&self.table, item, condition, values)?,
             write_quotas::counted(&self.table, comment.author_id, charge)?,
         ];
-        match self.table.transact(items).await {
+        match self.table.transact_completing(items, completion).await? {
             Ok(()) => Ok(()),
             Err(TransactError::Cancelled(codes)) if condition_failed(&codes, 1) => {
                 Err(StoreError::OverQuota(charge.refusal()))

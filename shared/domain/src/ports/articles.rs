@@ -90,8 +90,13 @@ pub trait ArticleWriter: Send + Sync {
         completion: Option<&Completion>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Replaces the title, description and body (moving the slug when it changed), provided the
-    /// stored version is still `previous`'s.
-    fn update(&self, previous: &Article, updated: &Article) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// stored version is still `previous`'s. A keyed request's `completion` commits with it.
+    fn update(
+        &self,
+        previous: &Article,
+        updated: &Article,
+        completion: Option<&Completion>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Removes the article and what makes it visible (summary, body, slug, tag entries and
     /// counters) in one atomic write, at a cost that does not depend on its favorites or comments.
     /// Those stay until [`ArticlePurger::purge_deleted`] removes them, hidden meanwhile: no list or
@@ -205,11 +210,12 @@ pub trait CommentWriter: Send + Sync {
     fn next_comment_id(&self, article: ArticleId) -> impl Future<Output = Result<CommentId, StoreError>> + Send;
     /// Stores a comment numbered by [`Self::next_comment_id`], counted by `charge` in the same
     /// atomic write; `OverQuota` when the author's quota is used up, and nothing is written then
-    /// (the number taken stays a gap).
+    /// (the number taken stays a gap). A keyed request's `completion` commits with it.
     fn insert_comment(
         &self,
         comment: &Comment,
         charge: &WriteCharge,
+        completion: Option<&Completion>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Deletes the comment if `author` wrote it, in one conditional write; `false` when no such
     /// comment by `author` exists, and then nothing was deleted.

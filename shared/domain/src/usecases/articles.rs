@@ -173,6 +173,17 @@ impl<S: ArticleReader + ArticleWriter> UpdateArticle<S> {
         slug: &str,
         changes: ArticleChanges,
     ) -> Result<ArticleView, DomainError> {
+        self.execute_keyed(caller, slug, changes, &AnswerOf::unkeyed()).await
+    }
+
+    /// Edits, committing `answer`'s completion with the edit (a keyed request).
+    pub async fn execute_keyed(
+        &self,
+        caller: UserId,
+        slug: &str,
+        changes: ArticleChanges,
+        answer: &AnswerOf<'_, ArticleView>,
+    ) -> Result<ArticleView, DomainError> {
         let mut errors = ValidationErrors::default();
         let title = changed(&mut errors, "title", &changes.title, Title::parse);
         let description = changed(&mut errors, "description", &changes.description, Description::parse);
@@ -211,19 +222,26 @@ impl<S: ArticleReader + ArticleWriter> UpdateArticle<S> {
                 || SLUG_SUFFIXES
                     .iter()
                     .any(|length| base.with_suffix_of(current.summary.id, *length) == current.summary.slug);
+            // What the answer shows is known before the write: the article as written, with the
+            // relations read above.
+            let relations = &relations;
+            let completion_for = |candidate: &Article| {
+                viewed(candidate.clone(), relations).ok().and_then(|view| answer.completion(&view))
+            };
             let written = if keeps_slug {
-                let outcome = self.articles.update(&current, &updated).await;
+                let outcome = self.articles.update(&current, &updated, completion_for(&updated).as_ref()).await;
                 outcome.map(|()| updated).map_err(DomainError::from)
             } else {
                 let current = &current;
+                let completion_for = &completion_for;
                 with_unique_slug(updated, base, |candidate| async move {
-                    let outcome = self.articles.update(current, &candidate).await;
+                    let outcome = self.articles.update(current, &candidate, completion_for(&candidate).as_ref()).await;
                     (candidate, outcome)
                 })
                 .await
             };
             match written {
-                Ok(stored) => return viewed(stored, &relations),
+                Ok(stored) => return viewed(stored, relations),
                 Err(DomainError::Conflict) => continue,
                 Err(other) => return Err(other),
             }

@@ -3,6 +3,7 @@ use futures_util::future::join;
 use super::personalize::{caller_profile, comment_views};
 use super::required;
 use crate::article::Comment;
+use crate::idempotency::AnswerOf;
 use crate::ports::{ArticleReader, CommentReader, CommentWriter, RelationsReader};
 use crate::values::{ArticleId, CommentBody, CommentId, CommentPageRequest, Slug, Timestamp, UserId};
 use crate::views::{CommentPageView, CommentView};
@@ -32,6 +33,17 @@ impl<A: ArticleReader, C: CommentWriter, R: RelationsReader> AddComment<A, C, R>
     /// account does not exist (404), before anything is stored; a comment past the author's
     /// quota is refused (429) and not stored.
     pub async fn execute(&self, caller: UserId, slug: &str, body: Option<String>) -> Result<CommentView, DomainError> {
+        self.execute_keyed(caller, slug, body, &AnswerOf::unkeyed()).await
+    }
+
+    /// Comments, committing `answer`'s completion with the comment (a keyed request).
+    pub async fn execute_keyed(
+        &self,
+        caller: UserId,
+        slug: &str,
+        body: Option<String>,
+        answer: &AnswerOf<'_, CommentView>,
+    ) -> Result<CommentView, DomainError> {
         let mut errors = ValidationErrors::default();
         let body = required(&mut errors, "body", body.as_deref(), CommentBody::parse);
         // The caller's profile (the answer's author, and proof that the account exists) does not
@@ -45,8 +57,9 @@ impl<A: ArticleReader, C: CommentWriter, R: RelationsReader> AddComment<A, C, R>
         let created_at = Timestamp::now();
         let comment = Comment { id, article_id, author_id: caller, body, created_at, updated_at: created_at };
         let charge = self.quotas.charge(WriteAction::Comment, created_at);
-        self.comments.insert_comment(&comment, &charge).await?;
-        Ok(CommentView { comment, author })
+        let view = CommentView { comment, author };
+        self.comments.insert_comment(&view.comment, &charge, answer.completion(&view).as_ref()).await?;
+        Ok(view)
     }
 }
 

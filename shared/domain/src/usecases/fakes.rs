@@ -453,7 +453,12 @@ impl ArticleWriter for InMemoryArticles {
         Ok(())
     }
 
-    async fn update(&self, previous: &Article, updated: &Article) -> Result<(), StoreError> {
+    async fn update(
+        &self,
+        previous: &Article,
+        updated: &Article,
+        _completion: Option<&crate::idempotency::Completion>,
+    ) -> Result<(), StoreError> {
         let mut articles = self.articles.lock().expect("lock");
         let stored_version = articles.get(&previous.summary.id).map(|stored| stored.summary.version);
         if stored_version != Some(previous.summary.version) {
