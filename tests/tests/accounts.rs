@@ -369,7 +369,7 @@ async fn a_cross_origin_request_gets_the_allowed_origin_and_no_preflight_headers
     // Then the answer allows the origin to read it, Retry-After included
     assert_eq!(actual.status, 200, "{:?}", actual.body);
     assert_eq!(actual.header("access-control-allow-origin"), Some("*"));
-    assert_eq!(actual.header("access-control-expose-headers"), Some("retry-after"));
+    assert_eq!(actual.header("access-control-expose-headers"), Some("retry-after,idempotent-replayed"));
     assert_eq!(actual.header("access-control-allow-methods"), None);
     assert_eq!(actual.body["user"]["bio"], "from the browser");
 }

@@ -197,3 +197,31 @@ async fn the_error_shape_is_the_official_generic_error_model_plus_field_keys() {
         assert_eq!(violations(example), Vec::<String>::new(), "{example}");
     }
 }
+
+#[tokio::test]
+async fn every_write_that_takes_an_idempotency_key_documents_it_and_no_other_operation_does() {
+    // Given the served document
+    let document = served_document().await;
+
+    // When each operation is read for the header parameter and the replay marker
+    for route in ROUTES {
+        let Some(operation) = document["paths"][route.path].get(route.method.to_ascii_lowercase()) else { continue };
+        let takes_key = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|parameter| parameter["name"] == "Idempotency-Key" && parameter["in"] == "header");
+
+        // Then exactly the keyed writes document the key, its 400 and 409, and the replay header
+        let keyed = conduit_http::openapi::IDEMPOTENT_FUNCTIONS.contains(&route.function);
+        assert_eq!(takes_key, keyed, "{} {}", route.method, route.path);
+        if keyed {
+            assert!(operation["responses"]["400"].is_object(), "{}", route.path);
+            assert!(operation["responses"]["409"].is_object(), "{}", route.path);
+            let success = operation["responses"].as_object().and_then(|responses| {
+                responses.iter().find(|(status, _)| status.starts_with('2')).map(|(_, response)| response)
+            });
+            assert!(success.is_some_and(|response| response["headers"]["Idempotent-Replayed"].is_object()));
+        }
+    }
+}

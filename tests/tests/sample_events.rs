@@ -71,6 +71,29 @@ async fn every_http_event_gets_its_expected_status_from_its_function() {
 }
 
 #[tokio::test]
+async fn the_keyed_sample_event_invoked_twice_publishes_once_and_replays_the_first_answer() {
+    // Given the sample event of a publication with an Idempotency-Key
+    let path = events_dir().join("create-article.keyed.json");
+    let adapters = seed().await;
+    let functions = conduit_local_gateway::build_functions(&adapters).expect("functions");
+    let invoke = || async {
+        let request = lambda_http::request::from_str(&read(&path)).expect("a valid API Gateway event");
+        functions["create-article"](request).await
+    };
+
+    // When it is invoked twice, as `cargo lambda invoke --data-file` would
+    let first = invoke().await;
+    let second = invoke().await;
+
+    // Then the second answer is the first one, marked as replayed
+    assert_eq!(first.status().as_u16(), 201, "{:?}", String::from_utf8_lossy(first.body().as_ref()));
+    assert_eq!(first.headers().get("idempotent-replayed"), None);
+    assert_eq!(second.status().as_u16(), 201);
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    assert_eq!(second.body().as_ref(), first.body().as_ref());
+}
+
+#[tokio::test]
 async fn the_authorizer_events_get_their_decisions() {
     let adapters = seed().await;
     let authorizer = Authorizer::new(&adapters).expect("authorizer");

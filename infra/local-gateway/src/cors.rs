@@ -109,7 +109,7 @@ mod tests {
             [
                 ("access-control-allow-origin", "*"),
                 ("access-control-allow-methods", "DELETE,GET,OPTIONS,POST,PUT"),
-                ("access-control-allow-headers", "authorization,content-type"),
+                ("access-control-allow-headers", "authorization,content-type,idempotency-key"),
                 ("access-control-max-age", "600"),
             ]
         );
@@ -124,7 +124,10 @@ mod tests {
 
         assert_eq!(
             cors_headers(&answer),
-            [("access-control-allow-origin", "*"), ("access-control-expose-headers", "retry-after")]
+            [
+                ("access-control-allow-origin", "*"),
+                ("access-control-expose-headers", "retry-after,idempotent-replayed")
+            ]
         );
     }
 

@@ -195,7 +195,8 @@ async fn run(options: Options) -> Result<(), Failure> {
         .with_time_budget(TimeBudget::from_env()?)
         .with_abuse_limits(conduit_bootstrap::abuse_limits::from_env()?)
         .with_read_limits(conduit_bootstrap::read_limits::from_env()?)
-        .with_chunk_limits(conduit_bootstrap::chunk_limits::from_env()?);
+        .with_chunk_limits(conduit_bootstrap::chunk_limits::from_env()?)
+        .with_idempotency(conduit_bootstrap::idempotency_settings::from_env()?);
     // Links in the mails the outbox captures point at the front end under development.
     if let Ok(url) = std::env::var(conduit_bootstrap::variables::APP_BASE_URL) {
         adapters = adapters.with_app_base_url(url);

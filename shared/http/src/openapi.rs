@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
@@ -180,10 +181,21 @@ fn json_response(description: &str, schema: Option<RefOr<Schema>>) -> utoipa::op
 
 fn operation(route: &Route, contract: Contract, errors: &RefOr<Schema>) -> Operation {
     let (status, description, response) = contract.success;
+    let keyed = IDEMPOTENT_FUNCTIONS.contains(&route.function);
+    let mut success = json_response(description, response);
+    if keyed {
+        let replayed = HeaderBuilder::new()
+            .schema(String::schema())
+            .description(Some(
+                "`true` when this is the stored answer of an earlier request under the same Idempotency-Key",
+            ))
+            .build();
+        success.headers.insert("Idempotent-Replayed".to_owned(), replayed);
+    }
     let mut operation = OperationBuilder::new()
         .operation_id(Some(route.function))
         .summary(Some(contract.summary))
-        .response(status.to_string(), json_response(description, response));
+        .response(status.to_string(), success);
     for segment in route.path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')) {
         let parameter =
             ParameterBuilder::new().name(segment).parameter_in(ParameterIn::Path).required(Required::True).build();
@@ -204,6 +216,28 @@ fn operation(route: &Route, contract: Contract, errors: &RefOr<Schema>) -> Opera
             .build();
         operation = operation.parameter(parameter);
     }
+    if keyed {
+        let parameter = ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .schema(Some(String::schema()))
+            .description(Some(IDEMPOTENCY_KEY_DESCRIPTION))
+            .build();
+        operation = operation
+            .parameter(parameter)
+            .response(
+                "400",
+                error_of(errors, "A malformed Idempotency-Key (empty, over 255 characters, not printable ASCII)"),
+            )
+            .response(
+                "409",
+                error_of(
+                    errors,
+                    "A request under the same Idempotency-Key is still in progress; Retry-After says when to come back",
+                ),
+            );
+    }
     if let Some(request) = contract.request {
         let body = RequestBodyBuilder::new()
             .content("application/json", ContentBuilder::new().schema(Some(request)).build())
@@ -211,7 +245,7 @@ fn operation(route: &Route, contract: Contract, errors: &RefOr<Schema>) -> Opera
             .build();
         operation = operation.request_body(Some(body));
     }
-    let error = |text: &str| json_response(text, Some(errors.clone()));
+    let error = |text: &str| error_of(errors, text);
     match route.auth {
         Auth::Required => {
             operation = operation
@@ -247,11 +281,39 @@ fn operation(route: &Route, contract: Contract, errors: &RefOr<Schema>) -> Opera
     if route.path.contains('{') {
         operation = operation.response("404", error("Not found"));
     }
-    if route.method != "GET" && route.method != "DELETE" || route.function.ends_with("-articles") {
+    if keyed {
+        operation = operation.response(
+            "422",
+            error(
+                "Invalid input, with every offending field, or an Idempotency-Key already used for a different request",
+            ),
+        );
+    } else if route.method != "GET" && route.method != "DELETE" || route.function.ends_with("-articles") {
         operation = operation.response("422", error("Invalid input, with every offending field"));
     }
     operation.build()
 }
+
+fn error_of(errors: &RefOr<Schema>, text: &str) -> utoipa::openapi::Response {
+    json_response(text, Some(errors.clone()))
+}
+
+/// The functions that take an `Idempotency-Key` (README, "Idempotent retries"): the writes whose
+/// retry is not harmless by itself.
+pub const IDEMPOTENT_FUNCTIONS: &[&str] = &[
+    "register-user",
+    "update-current-user",
+    "revoke-sessions",
+    "request-password-reset",
+    "confirm-password-reset",
+    "create-article",
+    "update-article",
+    "add-comment",
+];
+
+const IDEMPOTENCY_KEY_DESCRIPTION: &str = "Optional: 1 to 255 printable ASCII characters (a UUID, say), bare or as a \
+     quoted structured-field string. A retry with the same key and the same request gets the first answer (marked \
+     `Idempotent-Replayed: true`) for 24 hours and takes no second effect; the same key with another request is 422.";
 
 /// The functions whose requests count against an abuse limit (README, "Abuse protection").
 const THROTTLED_FUNCTIONS: &[&str] = &["register-user", "login-user", "update-current-user", "request-password-reset"];

@@ -202,10 +202,11 @@ pub mod api_settings {
     pub const AUTHORIZER_CACHE_TTL_SECONDS: u64 = 60;
     /// CORS: browsers on any origin may call; credentials travel in a header, not in cookies.
     pub const CORS_ALLOW_ORIGINS: &[&str] = &["*"];
-    pub const CORS_ALLOW_HEADERS: &[&str] = &["authorization", "content-type"];
+    pub const CORS_ALLOW_HEADERS: &[&str] = &["authorization", "content-type", "idempotency-key"];
     pub const CORS_ALLOW_METHODS: &[&str] = &["DELETE", "GET", "OPTIONS", "POST", "PUT"];
     /// Response headers a browser lets a cross-origin script read beyond the CORS-safelisted ones:
-    /// `Retry-After`, so a client can wait as long as a 503 or 429 asks.
-    pub const CORS_EXPOSE_HEADERS: &[&str] = &["retry-after"];
+    /// `Retry-After`, so a client can wait as long as a 503 or 429 asks, and `Idempotent-Replayed`,
+    /// so it can tell a replayed answer from a new one.
+    pub const CORS_EXPOSE_HEADERS: &[&str] = &["retry-after", "idempotent-replayed"];
     pub const CORS_MAX_AGE_SECONDS: u64 = 600;
 }
