@@ -15,6 +15,7 @@ pub mod custom_resource;
 pub mod error_contract;
 pub mod faults;
 pub mod function_template;
+pub mod lossy_proxy;
 pub mod sample_tokens;
 pub mod samples;
 
