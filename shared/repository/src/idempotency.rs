@@ -108,8 +108,9 @@ impl IdempotencyRecords for DynamoIdempotencyRecords {
         Ok(())
     }
 
-    async fn release(&self, record: &RecordKey, claim: &ClaimId) -> Result<(), StoreError> {
-        self.table
+    async fn release(&self, record: &RecordKey, claim: &ClaimId) -> Result<bool, StoreError> {
+        let released = self
+            .table
             .delete_if(
                 keys::idempotency_record(&record.0),
                 "record_state = :in_progress AND claim = :claim",
@@ -117,7 +118,7 @@ impl IdempotencyRecords for DynamoIdempotencyRecords {
                 vec![(":in_progress", text(IN_PROGRESS)), (":claim", text(claim.0.clone()))],
             )
             .await?;
-        Ok(())
+        Ok(released)
     }
 }
 

@@ -16,9 +16,10 @@ pub trait IdempotencyRecords: Send + Sync {
     /// nothing). Does nothing if the claim is no longer held in progress.
     fn complete(&self, completion: &Completion) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Gives up a claim so a retry runs afresh. Does nothing if the claim was completed meanwhile
-    /// (its write committed even though its answer was lost) or taken by another attempt.
-    fn release(&self, record: &RecordKey, claim: &ClaimId) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Gives up a claim so a retry runs afresh: `true`. `false`, and nothing changes, when the
+    /// claim was completed meanwhile (its write committed even though its answer was lost) or
+    /// taken by another attempt.
+    fn release(&self, record: &RecordKey, claim: &ClaimId) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
 /// The secrets of idempotency: the keyed MAC that fingerprints a request, and the sealing of a

@@ -179,7 +179,15 @@ where
             Err(error) => error.status().as_u16(),
         };
         let settled: Result<(), StoreError> = match Settlement::for_status(status) {
-            Settlement::Release => self.records.release(&claim.record, &claim.claim).await,
+            Settlement::Release => match self.records.release(&claim.record, &claim.claim).await {
+                Ok(false) => {
+                    // Usually the write committed with its answer although this attempt failed
+                    // after it (a reply lost, a deadline passed): a retry gets that answer.
+                    tracing::info!(status, "idempotency claim not released: the record was completed or taken over");
+                    Ok(())
+                }
+                other => other.map(drop),
+            },
             Settlement::Keep => {
                 let rendered = match &outcome {
                     Ok(response) => stored_answer::encode(response),
