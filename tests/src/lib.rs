@@ -191,6 +191,14 @@ impl TestApi {
             .await
     }
 
+    /// Like [`Self::post_from`], with `Idempotency-Key: <key>`.
+    pub async fn keyed_post_from(&self, source: std::net::IpAddr, path: &str, body: Value, key: &str) -> Reply {
+        let client =
+            reqwest::Client::builder().local_address(source).timeout(Duration::from_secs(30)).build().expect("client");
+        let request = client.post(format!("{}{path}", self.base_url)).header("idempotency-key", key).json(&body);
+        Self::reply(request.send().await.expect("request sent")).await
+    }
+
     /// Sends a request exactly as given (raw body, any headers).
     pub async fn raw(
         &self,

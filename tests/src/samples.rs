@@ -230,8 +230,8 @@ impl SampleWorld {
             Email::parse("celeb@example.com").map_err(invalid("email"))?,
             self.password_hash.clone(),
         );
-        adapters.users().insert(&jake).await.map_err(failed("jake"))?;
-        adapters.users().insert(&celeb).await.map_err(failed("celeb"))?;
+        adapters.users().insert(&jake, None).await.map_err(failed("jake"))?;
+        adapters.users().insert(&celeb, None).await.map_err(failed("celeb"))?;
         let quotas = adapters.abuse_limits().account_writes;
         let follow = quotas.charge(WriteAction::Follow, Timestamp::now());
         adapters.follows().follow(jake.id, celeb.id, &follow).await.map_err(failed("follow"))?;
@@ -253,7 +253,7 @@ impl SampleWorld {
         let pending = PasswordReset::none_yet(jake.id)
             .request(adapters.one_time_tokens().digest(&reset_token), &jake.email, Timestamp::now())
             .map_err(|error| format!("reset link: {error:?}"))?;
-        adapters.password_resets().save_request(&pending).await.map_err(failed("reset link"))?;
+        adapters.password_resets().save_request(&pending, None).await.map_err(failed("reset link"))?;
         Ok(())
     }
 }

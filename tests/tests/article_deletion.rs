@@ -43,7 +43,7 @@ async fn fans_of(api: &TestApi, slug: &str, count: usize) -> Vec<(UserId, String
     // A few at a time: every favorite and comment also updates the one article item.
     for chunk in fans.chunks(4) {
         join_all(chunk.iter().map(|fan| async {
-            adapters.users().insert(fan).await.expect("fan");
+            adapters.users().insert(fan, None).await.expect("fan");
             let charge = seeding_charge(WriteAction::Favorite);
             adapters.favorites().favorite(fan.id, ArticleRef::from(&article), &charge).await.expect("favorited");
             comment.execute(fan.id, slug, Some("Great read".into())).await.expect("commented");

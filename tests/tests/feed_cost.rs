@@ -39,7 +39,8 @@ async fn authors_with_articles(api: &TestApi) -> Vec<UserId> {
         })
         .collect();
     let users = api.adapters.users();
-    let inserted = futures::stream::iter(&authors).map(|user| users.insert(user)).buffer_unordered(SEEDING_CONCURRENCY);
+    let inserted =
+        futures::stream::iter(&authors).map(|user| users.insert(user, None)).buffer_unordered(SEEDING_CONCURRENCY);
     assert!(inserted.collect::<Vec<_>>().await.iter().all(Result::is_ok), "authors written");
     let create = CreateArticle::new(
         api.adapters.articles(),

@@ -36,7 +36,7 @@ async fn a_new_article_reaches_a_thousand_followers_feeds_once_each() {
         .map(|follower| {
             let (users, follows) = (&users, &follows);
             async move {
-                users.insert(follower).await?;
+                users.insert(follower, None).await?;
                 follows.follow(follower.id, jake, &seeding_charge(WriteAction::Follow)).await
             }
         })

@@ -121,7 +121,7 @@ async fn given_chunks_of_five_when_a_popular_article_is_deleted_then_its_purge_f
             Email::parse(&format!("fan{n}@example.com")).expect("valid"),
             PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         );
-        adapters.users().insert(&fan).await.expect("fan");
+        adapters.users().insert(&fan, None).await.expect("fan");
         for favorited in [&kept_article, &article] {
             let charge = seeding_charge(WriteAction::Favorite);
             adapters.favorites().favorite(fan.id, ArticleRef::from(favorited), &charge).await.expect("favorited");

@@ -377,7 +377,7 @@ async fn seed(options: &Options) -> Result<World, String> {
         })
         .collect::<Result<_, String>>()?;
     let users = api.adapters.users();
-    write_all(quiet.iter().map(|user| users.insert(user)), "quiet accounts").await?;
+    write_all(quiet.iter().map(|user| users.insert(user, None)), "quiet accounts").await?;
     let find = |name: String| {
         let users = api.adapters.users();
         async move {

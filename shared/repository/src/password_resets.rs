@@ -4,6 +4,7 @@
 
 use conduit_domain::User;
 use conduit_domain::account_notice::AccountNotice;
+use conduit_domain::idempotency::Completion;
 use conduit_domain::password_reset::{MailWindow, PasswordReset, PendingReset};
 use conduit_domain::ports::{PasswordResets, StoreError};
 use conduit_domain::values::{Timestamp, TokenDigest, UserId};
@@ -111,8 +112,13 @@ impl DynamoPasswordResets {
         writes::put_if(&self.table, item, condition, values)
     }
 
-    async fn transact(&self, items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>) -> Result<(), StoreError> {
-        match self.table.transact(items).await {
+    /// Runs the transaction, with a keyed request's completion as its last item.
+    async fn transact(
+        &self,
+        items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+        completion: Option<&Completion>,
+    ) -> Result<(), StoreError> {
+        match self.table.transact_completing(items, completion).await? {
             Ok(()) => Ok(()),
             Err(TransactError::Cancelled(_)) => Err(StoreError::Conflict),
             Err(TransactError::Failed(error)) => Err(error.into()),
@@ -126,7 +132,7 @@ impl PasswordResets for DynamoPasswordResets {
         Ok(item.map(|item| crate::decode::<ResetStateItem>(item)?.into_state()).transpose()?)
     }
 
-    async fn save_request(&self, next: &PasswordReset) -> Result<(), StoreError> {
+    async fn save_request(&self, next: &PasswordReset, completion: Option<&Completion>) -> Result<(), StoreError> {
         let mut items = vec![self.state_put(next)?];
         if let Some(pending) = &next.pending {
             let (partition, sort) = keys::reset_link(pending.digest.as_str());
@@ -138,7 +144,7 @@ impl PasswordResets for DynamoPasswordResets {
             };
             items.push(writes::put(&self.table, link, true)?);
         }
-        self.transact(items).await
+        self.transact(items, completion).await
     }
 
     async fn holder_of(&self, digest: &TokenDigest) -> Result<Option<UserId>, StoreError> {
@@ -150,16 +156,25 @@ impl PasswordResets for DynamoPasswordResets {
         Ok(Some(user))
     }
 
-    async fn complete(&self, completed: &PasswordReset, previous: &User, updated: &User) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        completed: &PasswordReset,
+        previous: &User,
+        updated: &User,
+        completion: Option<&Completion>,
+    ) -> Result<(), StoreError> {
         // The used link's owner record is left to expire: the state no longer names the link, so
         // it cannot be used again, and deleting it would cost a read to learn its key. The notice
         // of the reset is written with it.
         let notice = AccountNotice::for_reset(previous, updated);
-        self.transact(vec![
-            self.state_put(completed)?,
-            user_update(&self.table, previous, updated)?,
-            notice_put(&self.table, &notice)?,
-        ])
+        self.transact(
+            vec![
+                self.state_put(completed)?,
+                user_update(&self.table, previous, updated)?,
+                notice_put(&self.table, &notice)?,
+            ],
+            completion,
+        )
         .await
     }
 }

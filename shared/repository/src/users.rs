@@ -5,6 +5,7 @@
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use conduit_domain::User;
 use conduit_domain::account_notice::AccountNotice;
+use conduit_domain::idempotency::Completion;
 use conduit_domain::ports::{SessionReader, StoreError, UniqueField, UserReader, UserWriter};
 use conduit_domain::values::{Bio, Email, ImageUrl, PasswordHash, SessionGeneration, Timestamp, UserId, Username};
 use serde::{Deserialize, Serialize};
@@ -131,10 +132,16 @@ impl DynamoUsers {
         user_update(&self.table, previous, updated)
     }
 
-    /// Runs the transaction; `meaning` names, per item in order, which unique field a failed
-    /// condition on it stands for (`None`: the user item's own condition, a concurrent change).
-    async fn transact(&self, items: Vec<TransactWriteItem>, meaning: &[Option<UniqueField>]) -> Result<(), StoreError> {
-        match self.table.transact(items).await {
+    /// Runs the transaction, with a keyed request's completion; `meaning` names, per item in
+    /// order, which unique field a failed condition on it stands for (`None`: the user item's own
+    /// condition, a concurrent change).
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+        meaning: &[Option<UniqueField>],
+        completion: Option<&Completion>,
+    ) -> Result<(), StoreError> {
+        match self.table.transact_completing(items, completion).await? {
             Ok(()) => Ok(()),
             Err(TransactError::Failed(error)) => Err(error.into()),
             Err(TransactError::Cancelled(codes)) => {
@@ -262,16 +269,16 @@ impl SessionReader for DynamoUsers {
 }
 
 impl UserWriter for DynamoUsers {
-    async fn insert(&self, user: &User) -> Result<(), StoreError> {
+    async fn insert(&self, user: &User, completion: Option<&Completion>) -> Result<(), StoreError> {
         let items = vec![
             writes::put(&self.table, UserItem::from_user(user), true)?,
             self.claim_put(keys::email_claim(&user.email.canonical()), user)?,
             self.claim_put(keys::username_claim(&user.username.canonical()), user)?,
         ];
-        self.transact(items, &[None, Some(UniqueField::Email), Some(UniqueField::Username)]).await
+        self.transact(items, &[None, Some(UniqueField::Email), Some(UniqueField::Username)], completion).await
     }
 
-    async fn update(&self, previous: &User, updated: &User) -> Result<(), StoreError> {
+    async fn update(&self, previous: &User, updated: &User, completion: Option<&Completion>) -> Result<(), StoreError> {
         let mut items = vec![self.user_update(previous, updated)?];
         let mut meaning = vec![None];
         // A change of case only ("Jake" -> "jake") keeps the same claim.
@@ -291,6 +298,6 @@ impl UserWriter for DynamoUsers {
             items.push(notice_put(&self.table, &notice)?);
             meaning.push(None);
         }
-        self.transact(items, &meaning).await
+        self.transact(items, &meaning, completion).await
     }
 }

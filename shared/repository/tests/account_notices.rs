@@ -37,7 +37,7 @@ async fn registered(users: &DynamoUsers) -> User {
         Email::parse("jake@example.com").expect("valid"),
         PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
     );
-    users.insert(&user).await.expect("inserted");
+    users.insert(&user, None).await.expect("inserted");
     user
 }
 
@@ -84,9 +84,9 @@ async fn a_new_address_writes_its_notice_with_the_change_and_a_bio_writes_none()
 
     // When he changes his bio, then his address
     let with_bio = changed(&jake, |user| user.bio = Bio::parse("I like to skateboard").expect("valid"));
-    users.update(&jake, &with_bio).await.expect("updated");
+    users.update(&jake, &with_bio, None).await.expect("updated");
     let moved = changed(&with_bio, new_address);
-    users.update(&with_bio, &moved).await.expect("updated");
+    users.update(&with_bio, &moved, None).await.expect("updated");
 
     // Then one marker tells the old address of the new one, keyed and kept as documented
     let mut stored = markers(&local, &jake).await;
@@ -109,9 +109,9 @@ async fn the_notice_is_part_of_the_change_write_so_neither_is_stored_without_the
     assert!(notices.claim(&notice, Timestamp::now(), Timestamp::now()).await.expect("answered"));
 
     // When the password change is written, and an address change based on a stale read
-    let refused = users.update(&jake, &with_password).await;
+    let refused = users.update(&jake, &with_password, None).await;
     let stale_read = User { version: jake.version + 5, ..jake.clone() };
-    let stale_refused = users.update(&stale_read, &changed(&stale_read, new_address)).await;
+    let stale_refused = users.update(&stale_read, &changed(&stale_read, new_address), None).await;
 
     // Then each is refused whole: the account is as it was, and no notice was added
     assert!(matches!(refused, Err(StoreError::Conflict)), "{refused:?}");
@@ -127,12 +127,12 @@ async fn a_completed_reset_writes_a_reset_notice_once() {
     let jake = registered(&users).await;
     let digest = TokenDigest::from_hex("aaaa".to_owned());
     let requested = PasswordReset::none_yet(jake.id).request(digest, &jake.email, Timestamp::now()).expect("admitted");
-    resets.save_request(&requested).await.expect("saved");
+    resets.save_request(&requested, None).await.expect("saved");
     let reset = jake.with_password(PasswordHash::from_phc("new-hash".into()), Timestamp::now());
 
     // When the reset is completed, twice
-    resets.complete(&requested.completed(), &jake, &reset).await.expect("completed");
-    let twice = resets.complete(&requested.completed(), &jake, &reset).await;
+    resets.complete(&requested.completed(), &jake, &reset, None).await.expect("completed");
+    let twice = resets.complete(&requested.completed(), &jake, &reset, None).await;
 
     // Then one notice tells jake's address of the reset
     assert!(matches!(twice, Err(StoreError::Conflict)), "{twice:?}");
@@ -148,7 +148,7 @@ async fn the_ledger_on_a_marker_grants_one_claim_and_leaves_what_the_marker_says
     let Stores { users, notices, local, .. } = stores().await;
     let jake = registered(&users).await;
     let moved = changed(&jake, new_address);
-    users.update(&jake, &moved).await.expect("updated");
+    users.update(&jake, &moved, None).await.expect("updated");
     let notice = AccountNotice::for_change(&jake, &moved).expect("a notice");
     let now = Timestamp::now();
     let until = now.plus(Duration::from_secs(60));

@@ -31,7 +31,7 @@ async fn world_with_articles() -> World {
         Email::parse("jake@example.com").expect("valid"),
         PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
     );
-    users.insert(&author).await.expect("inserted");
+    users.insert(&author, None).await.expect("inserted");
     let mut ids = Vec::new();
     for n in 0..ARTICLES {
         let article = publish(author.id, n);

@@ -35,8 +35,8 @@ async fn world() -> World {
     let table = Table::new(local.client.clone(), local.name.clone());
     let users = DynamoUsers::new(table.clone());
     let (jake, reader) = (someone("jake"), someone("reader"));
-    users.insert(&jake).await.expect("inserted");
-    users.insert(&reader).await.expect("inserted");
+    users.insert(&jake, None).await.expect("inserted");
+    users.insert(&reader, None).await.expect("inserted");
     let quotas = WriteQuotas::default();
     let follow = quotas.charge(WriteAction::Follow, Timestamp::now());
     DynamoFollows::new(table.clone()).follow(reader.id, jake.id, &follow).await.expect("followed");

@@ -52,7 +52,7 @@ impl Stores {
             Email::parse(&format!("{name}@example.com")).expect("valid"),
             PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         );
-        self.users.insert(&user).await.expect("inserted");
+        self.users.insert(&user, None).await.expect("inserted");
         user.id
     }
 

@@ -28,7 +28,7 @@ async fn registered(users: &DynamoUsers) -> User {
         Email::parse("jake@example.com").expect("valid"),
         PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
     );
-    users.insert(&user).await.expect("inserted");
+    users.insert(&user, None).await.expect("inserted");
     user
 }
 
@@ -43,7 +43,7 @@ async fn a_requested_link_is_stored_with_its_owner_and_a_purge_time() {
     let now = Timestamp::now();
 
     let requested = PasswordReset::none_yet(jake.id).request(digest("aaaa"), &jake.email, now).expect("admitted");
-    resets.save_request(&requested).await.expect("saved");
+    resets.save_request(&requested, None).await.expect("saved");
 
     assert_eq!(resets.find(jake.id).await.expect("read"), Some(requested.clone()));
     assert_eq!(resets.holder_of(&digest("aaaa")).await.expect("read"), Some(jake.id));
@@ -64,12 +64,12 @@ async fn a_state_derived_from_an_outdated_read_is_refused() {
     let jake = registered(&users).await;
     let first_read = PasswordReset::none_yet(jake.id);
     resets
-        .save_request(&first_read.request(digest("aaaa"), &jake.email, Timestamp::now()).expect("admitted"))
+        .save_request(&first_read.request(digest("aaaa"), &jake.email, Timestamp::now()).expect("admitted"), None)
         .await
         .expect("saved");
 
     let racing = resets
-        .save_request(&first_read.request(digest("bbbb"), &jake.email, Timestamp::now()).expect("admitted"))
+        .save_request(&first_read.request(digest("bbbb"), &jake.email, Timestamp::now()).expect("admitted"), None)
         .await;
 
     assert!(matches!(racing, Err(StoreError::Conflict)), "{racing:?}");
@@ -82,11 +82,11 @@ async fn completing_a_reset_changes_the_password_and_the_generation_in_one_write
     let jake = registered(&users).await;
     let requested =
         PasswordReset::none_yet(jake.id).request(digest("aaaa"), &jake.email, Timestamp::now()).expect("admitted");
-    resets.save_request(&requested).await.expect("saved");
+    resets.save_request(&requested, None).await.expect("saved");
     let changed = jake.with_password(PasswordHash::from_phc("new-hash".into()), Timestamp::now());
 
-    resets.complete(&requested.completed(), &jake, &changed).await.expect("completed");
-    let twice = resets.complete(&requested.completed(), &jake, &changed).await;
+    resets.complete(&requested.completed(), &jake, &changed, None).await.expect("completed");
+    let twice = resets.complete(&requested.completed(), &jake, &changed, None).await;
 
     assert!(matches!(twice, Err(StoreError::Conflict)), "{twice:?}");
     let stored = users.find_by_id(jake.id).await.expect("read").expect("exists");
@@ -99,7 +99,7 @@ async fn completing_a_reset_changes_the_password_and_the_generation_in_one_write
 async fn the_session_generation_is_read_alone_and_is_absent_for_an_unknown_account() {
     let Stores { users, .. } = stores().await;
     let jake = registered(&users).await;
-    users.update(&jake, &jake.revoking_sessions(Timestamp::now())).await.expect("revoked");
+    users.update(&jake, &jake.revoking_sessions(Timestamp::now()), None).await.expect("revoked");
 
     let current = users.current_generation(jake.id).await.expect("read");
     let unknown = users.current_generation(UserId::generate()).await.expect("read");

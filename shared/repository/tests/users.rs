@@ -26,7 +26,7 @@ async fn a_stored_user_is_found_by_id_email_and_username_in_any_case() {
     let users = store().await;
     let jake = new_user("Jake", "Jake@Example.com");
 
-    users.insert(&jake).await.expect("inserted");
+    users.insert(&jake, None).await.expect("inserted");
 
     assert_eq!(users.find_by_id(jake.id).await.expect("read"), Some(jake.clone()));
     let by_email = users.find_by_email(&Email::parse("jake@example.COM").expect("valid")).await.expect("read");
@@ -46,10 +46,10 @@ async fn unknown_users_are_absent_not_errors() {
 #[tokio::test]
 async fn a_taken_email_or_username_refuses_the_whole_registration() {
     let users = store().await;
-    users.insert(&new_user("jake", "jake@example.com")).await.expect("first");
+    users.insert(&new_user("jake", "jake@example.com"), None).await.expect("first");
 
-    let both = users.insert(&new_user("JAKE", "JAKE@example.com")).await.expect_err("refused");
-    let email_only = users.insert(&new_user("other", "jake@EXAMPLE.com")).await.expect_err("refused");
+    let both = users.insert(&new_user("JAKE", "JAKE@example.com"), None).await.expect_err("refused");
+    let email_only = users.insert(&new_user("other", "jake@EXAMPLE.com"), None).await.expect_err("refused");
 
     assert!(
         matches!(both, StoreError::AlreadyTaken(ref f) if f == &[UniqueField::Email, UniqueField::Username]),
@@ -57,7 +57,7 @@ async fn a_taken_email_or_username_refuses_the_whole_registration() {
     );
     assert!(matches!(email_only, StoreError::AlreadyTaken(ref f) if f == &[UniqueField::Email]), "{email_only:?}");
     // Nothing of the refused registrations was written: "other" is still free.
-    users.insert(&new_user("other", "other@example.com")).await.expect("username still free");
+    users.insert(&new_user("other", "other@example.com"), None).await.expect("username still free");
 }
 
 #[tokio::test]
@@ -66,7 +66,7 @@ async fn concurrent_registrations_of_one_email_have_exactly_one_winner() {
 
     let attempts = (0..10).map(|n| {
         let users = Arc::clone(&users);
-        tokio::spawn(async move { users.insert(&new_user(&format!("racer{n}"), "race@example.com")).await })
+        tokio::spawn(async move { users.insert(&new_user(&format!("racer{n}"), "race@example.com"), None).await })
     });
     let outcomes = futures_join(attempts).await;
 
@@ -79,36 +79,36 @@ async fn concurrent_registrations_of_one_email_have_exactly_one_winner() {
 async fn changing_email_and_username_moves_the_claims() {
     let users = store().await;
     let jake = new_user("jake", "jake@example.com");
-    users.insert(&jake).await.expect("inserted");
+    users.insert(&jake, None).await.expect("inserted");
 
     let mut renamed = jake.clone();
     renamed.username = Username::parse("jacob").expect("valid");
     renamed.email = Email::parse("jacob@example.com").expect("valid");
     renamed.bio = Bio::parse("hello").expect("valid");
     renamed.version = 2;
-    users.update(&jake, &renamed).await.expect("updated");
+    users.update(&jake, &renamed, None).await.expect("updated");
 
     assert_eq!(users.find_by_id(jake.id).await.expect("read"), Some(renamed.clone()));
     assert_eq!(users.find_by_username(&renamed.username).await.expect("read"), Some(renamed));
     assert_eq!(users.find_by_email(&jake.email).await.expect("read"), None);
     // The old values are free again for somebody else.
-    users.insert(&new_user("jake", "jake@example.com")).await.expect("old values reusable");
+    users.insert(&new_user("jake", "jake@example.com"), None).await.expect("old values reusable");
 }
 
 #[tokio::test]
 async fn an_update_based_on_a_stale_read_is_a_conflict_and_writes_nothing() {
     let users = store().await;
     let jake = new_user("jake", "jake@example.com");
-    users.insert(&jake).await.expect("inserted");
+    users.insert(&jake, None).await.expect("inserted");
     let mut first = jake.clone();
     first.bio = Bio::parse("first").expect("valid");
     first.version = 2;
-    users.update(&jake, &first).await.expect("first update");
+    users.update(&jake, &first, None).await.expect("first update");
 
     let mut stale = jake.clone();
     stale.username = Username::parse("stale").expect("valid");
     stale.version = 2;
-    let error = users.update(&jake, &stale).await.expect_err("conflict");
+    let error = users.update(&jake, &stale, None).await.expect_err("conflict");
 
     assert!(matches!(error, StoreError::Conflict), "{error:?}");
     assert_eq!(users.find_by_id(jake.id).await.expect("read"), Some(first));
@@ -119,13 +119,13 @@ async fn an_update_based_on_a_stale_read_is_a_conflict_and_writes_nothing() {
 async fn moving_to_a_taken_username_is_refused() {
     let users = store().await;
     let jake = new_user("jake", "jake@example.com");
-    users.insert(&jake).await.expect("inserted");
-    users.insert(&new_user("anne", "anne@example.com")).await.expect("inserted");
+    users.insert(&jake, None).await.expect("inserted");
+    users.insert(&new_user("anne", "anne@example.com"), None).await.expect("inserted");
 
     let mut clash = jake.clone();
     clash.username = Username::parse("Anne").expect("valid");
     clash.version = 2;
-    let error = users.update(&jake, &clash).await.expect_err("taken");
+    let error = users.update(&jake, &clash, None).await.expect_err("taken");
 
     assert!(matches!(error, StoreError::AlreadyTaken(ref f) if f == &[UniqueField::Username]), "{error:?}");
     assert_eq!(users.find_by_id(jake.id).await.expect("read"), Some(jake));

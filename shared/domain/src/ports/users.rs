@@ -1,6 +1,7 @@
 use std::future::Future;
 
 use crate::error::InfrastructureError;
+use crate::idempotency::Completion;
 use crate::throttling::Throttled;
 use crate::user::User;
 use crate::values::{Email, SessionGeneration, UserId, Username};
@@ -61,11 +62,23 @@ pub trait UserReader: Send + Sync {
 }
 
 pub trait UserWriter: Send + Sync {
-    /// Stores a new account, atomically claiming its e-mail and username.
-    fn insert(&self, user: &User) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Stores a new account, atomically claiming its e-mail and username. A keyed request's
+    /// `completion` commits with it (see [`Completion`]): `KeyTaken` when another attempt holds
+    /// the key, and nothing is written.
+    fn insert(
+        &self,
+        user: &User,
+        completion: Option<&Completion>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Replaces `previous` (as read, with its version) by `updated`; claims a changed e-mail or
-    /// username and releases the old one in the same atomic write.
-    fn update(&self, previous: &User, updated: &User) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// username and releases the old one in the same atomic write. A keyed request's `completion`
+    /// commits with it.
+    fn update(
+        &self,
+        previous: &User,
+        updated: &User,
+        completion: Option<&Completion>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// Answers the one question every authenticated request asks: which session generation does the

@@ -101,7 +101,11 @@ impl SessionReader for InMemoryUsers {
 }
 
 impl UserWriter for InMemoryUsers {
-    async fn insert(&self, user: &User) -> Result<(), StoreError> {
+    async fn insert(
+        &self,
+        user: &User,
+        _completion: Option<&crate::idempotency::Completion>,
+    ) -> Result<(), StoreError> {
         let mut users = self.0.lock().expect("lock");
         let taken = Self::clashes(&users, user);
         if !taken.is_empty() {
@@ -111,7 +115,12 @@ impl UserWriter for InMemoryUsers {
         Ok(())
     }
 
-    async fn update(&self, previous: &User, updated: &User) -> Result<(), StoreError> {
+    async fn update(
+        &self,
+        previous: &User,
+        updated: &User,
+        _completion: Option<&crate::idempotency::Completion>,
+    ) -> Result<(), StoreError> {
         let mut users = self.0.lock().expect("lock");
         if users.get(&previous.id).map(|stored| stored.version) != Some(previous.version) {
             return Err(StoreError::Conflict);
@@ -182,7 +191,11 @@ impl PasswordResets for InMemoryResets {
         Ok(self.state(user))
     }
 
-    async fn save_request(&self, next: &PasswordReset) -> Result<(), StoreError> {
+    async fn save_request(
+        &self,
+        next: &PasswordReset,
+        _completion: Option<&crate::idempotency::Completion>,
+    ) -> Result<(), StoreError> {
         let mut states = self.states.lock().expect("lock");
         let stored = states.get(&next.user).map_or(0, |state| state.version);
         if stored + 1 != next.version {
@@ -199,12 +212,18 @@ impl PasswordResets for InMemoryResets {
         Ok(self.holders.lock().expect("lock").get(digest).copied())
     }
 
-    async fn complete(&self, completed: &PasswordReset, previous: &User, updated: &User) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        completed: &PasswordReset,
+        previous: &User,
+        updated: &User,
+        _completion: Option<&crate::idempotency::Completion>,
+    ) -> Result<(), StoreError> {
         let stored = self.state(completed.user).map_or(0, |state| state.version);
         if stored + 1 != completed.version {
             return Err(StoreError::Conflict);
         }
-        self.users.update(previous, updated).await?;
+        self.users.update(previous, updated, None).await?;
         self.states.lock().expect("lock").insert(completed.user, completed.clone());
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Forgotten passwords: a one-time link by e-mail, then a new password through that link.
 
 use super::{AbuseGuard, AuthenticatedUser, required};
+use crate::idempotency::AnswerOf;
 use crate::mail_templates;
 use crate::password_reset::{PasswordReset, RateLimited};
 use crate::ports::{
@@ -63,6 +64,20 @@ where
         email: Option<String>,
         source: &ClientSource,
     ) -> Result<ResetRequestOutcome, DomainError> {
+        self.execute_keyed(email, source, &AnswerOf::unkeyed()).await
+    }
+
+    /// Requests, committing `answer`'s completion with the new link (a keyed request), so a retry
+    /// under the key sends no second mail. The mail goes out after that write: should it fail, a
+    /// retry under the same key is still answered as accepted, and a new request sends a new link.
+    /// A request that stores no link (no account, the account's mails used up) writes nothing of
+    /// its own, and its answer is stored after it.
+    pub async fn execute_keyed(
+        &self,
+        email: Option<String>,
+        source: &ClientSource,
+        answer: &AnswerOf<'_, ResetRequestOutcome>,
+    ) -> Result<ResetRequestOutcome, DomainError> {
         let mut errors = ValidationErrors::default();
         let Some(email) = required(&mut errors, "email", email.as_deref(), Email::parse) else {
             return Err(errors.into());
@@ -90,7 +105,8 @@ where
                 Ok(next) => next,
                 Err(RateLimited) => return Ok(ResetRequestOutcome::RateLimited),
             };
-            match self.resets.save_request(&next).await {
+            let completion = answer.completion(&ResetRequestOutcome::MailSent);
+            match self.resets.save_request(&next, completion.as_ref()).await {
                 Ok(()) => {}
                 Err(StoreError::Conflict) => continue,
                 Err(other) => return Err(other.into()),
@@ -145,6 +161,16 @@ where
     /// Sets the new password, uses the link up and revokes every token issued before, in one
     /// atomic write; answers with a fresh token. Of two confirmations of one link, exactly one wins.
     pub async fn execute(&self, input: PasswordResetConfirmation) -> Result<AuthenticatedUser, DomainError> {
+        self.execute_keyed(input, &AnswerOf::unkeyed()).await
+    }
+
+    /// Confirms, committing `answer`'s completion with the new password (a keyed request), so a
+    /// retry gets the first answer rather than finding the link used.
+    pub async fn execute_keyed(
+        &self,
+        input: PasswordResetConfirmation,
+        answer: &AnswerOf<'_, AuthenticatedUser>,
+    ) -> Result<AuthenticatedUser, DomainError> {
         let mut errors = ValidationErrors::default();
         let token = required(&mut errors, "token", input.token.as_deref(), ResetToken::parse);
         let password = required(&mut errors, "password", input.password.as_deref(), Password::parse);
@@ -171,12 +197,15 @@ where
             };
             let updated = user.with_password(hash, now);
             let fresh_token = self.issuer.issue(updated.session()).await?;
+            let confirmed = AuthenticatedUser { user: updated, token: fresh_token };
+            let completion = answer.completion(&confirmed);
             // Whoever holds the mailbox may sign in again at once: the account's failed logins are
             // forgotten beside the write (harmless if the write then loses a race).
-            let completing = async { self.resets.complete(&reset.completed(), &user, &updated).await };
+            let completing =
+                async { self.resets.complete(&reset.completed(), &user, &confirmed.user, completion.as_ref()).await };
             let (completed, ()) = futures_util::future::join(completing, self.guard.forget_failures(&user.email)).await;
             match completed {
-                Ok(()) => return Ok(AuthenticatedUser { user: updated, token: fresh_token }),
+                Ok(()) => return Ok(confirmed),
                 // Another confirmation, a new request or a profile change got there first: read
                 // again, and the link decides.
                 Err(StoreError::Conflict) => continue,
@@ -317,6 +346,84 @@ mod tests {
 
         assert_eq!(outcome, ResetRequestOutcome::NoAccount);
         assert!(world.mailer.sent().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_keyed_request_asks_for_its_answer_for_the_write_that_stores_the_link_and_only_then_mails() {
+        // Given a keyed request for jake's address, whose answer notes whether a link was stored
+        // and a mail sent by the time it is made
+        let world = World::new();
+        let answered = std::sync::Mutex::new(Vec::new());
+        let answer = AnswerOf::keyed(|outcome: &ResetRequestOutcome| {
+            let noted = (*outcome, world.resets.state(world.jake).is_some(), world.mailer.sent().len());
+            answered.lock().expect("lock").push(noted);
+            None
+        });
+        let requester = world.requester(AbuseLimits::default());
+
+        // When it is made
+        let outcome = requester.execute_keyed(Some("jake@jake.jake".into()), &source(), &answer).await;
+
+        // Then the answer was made once, before the link was stored (the write commits it) and
+        // before the mail went out
+        assert_eq!(outcome.expect("answered"), ResetRequestOutcome::MailSent);
+        assert_eq!(*answered.lock().expect("lock"), [(ResetRequestOutcome::MailSent, false, 0)]);
+        assert_eq!(world.mailer.sent().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_keyed_request_that_stores_no_link_asks_for_no_completion() {
+        // Given an unknown address, and jake's mails for the hour used up
+        let world = World::new();
+        for _ in 0..3 {
+            world.request("jake@jake.jake").await;
+        }
+        let asked = std::sync::atomic::AtomicUsize::new(0);
+        let answer = AnswerOf::keyed(|_: &ResetRequestOutcome| {
+            asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            None
+        });
+        let requester = world.requester(AbuseLimits::default());
+
+        // When keyed requests are made for both
+        let unknown = requester.execute_keyed(Some("nobody@jake.jake".into()), &source(), &answer).await;
+        let used_up = requester.execute_keyed(Some("jake@jake.jake".into()), &source(), &answer).await;
+
+        // Then neither writes an answer with a link: theirs are stored after the request
+        assert_eq!(unknown.expect("answered"), ResetRequestOutcome::NoAccount);
+        assert_eq!(used_up.expect("answered"), ResetRequestOutcome::RateLimited);
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn a_keyed_confirmation_makes_its_answer_with_the_fresh_token_before_the_password_changes() {
+        // Given a mailed link, confirmed with a key whose answer notes the stored password hash
+        let world = World::new();
+        world.request("jake@jake.jake").await;
+        let token = world.mailed_token();
+        let answered = std::sync::Mutex::new(Vec::new());
+        let answer = AnswerOf::keyed(|confirmed: &AuthenticatedUser| {
+            let stored = world.users.get(world.jake).expect("stored").password_hash.as_phc().to_owned();
+            answered.lock().expect("lock").push((confirmed.token.clone(), stored));
+            None
+        });
+        let confirm = ConfirmPasswordReset::new(
+            world.users.clone(),
+            world.resets.clone(),
+            world.tokens.clone(),
+            world.clock.clone(),
+            FakeHasher,
+            FakeTokens,
+            world.guard(),
+        );
+
+        // When the new password is set
+        let confirmation = PasswordResetConfirmation { token: Some(token), password: Some("a-new-password".into()) };
+        let confirmed = confirm.execute_keyed(confirmation, &answer).await.expect("confirmed");
+
+        // Then the answer was made once, with the token the client gets, before the write
+        assert_eq!(*answered.lock().expect("lock"), [(confirmed.token.clone(), "hashed:jakejake".to_owned())]);
+        assert_eq!(world.users.get(world.jake).expect("stored").password_hash.as_phc(), "hashed:a-new-password");
     }
 
     #[tokio::test]

@@ -1,4 +1,5 @@
 use super::{AbuseGuard, AuthenticatedUser, required};
+use crate::idempotency::AnswerOf;
 use crate::ports::{Clock, LoginAttempts, PasswordHasher, SourceQuotas, TokenIssuer, UserWriter};
 use crate::throttling::QuotaAction;
 use crate::values::{ClientSource, Email, Password, Username};
@@ -38,6 +39,17 @@ where
     /// against its source's allowance before the password is hashed (a taken address included: the
     /// allowance also bounds how many addresses one source can probe this way).
     pub async fn execute(&self, input: Registration, source: &ClientSource) -> Result<AuthenticatedUser, DomainError> {
+        self.execute_keyed(input, source, &AnswerOf::unkeyed()).await
+    }
+
+    /// Registers, committing `answer`'s completion with the account (a keyed request): the answer
+    /// (the account and its token) is complete before the account is stored.
+    pub async fn execute_keyed(
+        &self,
+        input: Registration,
+        source: &ClientSource,
+        answer: &AnswerOf<'_, AuthenticatedUser>,
+    ) -> Result<AuthenticatedUser, DomainError> {
         let mut errors = ValidationErrors::default();
         let username = required(&mut errors, "username", input.username.as_deref(), Username::parse);
         let email = required(&mut errors, "email", input.email.as_deref(), Email::parse);
@@ -49,8 +61,9 @@ where
         self.guard.take(QuotaAction::Registration, source).await?;
         let user = User::register(username, email, self.hasher.hash(&password)?);
         let token = self.tokens.issue(user.session()).await?;
-        self.users.insert(&user).await?;
-        Ok(AuthenticatedUser { user, token })
+        let registered = AuthenticatedUser { user, token };
+        self.users.insert(&registered.user, answer.completion(&registered).as_ref()).await?;
+        Ok(registered)
     }
 }
 
@@ -123,6 +136,31 @@ mod tests {
         assert_eq!(registered.token, format!("token-for-{}@0", registered.user.id));
         let stored = users.get(registered.user.id).expect("stored");
         assert_eq!(stored.password_hash.as_phc(), "hashed:jake-skateboard-42");
+    }
+
+    #[tokio::test]
+    async fn a_keyed_registration_makes_its_answer_from_the_account_and_token_before_storing_them() {
+        // Given a keyed sign-up, whose answer notes the token it is made with and whether the
+        // account was stored by then
+        let users = InMemoryUsers::default();
+        let register = RegisterUser::new(users.clone(), FakeHasher, FakeTokens, open_guard());
+        let answered = std::sync::Mutex::new(Vec::new());
+        let answer = AnswerOf::keyed(|registered: &AuthenticatedUser| {
+            let stored_already = users.get(registered.user.id).is_some();
+            answered.lock().expect("lock").push((registered.token.clone(), stored_already));
+            None
+        });
+
+        // When it registers
+        let registered = register
+            .execute_keyed(registration("jake", "jake@jake.jake", "jake-skateboard-42"), &source(), &answer)
+            .await
+            .expect("registered");
+
+        // Then the answer was made once, before the write (which commits it), with the token the
+        // client gets, and the account is stored
+        assert_eq!(*answered.lock().expect("lock"), [(registered.token.clone(), false)]);
+        assert!(users.get(registered.user.id).is_some());
     }
 
     #[tokio::test]

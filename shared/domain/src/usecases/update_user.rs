@@ -1,4 +1,5 @@
 use super::{AbuseGuard, current_account};
+use crate::idempotency::AnswerOf;
 use crate::ports::{Clock, LoginAttempts, PasswordHasher, SourceQuotas, TokenIssuer, UserReader, UserWriter};
 use crate::validation::InvalidValue;
 use crate::values::{Bio, Email, ImageUrl, Password, Session, Timestamp, Username};
@@ -116,6 +117,17 @@ where
     /// or password needs the current password (a step-up: the token alone is not enough), and
     /// revokes every token issued before it.
     pub async fn execute(&self, caller: Session, changes: UserChanges) -> Result<UpdatedUser, DomainError> {
+        self.execute_keyed(caller, changes, &AnswerOf::unkeyed()).await
+    }
+
+    /// Updates, committing `answer`'s completion with the change (a keyed request). An update
+    /// that changes nothing writes nothing, and its answer is stored after it.
+    pub async fn execute_keyed(
+        &self,
+        caller: Session,
+        changes: UserChanges,
+        answer: &AnswerOf<'_, UpdatedUser>,
+    ) -> Result<UpdatedUser, DomainError> {
         let changes = changes.parse()?;
         let first_read = current_account(&self.users, caller).await?;
         let steps_up = changes.password.is_some() || changes_email(&changes, &first_read);
@@ -165,7 +177,9 @@ where
                 Some(self.tokens.issue(updated.session()).await?)
             };
 
-            let writing = async { self.users.update(&current, &updated).await };
+            let result = UpdatedUser { user: updated, fresh_token };
+            let completion = answer.completion(&result);
+            let writing = async { self.users.update(&current, &result.user, completion.as_ref()).await };
             let written = if steps_up {
                 // The right current password was a success: the account's failed logins are forgotten.
                 let (written, ()) =
@@ -175,7 +189,7 @@ where
                 writing.await
             };
             match written {
-                Ok(()) => return Ok(UpdatedUser { user: updated, fresh_token }),
+                Ok(()) => return Ok(result),
                 Err(crate::ports::StoreError::Conflict) => continue,
                 Err(other) => return Err(other.into()),
             }
@@ -297,6 +311,59 @@ mod tests {
 
         assert_eq!(updated.fresh_token, None);
         assert!(caller.is_current(updated.user.session_generation));
+    }
+
+    #[tokio::test]
+    async fn a_keyed_new_password_makes_its_answer_with_the_fresh_token_before_the_write() {
+        // Given jake, signed in, changing his password with a key; the answer notes the token it
+        // is made with and the session generation stored by then
+        let users = InMemoryUsers::with_user("jake", "jake@jake.jake", "jakejake");
+        let caller = session_of(&users, users.only_id());
+        let update = UpdateUser::new(users.clone(), FakeHasher, FakeTokens, open_guard());
+        let answered = std::sync::Mutex::new(Vec::new());
+        let answer = AnswerOf::keyed(|result: &UpdatedUser| {
+            let stored = users.get(result.user.id).expect("stored").session_generation;
+            answered.lock().expect("lock").push((result.fresh_token.clone(), stored));
+            None
+        });
+        let change = UserChanges {
+            password: set("a-fresh-password-2"),
+            current_password: Some("jakejake".into()),
+            ..Default::default()
+        };
+
+        // When the change is made
+        let updated = update.execute_keyed(caller, change, &answer).await.expect("updated");
+
+        // Then the answer was made once, before the write moved the generation, with the fresh
+        // token the client gets
+        assert_eq!(*answered.lock().expect("lock"), [(updated.fresh_token.clone(), caller.generation)]);
+        assert_eq!(updated.fresh_token, Some(format!("token-for-{}@1", caller.user)));
+        assert_eq!(users.get(caller.user).expect("stored").session_generation, updated.user.session_generation);
+    }
+
+    #[tokio::test]
+    async fn a_keyed_update_that_changes_nothing_writes_nothing_and_asks_for_no_completion() {
+        // Given jake, whose bio is already "hello"
+        let users = InMemoryUsers::with_user("jake", "jake@jake.jake", "jakejake");
+        let caller = session_of(&users, users.only_id());
+        let update = UpdateUser::new(users.clone(), FakeHasher, FakeTokens, open_guard());
+        update.execute(caller, UserChanges { bio: set("hello"), ..Default::default() }).await.expect("bio set");
+        let before = users.get(caller.user).expect("stored");
+        let asked = std::sync::atomic::AtomicUsize::new(0);
+        let answer = AnswerOf::keyed(|_: &UpdatedUser| {
+            asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            None
+        });
+
+        // When a keyed update sets the same bio
+        let same = UserChanges { bio: set("hello"), ..Default::default() };
+        let unchanged = update.execute_keyed(caller, same, &answer).await.expect("answered");
+
+        // Then nothing is written and no write carries the answer: it is stored after the request
+        assert_eq!(unchanged.user, before);
+        assert_eq!(users.get(caller.user).expect("stored"), before);
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
 
     #[tokio::test]

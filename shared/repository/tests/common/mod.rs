@@ -12,6 +12,6 @@ pub async fn someone(users: &DynamoUsers, name: &str) -> UserId {
         Email::parse(&format!("{name}@example.com")).expect("valid"),
         PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
     );
-    users.insert(&user).await.expect("inserted");
+    users.insert(&user, None).await.expect("inserted");
     user.id
 }
