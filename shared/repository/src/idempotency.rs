@@ -109,16 +109,23 @@ impl IdempotencyRecords for DynamoIdempotencyRecords {
     }
 
     async fn release(&self, record: &RecordKey, claim: &ClaimId) -> Result<bool, StoreError> {
-        let released = self
-            .table
-            .delete_if(
-                keys::idempotency_record(&record.0),
-                "record_state = :in_progress AND claim = :claim",
-                &[],
-                vec![(":in_progress", text(IN_PROGRESS)), (":claim", text(claim.0.clone()))],
-            )
-            .await?;
-        Ok(released)
+        self.delete_claimed(record, "record_state = :in_progress AND claim = :claim", claim).await
+    }
+
+    async fn withdraw(&self, record: &RecordKey, claim: &ClaimId) -> Result<(), StoreError> {
+        self.delete_claimed(record, "claim = :claim", claim).await.map(drop)
+    }
+}
+
+impl DynamoIdempotencyRecords {
+    async fn delete_claimed(&self, record: &RecordKey, condition: &str, claim: &ClaimId) -> Result<bool, StoreError> {
+        let values = vec![(":claim", text(claim.0.clone()))];
+        let values = if condition.contains(":in_progress") {
+            [values, vec![(":in_progress", text(IN_PROGRESS))]].concat()
+        } else {
+            values
+        };
+        Ok(self.table.delete_if(keys::idempotency_record(&record.0), condition, &[], values).await?)
     }
 }
 

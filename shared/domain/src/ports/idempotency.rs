@@ -20,6 +20,10 @@ pub trait IdempotencyRecords: Send + Sync {
     /// claim was completed meanwhile (its write committed even though its answer was lost) or
     /// taken by another attempt.
     fn release(&self, record: &RecordKey, claim: &ClaimId) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Removes this claim's record even if its write completed it: for an attempt known to have
+    /// failed after its write, whose stored answer would tell a retry what did not happen.
+    fn withdraw(&self, record: &RecordKey, claim: &ClaimId) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// The secrets of idempotency: the keyed MAC that fingerprints a request, and the sealing of a

@@ -179,6 +179,9 @@ where
             Err(error) => error.status().as_u16(),
         };
         let settled: Result<(), StoreError> = match Settlement::for_status(status) {
+            Settlement::Release if failed_after_any_write(&outcome) => {
+                self.records.withdraw(&claim.record, &claim.claim).await
+            }
             Settlement::Release => match self.records.release(&claim.record, &claim.claim).await {
                 Ok(false) => {
                     // Usually the write committed with its answer although this attempt failed
@@ -212,6 +215,19 @@ where
     }
 }
 
+/// Whether the request failed on a dependency that holds none of our writes (SES, Secrets
+/// Manager). Such a failure happened before the write (nothing committed) or after it, as when a
+/// reset mail cannot be sent once its link is stored: then the answer the write stored says
+/// "done" for what was not, and the retry must run again rather than be told so. A failure of
+/// DynamoDB itself or of the deadline may hide a write that did commit, and never withdraws it.
+fn failed_after_any_write(outcome: &Result<Response<Body>, ApiError>) -> bool {
+    matches!(outcome, Err(ApiError::Unavailable { dependency, .. })
+        if *dependency != STORAGE_DEPENDENCY && *dependency != crate::REQUEST_DEADLINE)
+}
+
+/// The dependency name DynamoDB's outages are reported under (see `conduit_repository`).
+const STORAGE_DEPENDENCY: &str = "DynamoDB";
+
 /// The route the key is scoped to: API Gateway's route key, or the method and path of a request
 /// that did not come through it.
 fn route_of(request: &Request) -> String {
@@ -226,4 +242,173 @@ fn route_of(request: &Request) -> String {
 fn invocation_deadline(request: &Request) -> Option<Timestamp> {
     let deadline_ms = request.lambda_context_ref().map_or(0, |context| context.deadline);
     i64::try_from(deadline_ms).ok().filter(|ms| *ms > 0).map(Timestamp::from_unix_millis)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use conduit_domain::error::InfrastructureError;
+    use conduit_domain::idempotency::{
+        Claim, ClaimId, ClaimOutcome, Completion, ExistingRecord, Fingerprint, RecordKey, RecordState, SealedAnswer,
+    };
+    use conduit_domain::ports::{IdempotencyKeys, IdempotencyRecords, IdempotencySecrets, StoreError};
+    use lambda_http::{Body, Request, Response, http};
+
+    use super::*;
+    use crate::response;
+
+    /// Records in memory, with the conditions the DynamoDB adapter writes.
+    #[derive(Clone, Default)]
+    struct MemoryRecords(Arc<Mutex<HashMap<String, ExistingRecord>>>);
+
+    impl MemoryRecords {
+        /// What a write's transaction does with its completion.
+        fn commit(&self, completion: &Completion) {
+            let record = ExistingRecord {
+                claim: completion.claim.clone(),
+                fingerprint: completion.fingerprint.clone(),
+                state: RecordState::Completed { answer: completion.answer.clone() },
+                expires_at: completion.expires_at,
+            };
+            self.0.lock().expect("lock").insert(completion.record.0.clone(), record);
+        }
+    }
+
+    impl IdempotencyRecords for MemoryRecords {
+        async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, StoreError> {
+            let mut records = self.0.lock().expect("lock");
+            if let Some(existing) = records.get(&claim.record.0) {
+                return Ok(ClaimOutcome::Exists(existing.clone()));
+            }
+            let record = ExistingRecord {
+                claim: claim.claim.clone(),
+                fingerprint: claim.fingerprint.clone(),
+                state: RecordState::InProgress { until: claim.in_progress_until },
+                expires_at: claim.expires_at,
+            };
+            records.insert(claim.record.0.clone(), record);
+            Ok(ClaimOutcome::Claimed)
+        }
+
+        async fn complete(&self, completion: &Completion) -> Result<(), StoreError> {
+            self.commit(completion);
+            Ok(())
+        }
+
+        async fn release(&self, record: &RecordKey, claim: &ClaimId) -> Result<bool, StoreError> {
+            let mut records = self.0.lock().expect("lock");
+            let held = records
+                .get(&record.0)
+                .is_some_and(|found| &found.claim == claim && matches!(found.state, RecordState::InProgress { .. }));
+            Ok(held && records.remove(&record.0).is_some())
+        }
+
+        async fn withdraw(&self, record: &RecordKey, claim: &ClaimId) -> Result<(), StoreError> {
+            let mut records = self.0.lock().expect("lock");
+            if records.get(&record.0).is_some_and(|found| &found.claim == claim) {
+                records.remove(&record.0);
+            }
+            Ok(())
+        }
+    }
+
+    /// Keys without secrets: fingerprints and sealed answers in the clear.
+    struct PlainKeys;
+
+    impl IdempotencyKeys for PlainKeys {
+        fn record_key(&self, parts: &[&[u8]]) -> RecordKey {
+            RecordKey(parts.iter().map(|part| String::from_utf8_lossy(part)).collect::<Vec<_>>().join("|"))
+        }
+        fn fingerprint(&self, parts: &[&[u8]]) -> Fingerprint {
+            Fingerprint(self.record_key(parts).0)
+        }
+        fn same_request(&self, stored: &Fingerprint, parts: &[&[u8]]) -> bool {
+            stored == &self.fingerprint(parts)
+        }
+        fn seal(&self, _: &RecordKey, answer: &[u8]) -> Result<SealedAnswer, InfrastructureError> {
+            Ok(SealedAnswer(answer.to_vec()))
+        }
+        fn open(&self, _: &RecordKey, sealed: &SealedAnswer) -> Result<Vec<u8>, InfrastructureError> {
+            Ok(sealed.0.clone())
+        }
+    }
+
+    struct PlainSecrets;
+
+    impl IdempotencySecrets for PlainSecrets {
+        type Keys = PlainKeys;
+        async fn keys(&self) -> Result<PlainKeys, InfrastructureError> {
+            Ok(PlainKeys)
+        }
+    }
+
+    /// A write that commits its answer and then fails on `dependency`, as a reset request whose
+    /// link is stored fails when its mail cannot be sent.
+    struct CommitsThenFails {
+        records: MemoryRecords,
+        dependency: &'static str,
+        runs: AtomicUsize,
+    }
+
+    impl KeyedEndpoint for CommitsThenFails {
+        const SCOPE: KeyScope = KeyScope::Source;
+
+        async fn handle(&self, _: Request, receipt: &Receipt) -> Result<Response<Body>, ApiError> {
+            self.runs.fetch_add(1, Ordering::SeqCst);
+            let answer = receipt.answer(|_: &()| response::created(&"done"));
+            if let Some(completion) = answer.completion(&()) {
+                self.records.commit(&completion);
+            }
+            Err(ApiError::Unavailable { dependency: self.dependency, cause: "down".into() })
+        }
+    }
+
+    fn keyed_request() -> Request {
+        http::Request::builder()
+            .method("POST")
+            .uri("/api/things")
+            .header("idempotency-key", "k-1")
+            .body(Body::from("{}"))
+            .expect("request")
+    }
+
+    /// The endpoint failing on `dependency` after its write, sent twice under one key.
+    async fn sent_twice(dependency: &'static str) -> (Vec<u16>, usize, bool) {
+        let records = MemoryRecords::default();
+        let endpoint = CommitsThenFails { records: records.clone(), dependency, runs: AtomicUsize::new(0) };
+        let keyed = Idempotent::new(endpoint, records, PlainSecrets, IdempotencySettings::default());
+        let mut statuses = Vec::new();
+        let mut replayed = false;
+        for _ in 0..2 {
+            match keyed.handle(keyed_request()).await {
+                Ok(answer) => {
+                    statuses.push(answer.status().as_u16());
+                    replayed = answer.headers().contains_key(REPLAYED_HEADER);
+                }
+                Err(error) => statuses.push(error.status().as_u16()),
+            }
+        }
+        (statuses, keyed.endpoint.runs.load(Ordering::SeqCst), replayed)
+    }
+
+    #[tokio::test]
+    async fn a_request_that_failed_on_another_dependency_after_its_write_runs_again_on_retry() {
+        // When the write committed its answer and the mail after it could not be sent
+        let (statuses, runs, _) = sent_twice("Amazon SES").await;
+
+        // Then the stored answer is withdrawn: the retry runs (and here fails) again
+        assert_eq!((statuses, runs), (vec![503, 503], 2));
+    }
+
+    #[tokio::test]
+    async fn a_request_whose_storage_failed_after_its_write_is_answered_by_that_write_on_retry() {
+        // When the write committed its answer but DynamoDB's reply was lost
+        let (statuses, runs, replayed) = sent_twice("DynamoDB").await;
+
+        // Then the retry gets the committed answer, and the write runs once
+        assert_eq!((statuses, runs, replayed), (vec![503, 201], 1, true));
+    }
 }
