@@ -317,3 +317,168 @@ async fn every_endpoint_makes_at_most_three_round_trips_and_costs_a_bounded_numb
         assert!(total(*usage) <= LIST_BUDGET, "{request} costs {} units", total(*usage));
     }
 }
+
+/// One covered write measured without a key, then with one, then replayed under that key.
+struct KeyedCost {
+    request: String,
+    unkeyed: CapacityUsage,
+    keyed: CapacityUsage,
+    replayed: CapacityUsage,
+}
+
+/// Sends `unkeyed` as is, `keyed` under a fresh key and then again under the same key (which must
+/// be answered by the replay), measuring all three.
+async fn keyed_cost(
+    api: &TestApi,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    (unkeyed, keyed): (serde_json::Value, serde_json::Value),
+    key: &str,
+) -> KeyedCost {
+    let body_of = |body: &serde_json::Value| (!body.is_null()).then(|| body.clone());
+    let (plain, unkeyed_usage) = api.measure_with_headers(method, path, body_of(&unkeyed), token, &[]).await;
+    assert!(plain.status < 300, "{method} {path}: {} {:?}", plain.status, plain.body);
+    let header = [("idempotency-key", key)];
+    let (first, keyed_usage) = api.measure_with_headers(method, path, body_of(&keyed), token, &header).await;
+    assert!(first.status < 300, "{method} {path} keyed: {} {:?}", first.status, first.body);
+    let (replay, replayed_usage) = api.measure_with_headers(method, path, body_of(&keyed), token, &header).await;
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"), "{method} {path}: {:?}", replay.body);
+    KeyedCost {
+        request: format!("{method} {path}"),
+        unkeyed: unkeyed_usage,
+        keyed: keyed_usage,
+        replayed: replayed_usage,
+    }
+}
+
+#[tokio::test]
+async fn a_keyed_write_waits_on_dynamodb_no_more_often_than_without_a_key() {
+    // Given two accounts, one with an article
+    let api = &TestApi::start_alone_with_abuse_limits(heavy_writer_limits()).await;
+    let author = api.register("keyauthor").await;
+    let reader = api.register("keyreader").await;
+    let article =
+        |title: &str| json!({"article": {"title": title, "description": "d", "body": "b", "tagList": ["x", "y"]}});
+    let slug = api.post("/articles", article("Measured keyed"), Some(&author)).await.body["article"]["slug"]
+        .as_str()
+        .expect("slug")
+        .to_owned();
+    let registration = |name: &str| json!({"user": {"username": name, "email": format!("{name}@example.com"), "password": "password-1"}});
+    let comment = |text: &str| json!({"comment": {"body": text}});
+    let reset = json!({"user": {"email": "keyreader@example.com"}});
+    // Every token is used once first, so its authorizer answer is cached for what is measured.
+    for token in [&author, &reader] {
+        assert_eq!(api.get("/user", Some(token)).await.status, 200);
+    }
+
+    // When each covered write is made without a key, with one, and replayed
+    let mut measured = vec![
+        keyed_cost(api, "POST", "/users", None, (registration("plain1"), registration("keyed1")), "k-register").await,
+        keyed_cost(
+            api,
+            "PUT",
+            "/user",
+            Some(&author),
+            (json!({"user": {"bio": "one"}}), json!({"user": {"bio": "two"}})),
+            "k-user",
+        )
+        .await,
+        keyed_cost(api, "POST", "/articles", Some(&author), (article("Plain"), article("Keyed")), "k-article").await,
+        keyed_cost(
+            api,
+            "PUT",
+            &format!("/articles/{slug}"),
+            Some(&author),
+            (json!({"article": {"body": "v2"}}), json!({"article": {"body": "v3"}})),
+            "k-edit",
+        )
+        .await,
+        keyed_cost(
+            api,
+            "POST",
+            &format!("/articles/{slug}/comments"),
+            Some(&reader),
+            (comment("a"), comment("b")),
+            "k-comment",
+        )
+        .await,
+        keyed_cost(api, "POST", "/users/password-reset", None, (reset.clone(), reset), "k-reset").await,
+    ];
+    // Two links: the newest mail's is used keyed, so the plain confirmation takes the older
+    // one... which the newer request superseded. So each confirmation asks for its own link.
+    let confirm = |token: String| json!({"user": {"token": token, "password": "a brand new password"}});
+    let plain_link = mailed_reset_token(api).await;
+    let (plain, plain_usage) =
+        api.measure_with_headers("POST", "/users/password-reset/confirm", Some(confirm(plain_link)), None, &[]).await;
+    assert_eq!(plain.status, 200, "{:?}", plain.body);
+    let again = api.post("/users/password-reset", json!({"user": {"email": "keyreader@example.com"}}), None).await;
+    assert_eq!(again.status, 202, "{:?}", again.body);
+    let keyed_link = confirm(mailed_reset_token(api).await);
+    let header = [("idempotency-key", "k-confirm")];
+    let path = "/users/password-reset/confirm";
+    let (first, keyed_usage) = api.measure_with_headers("POST", path, Some(keyed_link.clone()), None, &header).await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let (replay, replayed_usage) = api.measure_with_headers("POST", path, Some(keyed_link), None, &header).await;
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"), "{:?}", replay.body);
+    measured.push(KeyedCost {
+        request: format!("POST {path}"),
+        unkeyed: plain_usage,
+        keyed: keyed_usage,
+        replayed: replayed_usage,
+    });
+    // Signing out revokes the token that asked, so each sign-out uses a fresh session.
+    let fresh_session = || async {
+        let login = json!({"user": {"email": "keyauthor@example.com", "password": "password-keyauthor"}});
+        let reply = api.post("/users/login", login, None).await;
+        reply.body["user"]["token"].as_str().expect("a token").to_owned()
+    };
+    let plain_token = fresh_session().await;
+    let (plain, plain_usage) =
+        api.measure_with_headers("DELETE", "/user/sessions", None, Some(&plain_token), &[]).await;
+    assert_eq!(plain.status, 204, "{:?}", plain.body);
+    let keyed_token = fresh_session().await;
+    let header = [("idempotency-key", "k-sign-out")];
+    let (first, keyed_usage) =
+        api.measure_with_headers("DELETE", "/user/sessions", None, Some(&keyed_token), &header).await;
+    assert_eq!(first.status, 204, "{:?}", first.body);
+    measured.push(KeyedCost {
+        request: "DELETE /user/sessions".to_owned(),
+        unkeyed: plain_usage,
+        keyed: keyed_usage,
+        // Its retry carries the token it revoked: 401, never a replay (README, "Idempotent retries").
+        replayed: CapacityUsage::default(),
+    });
+
+    // Then a key adds no round trip, and none makes more than three
+    println!(
+        "{:<40} {:>17} {:>17} {:>17}",
+        "request", "unkeyed trips/units", "keyed trips/units", "replay trips/units"
+    );
+    for cost in &measured {
+        let figures = |usage: CapacityUsage| format!("{} / {:.1}", usage.round_trips, total(usage));
+        println!(
+            "{:<40} {:>17} {:>17} {:>17}",
+            cost.request,
+            figures(cost.unkeyed),
+            figures(cost.keyed),
+            figures(cost.replayed)
+        );
+    }
+    for cost in &measured {
+        assert!(
+            cost.keyed.round_trips <= MAX_ROUND_TRIPS,
+            "{}: {} round trips keyed",
+            cost.request,
+            cost.keyed.round_trips
+        );
+        assert!(
+            cost.keyed.round_trips <= cost.unkeyed.round_trips,
+            "{}: {} round trips keyed, {} without a key",
+            cost.request,
+            cost.keyed.round_trips,
+            cost.unkeyed.round_trips
+        );
+        assert!(cost.replayed.round_trips <= cost.keyed.round_trips, "{}", cost.request);
+    }
+}

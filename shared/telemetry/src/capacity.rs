@@ -70,15 +70,28 @@ pub fn call_ended() {
 /// Runs `work` in a fresh scope and returns its output with what it consumed. A measurement
 /// inside another one also counts towards the outer one.
 pub async fn measure<F: Future>(work: F) -> (F::Output, CapacityUsage) {
-    let (output, usage) = CURRENT
+    let (output, usage) = measure_apart(work).await;
+    count(usage);
+    (output, usage)
+}
+
+/// Like [`measure`], without rolling what `work` consumed up into the enclosing scope: for work
+/// that runs beside the request's other calls (an idempotency claim), whose in-flight call must
+/// not join two sequential calls of the request into one round trip. The caller then counts what
+/// it decides with [`count`].
+pub async fn measure_apart<F: Future>(work: F) -> (F::Output, CapacityUsage) {
+    CURRENT
         .scope(RefCell::new(Meter::default()), async move {
             let output = work.await;
             let usage = CURRENT.with(|meter| meter.borrow().usage);
             (output, usage)
         })
-        .await;
-    let _ = CURRENT.try_with(|outer| outer.borrow_mut().usage.add(usage));
-    (output, usage)
+        .await
+}
+
+/// Adds `usage` to the current scope, if there is one.
+pub fn count(usage: CapacityUsage) {
+    let _ = CURRENT.try_with(|meter| meter.borrow_mut().usage.add(usage));
 }
 
 #[cfg(test)]

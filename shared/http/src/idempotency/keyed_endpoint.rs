@@ -13,6 +13,7 @@ use std::sync::Arc;
 use conduit_domain::idempotency::{Claim, ClaimId, ClaimOutcome, IdempotencySettings, Settlement, Verdict};
 use conduit_domain::ports::{IdempotencyKeys, IdempotencyRecords, IdempotencySecrets, StoreError};
 use conduit_domain::values::Timestamp;
+use conduit_telemetry::capacity::{self, CapacityUsage};
 use conduit_telemetry::metrics::BusinessEvent;
 use conduit_telemetry::process::ErrorChain;
 use lambda_http::http::header::HeaderValue;
@@ -104,13 +105,18 @@ where
         let id = request_id(&request);
         let receipt = Receipt::keyed(claim.clone(), Arc::clone(&keys));
 
-        let mut claiming = std::pin::pin!(self.records.claim(&claim));
-        let mut handling = std::pin::pin!(self.endpoint.handle(request, &receipt));
+        // Each measured apart: the claim, sent beside the handler's first call, must not make two
+        // sequential calls of the handler look like one round trip (see `count_beside`).
+        let mut claiming = std::pin::pin!(capacity::measure_apart(self.records.claim(&claim)));
+        let mut handling = std::pin::pin!(capacity::measure_apart(self.endpoint.handle(request, &receipt)));
+        // Biased to the claim: when both have news, the verdict comes first, so a request that
+        // is to be replayed or refused stops its handler as early as it can.
         let first = tokio::select! {
+            biased;
             claimed = &mut claiming => First::Claim(claimed),
             outcome = &mut handling => First::Handler(outcome),
         };
-        let (claimed, finished) = match first {
+        let ((claimed, claim_usage), finished) = match first {
             First::Claim(claimed) => (claimed, None),
             First::Handler(outcome) => (claiming.await, Some(outcome)),
         };
@@ -128,25 +134,35 @@ where
         };
         match verdict {
             Verdict::Run => {
-                let outcome = match finished {
-                    Some(outcome) => outcome,
+                let (outcome, usage) = match finished {
+                    Some(done) => done,
                     None => handling.await,
                 };
+                count_beside(claim_usage, usage);
                 self.settle(&claim, &receipt, outcome, &id).await
             }
-            Verdict::KeyReused => Err(ApiError::IdempotencyKeyReused),
-            Verdict::InProgress { retry_after } => Err(ApiError::IdempotencyKeyInUse { retry_after }),
+            Verdict::KeyReused => {
+                count_beside(claim_usage, CapacityUsage::default());
+                Err(ApiError::IdempotencyKeyReused)
+            }
+            Verdict::InProgress { retry_after } => {
+                count_beside(claim_usage, CapacityUsage::default());
+                Err(ApiError::IdempotencyKeyInUse { retry_after })
+            }
             Verdict::Replay(sealed) => {
                 if E::REVOKES_OWN_TOKEN {
                     // The handler checks the caller's session first: a token the first request
                     // revoked gets its 401, never the answer (which may carry the new token).
-                    let outcome = match finished {
-                        Some(outcome) => outcome,
+                    let (outcome, usage) = match finished {
+                        Some(done) => done,
                         None => handling.await,
                     };
+                    count_beside(claim_usage, usage);
                     if let Err(refusal @ ApiError::Unauthorized(_)) = outcome {
                         return Err(refusal);
                     }
+                } else {
+                    count_beside(claim_usage, CapacityUsage::default());
                 }
                 let stored = keys.open(&claim.record, &sealed)?;
                 let mut response = stored_answer::decode(&stored)
@@ -213,6 +229,15 @@ where
         }
         outcome
     }
+}
+
+/// Counts a keyed request's DynamoDB usage: the handler's as it is, and the claim's units and
+/// calls. The claim went out with the handler's first call, so it is a round trip of its own only
+/// when the handler made none (a refusal before any read, or a handler dropped for a replay).
+fn count_beside(claim: CapacityUsage, handler: CapacityUsage) {
+    capacity::count(handler);
+    let round_trips = if handler.round_trips == 0 { claim.round_trips } else { 0 };
+    capacity::count(CapacityUsage { round_trips, ..claim });
 }
 
 /// Whether the request failed on a dependency that holds none of our writes (SES, Secrets
