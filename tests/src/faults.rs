@@ -12,7 +12,24 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use conduit_bootstrap::TimeBudget;
 use conduit_dynamodb_local::TestTable;
+
+/// The short, realistic time budget a gateway under a fault test runs with, so an outage shows
+/// in seconds: half the deployed one. An attempt keeps the deployed second (DynamoDB Local on a
+/// busy test machine takes hundreds of milliseconds for a transaction, which real DynamoDB does
+/// not); a call gets 1.5 s rather than 3, room for a retry after a quick failure; a request 3 s.
+pub const BUDGET: TimeBudget = TimeBudget {
+    connect: Duration::from_millis(500),
+    attempt: Duration::from_secs(1),
+    operation: Duration::from_millis(1500),
+    max_attempts: 3,
+    request: Duration::from_secs(3),
+};
+
+/// What answering may add to the request budget before a fault test calls an answer late: the
+/// gateway's own work, hashing a password, a loaded machine.
+pub const MARGIN: Duration = Duration::from_millis(500);
 
 /// A moto_server (the Secrets Manager protocol) of one test, on a free loopback port.
 pub struct MotoServer {

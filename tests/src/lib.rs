@@ -266,6 +266,20 @@ impl TestApi {
         body["messages"].as_array().cloned().unwrap_or_default()
     }
 
+    /// The password-reset mails in the outbox, oldest first (other mails, such as the welcome
+    /// mail each registration sends, are left out).
+    pub async fn reset_mails(&self) -> Vec<Value> {
+        self.outbox().await.into_iter().filter(|mail| mail["subject"] == "Reset your Conduit password").collect()
+    }
+
+    /// The token of the newest password-reset mail, read from the link in its text part.
+    pub async fn mailed_reset_token(&self) -> String {
+        let mail = self.reset_mails().await.pop().expect("a reset mail in the outbox");
+        let text = mail["text"].as_str().expect("a text part");
+        let (_, after) = text.split_once("/reset-password#token=").expect("a reset link in the mail");
+        after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    }
+
     /// Registers `username` (e-mail `<username>@example.com`, password `password-<username>`)
     /// and returns its token.
     pub async fn register(&self, username: &str) -> String {

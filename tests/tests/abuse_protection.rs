@@ -37,18 +37,6 @@ fn throttled(reply: &Reply, field: &str) -> u64 {
     reply.header("retry-after").and_then(|seconds| seconds.parse().ok()).expect("a Retry-After in seconds")
 }
 
-async fn mailed_reset_token(api: &TestApi) -> String {
-    let mails = api.outbox().await;
-    let text = mails
-        .iter()
-        .rev()
-        .filter_map(|mail| mail["text"].as_str())
-        .find(|text| text.contains("/reset-password#token="))
-        .expect("a reset mail in the outbox");
-    let (_, after) = text.split_once("/reset-password#token=").expect("a reset link");
-    after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
-}
-
 #[tokio::test]
 async fn past_the_free_attempts_an_address_waits_a_growing_delay_even_with_the_right_password() {
     // Given jake, and three wrong passwords tried on his address
@@ -122,7 +110,7 @@ async fn a_completed_password_reset_lifts_the_throttle_at_once() {
 
     // When he resets his password through the mailed link
     api.post("/users/password-reset", json!({"user": {"email": "jake@example.com"}}), None).await;
-    let token = mailed_reset_token(&api).await;
+    let token = api.mailed_reset_token().await;
     let confirm = json!({"user": {"token": token, "password": "jake-after-the-reset"}});
     assert_eq!(api.post("/users/password-reset/confirm", confirm, None).await.status, 200);
 

@@ -19,19 +19,6 @@ fn login(email: &str, password: &str) -> Value {
     json!({"user": {"email": email, "password": password}})
 }
 
-/// The reset mails in the outbox, oldest first (a welcome mail follows each registration too).
-async fn reset_mails(api: &TestApi) -> Vec<Value> {
-    api.outbox().await.into_iter().filter(|mail| mail["subject"] == "Reset your Conduit password").collect()
-}
-
-/// The token of the newest reset mail, read from the link in its text part.
-async fn mailed_token(api: &TestApi) -> String {
-    let mail = reset_mails(api).await.pop().expect("a reset mail in the outbox");
-    let text = mail["text"].as_str().expect("a text part");
-    let (_, after) = text.split_once("/reset-password#token=").expect("a reset link in the mail");
-    after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
-}
-
 #[tokio::test]
 async fn a_reset_link_sets_a_new_password_once_and_revokes_every_older_token() {
     // Given jake, signed in
@@ -40,8 +27,8 @@ async fn a_reset_link_sets_a_new_password_once_and_revokes_every_older_token() {
 
     // When he asks for a reset, follows the mailed link and sets a new password
     let requested = api.post("/users/password-reset", reset_request("jake@example.com"), None).await;
-    let mail = reset_mails(&api).await.pop().expect("a mail");
-    let reset_token = mailed_token(&api).await;
+    let mail = api.reset_mails().await.pop().expect("a mail");
+    let reset_token = api.mailed_reset_token().await;
     let confirmed =
         api.post("/users/password-reset/confirm", confirmation(&reset_token, "a brand new password"), None).await;
 
@@ -79,7 +66,7 @@ async fn an_unknown_address_gets_the_same_answer_and_no_mail() {
     let unknown = api.post("/users/password-reset", reset_request("nobody@example.com"), None).await;
 
     assert_eq!((unknown.status, unknown.body), (202, json!({})));
-    assert!(reset_mails(&api).await.is_empty());
+    assert!(api.reset_mails().await.is_empty());
 }
 
 #[tokio::test]
@@ -116,9 +103,9 @@ async fn a_newer_request_makes_the_older_link_stop_working() {
     let api = TestApi::start().await;
     api.register("jake").await;
     api.post("/users/password-reset", reset_request("jake@example.com"), None).await;
-    let older = mailed_token(&api).await;
+    let older = api.mailed_reset_token().await;
     api.post("/users/password-reset", reset_request("jake@example.com"), None).await;
-    let newer = mailed_token(&api).await;
+    let newer = api.mailed_reset_token().await;
 
     let with_older =
         api.post("/users/password-reset/confirm", confirmation(&older, "a brand new password"), None).await;
@@ -142,7 +129,7 @@ async fn at_most_three_reset_mails_an_hour_and_the_fourth_request_is_still_accep
     }
 
     assert_eq!(statuses, [202, 202, 202, 202]);
-    assert_eq!(reset_mails(&api).await.len(), 3);
+    assert_eq!(api.reset_mails().await.len(), 3);
 }
 
 #[tokio::test]
@@ -150,7 +137,7 @@ async fn of_concurrent_confirmations_of_one_link_exactly_one_succeeds() {
     let api = TestApi::start().await;
     api.register("jake").await;
     api.post("/users/password-reset", reset_request("jake@example.com"), None).await;
-    let token = mailed_token(&api).await;
+    let token = api.mailed_reset_token().await;
 
     let attempts = (0..5).map(|n| {
         api.post("/users/password-reset/confirm", confirmation(&token, &format!("new password number {n}")), None)
@@ -254,7 +241,7 @@ async fn a_link_mailed_to_an_address_the_account_no_longer_has_is_refused() {
     let api = TestApi::start().await;
     let token = api.register("jake").await;
     api.post("/users/password-reset", reset_request("jake@example.com"), None).await;
-    let reset_token = mailed_token(&api).await;
+    let reset_token = api.mailed_reset_token().await;
 
     // When jake moves to another address, then the old link is used
     let move_to = json!({"user": {"email": "jake@elsewhere.example", "currentPassword": "password-jake"}});

@@ -58,7 +58,7 @@ async fn a_reset_link_refuses_a_common_password_and_stays_usable() {
     api.register("jake").await;
     let requested = api.post("/users/password-reset", json!({"user": {"email": "jake@example.com"}}), None).await;
     assert_eq!(requested.status, 202);
-    let link_token = mailed_reset_token(&api).await;
+    let link_token = api.mailed_reset_token().await;
 
     // When he sets a password from the list through it
     let confirmation = |password: &str| json!({"user": {"token": link_token, "password": password}});
@@ -82,17 +82,4 @@ async fn a_login_with_a_common_password_is_judged_by_the_stored_hash_only() {
     // Then it is the wrong password, not a refused one
     assert_eq!(reply.status, 401);
     assert_eq!(errors(&reply, "credentials"), ["are invalid"]);
-}
-
-/// The token in the link of the newest reset mail in the outbox.
-async fn mailed_reset_token(api: &TestApi) -> String {
-    let mail = api
-        .outbox()
-        .await
-        .into_iter()
-        .rfind(|mail| mail["subject"] == "Reset your Conduit password")
-        .expect("a reset mail");
-    let text = mail["text"].as_str().expect("a text part");
-    let (_, after) = text.split_once("/reset-password#token=").expect("a reset link in the mail");
-    after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }

@@ -157,15 +157,6 @@ async fn an_offset_costs_only_the_keys_it_skips() {
     assert!(total(deep) - total(first) <= 4.0, "{} -> {}", total(first), total(deep));
 }
 
-/// The token of the newest password-reset link in the local outbox.
-async fn mailed_reset_token(api: &TestApi) -> String {
-    let mails = api.outbox().await;
-    let mail = mails.iter().rev().find(|mail| mail["subject"] == "Reset your Conduit password").expect("a reset mail");
-    let text = mail["text"].as_str().expect("a text part");
-    let (_, after) = text.split_once("/reset-password#token=").expect("a reset link in the mail");
-    after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
-}
-
 /// One request of the endpoint table: what is sent, and the most round trips it may make.
 struct Call {
     method: &'static str,
@@ -276,7 +267,7 @@ async fn every_endpoint_makes_at_most_three_round_trips_and_costs_a_bounded_numb
     let (reply, usage) = api.measure_with_body(reset.method, &reset.path, Some(reset.body.clone()), None).await;
     assert_eq!(reply.status, 202, "{:?}", reply.body);
     measured.push((reset, usage));
-    let link_token = mailed_reset_token(api).await;
+    let link_token = api.mailed_reset_token().await;
     let body = json!({"user": {"token": link_token, "password": "a brand new password"}});
     let confirm = Call::new("POST", "/users/password-reset/confirm", body, reader).anonymous(MAX_ROUND_TRIPS);
     let (reply, usage) = api.measure_with_body(confirm.method, &confirm.path, Some(confirm.body.clone()), None).await;
@@ -408,13 +399,13 @@ async fn a_keyed_write_waits_on_dynamodb_no_more_often_than_without_a_key() {
     // Two links: the newest mail's is used keyed, so the plain confirmation takes the older
     // one... which the newer request superseded. So each confirmation asks for its own link.
     let confirm = |token: String| json!({"user": {"token": token, "password": "a brand new password"}});
-    let plain_link = mailed_reset_token(api).await;
+    let plain_link = api.mailed_reset_token().await;
     let (plain, plain_usage) =
         api.measure_with_headers("POST", "/users/password-reset/confirm", Some(confirm(plain_link)), None, &[]).await;
     assert_eq!(plain.status, 200, "{:?}", plain.body);
     let again = api.post("/users/password-reset", json!({"user": {"email": "keyreader@example.com"}}), None).await;
     assert_eq!(again.status, 202, "{:?}", again.body);
-    let keyed_link = confirm(mailed_reset_token(api).await);
+    let keyed_link = confirm(api.mailed_reset_token().await);
     let header = [("idempotency-key", "k-confirm")];
     let path = "/users/password-reset/confirm";
     let (first, keyed_usage) = api.measure_with_headers("POST", path, Some(keyed_link.clone()), None, &header).await;

@@ -13,27 +13,12 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use common::{create_article, new_article};
-use conduit_api_tests::faults::{Blackhole, MotoServer, ScratchDir, inconsistencies, settled};
+use conduit_api_tests::faults::{BUDGET, Blackhole, MARGIN, MotoServer, ScratchDir, inconsistencies, settled};
 use conduit_api_tests::{Reply, TestApi, registration};
 use conduit_bootstrap::{Adapters, KeyRing, SigningKey, TimeBudget};
 use conduit_domain::values::{Session, UserId};
 use conduit_dynamodb_local::{DynamoDbLocal, Storage, TestTable, local_sdk_config, test_table_on};
 use serde_json::{Value, json};
-
-/// Half the deployed budget: calls get the deployed attempt time (DynamoDB Local on a busy test
-/// machine takes hundreds of milliseconds for a transaction, which real DynamoDB does not), room
-/// for a retry after a quick failure, and a request 3 s.
-const BUDGET: TimeBudget = TimeBudget {
-    connect: Duration::from_millis(500),
-    attempt: Duration::from_secs(1),
-    operation: Duration::from_millis(1500),
-    max_attempts: 3,
-    request: Duration::from_secs(3),
-};
-
-/// What answering may add to the request budget here: the gateway's own work, hashing a password,
-/// a loaded machine.
-const MARGIN: Duration = Duration::from_millis(500);
 
 /// The gateway's log lines (each 503 with its cause chain), shown with a failing test's output.
 fn capture_gateway_logs() {

@@ -21,19 +21,6 @@ fn confirmation(token: &str, password: &str) -> Value {
     json!({"user": {"token": token, "password": password}})
 }
 
-/// The reset mails in the outbox, oldest first.
-async fn reset_mails(api: &TestApi) -> Vec<Value> {
-    api.outbox().await.into_iter().filter(|mail| mail["subject"] == "Reset your Conduit password").collect()
-}
-
-/// The token of the newest reset mail, read from the link in its text part.
-async fn mailed_token(api: &TestApi) -> String {
-    let mail = reset_mails(api).await.pop().expect("a reset mail in the outbox");
-    let text = mail["text"].as_str().expect("a text part");
-    let (_, after) = text.split_once("/reset-password#token=").expect("a reset link in the mail");
-    after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
-}
-
 fn token_of(reply: &conduit_api_tests::Reply) -> String {
     reply.body["user"]["token"].as_str().expect("a token").to_owned()
 }
@@ -160,7 +147,7 @@ async fn a_keyed_reset_request_retried_sends_one_mail_and_the_retry_gets_the_fir
 
     // Then the retry gets the first answer and no second mail goes out
     assert_eq!((retry.status, &retry.body, retry.header(REPLAYED)), (202, &json!({}), Some("true")));
-    assert_eq!(reset_mails(&api).await.len(), 1);
+    assert_eq!(api.reset_mails().await.len(), 1);
 }
 
 #[tokio::test]
@@ -177,7 +164,7 @@ async fn a_keyed_reset_request_for_an_unknown_address_is_replayed_like_one_for_a
     // Then the retry is answered exactly as a retry for a known address is: the replay tells no
     // more than the first answer did
     assert_eq!((retry.status, &retry.body, retry.header(REPLAYED)), (202, &json!({}), Some("true")));
-    assert!(reset_mails(&api).await.is_empty());
+    assert!(api.reset_mails().await.is_empty());
 }
 
 #[tokio::test]
@@ -186,7 +173,7 @@ async fn a_keyed_reset_confirmation_retried_gets_the_first_answer_instead_of_a_u
     let api = TestApi::start().await;
     api.register("sara").await;
     api.post("/users/password-reset", reset_request("sara@example.com"), None).await;
-    let link = mailed_token(&api).await;
+    let link = api.mailed_reset_token().await;
     let body = confirmation(&link, "a brand new password");
     let first = api.keyed("POST", "/users/password-reset/confirm", Some(body.clone()), None, "confirm-1").await;
     assert_eq!((first.status, first.header(REPLAYED)), (200, None), "{:?}", first.body);

@@ -12,25 +12,12 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use conduit_api_tests::faults::inconsistencies;
+use conduit_api_tests::faults::{BUDGET, MARGIN, inconsistencies};
 use conduit_api_tests::lossy_proxy::LossyProxy;
 use conduit_api_tests::{Reply, TestApi, scan_table};
-use conduit_bootstrap::{Adapters, KeyRing, SigningKey, TimeBudget};
+use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
 use conduit_dynamodb_local::{TestTable, local_sdk_config, test_table};
 use serde_json::{Value, json};
-
-/// A short budget, as the fault tests use: an attempt gets the deployed second, the call 1.5 s,
-/// so a lost answer costs the client 1.5 s rather than the deployed 3 s.
-const BUDGET: TimeBudget = TimeBudget {
-    connect: Duration::from_millis(500),
-    attempt: Duration::from_secs(1),
-    operation: Duration::from_millis(1500),
-    max_attempts: 3,
-    request: Duration::from_secs(3),
-};
-
-/// What answering may add to the request budget: the gateway's own work on a loaded machine.
-const MARGIN: Duration = Duration::from_millis(500);
 
 /// A gateway whose DynamoDB calls all go through a [`LossyProxy`] to a table of this test. Its
 /// log lines (the 503 with its cause) are shown with a failing test's output.
