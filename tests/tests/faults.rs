@@ -140,6 +140,13 @@ async fn given_dynamodb_stopped_when_reading_or_writing_then_503_within_budget_a
     let (deployed, api) = gateways_on(&table).await;
     let jake = deployed.register("jake").await;
     create_article(&deployed, &jake, "Dragons", &["fire"]).await;
+    // The tag's index entry is visible before the kill: DynamoDB Local, like DynamoDB, updates an
+    // index after the write that feeds it, and a kill in between would lose what the test reads.
+    let started = Instant::now();
+    while tags(&deployed.get("/tags", None).await) != ["fire"] {
+        assert!(started.elapsed() < Duration::from_secs(10), "the tag never showed in GET /api/tags");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     engine.kill().await.expect("DynamoDB Local killed");
     let (tags_read, registered, list, published, deployed_tags, deployed_registered) = tokio::join!(
