@@ -3,18 +3,14 @@
 
 use std::time::Duration;
 
+mod common;
+
+use common::{create_article, published_by};
 use conduit_api_tests::{TestApi, errors};
 use serde_json::{Value, json};
 
 fn article(title: &str) -> Value {
     json!({"article": {"title": title, "description": "d", "body": "b", "tagList": ["retry"]}})
-}
-
-/// How many articles `author` has published.
-async fn published_by(api: &TestApi, author: &str) -> u64 {
-    let reply = api.get(&format!("/articles?author={author}"), None).await;
-    assert_eq!(reply.status, 200, "{:?}", reply.body);
-    reply.body["articlesCount"].as_u64().expect("a count")
 }
 
 #[tokio::test]
@@ -155,7 +151,7 @@ async fn a_keyed_comment_retried_is_posted_once() {
     let api = TestApi::start().await;
     let author = api.register("keyed9a").await;
     let reader = api.register("keyed9b").await;
-    let slug = publish(&api, &author, "Discussed").await;
+    let slug = create_article(&api, &author, "Discussed", &["retry"]).await;
     let path = format!("/articles/{slug}/comments");
     let comment = json!({"comment": {"body": "First!"}});
     let first = api.keyed("POST", &path, Some(comment.clone()), Some(&reader), "comment-1").await;
@@ -171,18 +167,12 @@ async fn a_keyed_comment_retried_is_posted_once() {
     assert_eq!(comments.body["comments"].as_array().map(Vec::len), Some(1), "{:?}", comments.body);
 }
 
-async fn publish(api: &TestApi, token: &str, title: &str) -> String {
-    let reply = api.post("/articles", article(title), Some(token)).await;
-    assert_eq!(reply.status, 201, "{:?}", reply.body);
-    reply.body["article"]["slug"].as_str().expect("slug").to_owned()
-}
-
 #[tokio::test]
 async fn a_keyed_rename_retried_gets_the_renamed_article_not_a_404_for_the_old_slug() {
     // Given an author who renames an article with a key
     let api = TestApi::start().await;
     let token = api.register("keyed10").await;
-    let slug = publish(&api, &token, "Old name").await;
+    let slug = create_article(&api, &token, "Old name", &["retry"]).await;
     let rename = json!({"article": {"title": "New name"}});
     let path = format!("/articles/{slug}");
     let first = api.keyed("PUT", &path, Some(rename.clone()), Some(&token), "rename-1").await;
@@ -204,7 +194,7 @@ async fn a_refusal_is_kept_and_replayed_like_a_success() {
     let api = TestApi::start().await;
     let author = api.register("keyed11a").await;
     let other = api.register("keyed11b").await;
-    let slug = publish(&api, &author, "Not yours").await;
+    let slug = create_article(&api, &author, "Not yours", &["retry"]).await;
     let path = format!("/articles/{slug}");
     let edit = json!({"article": {"body": "mine now"}});
     let first = api.keyed("PUT", &path, Some(edit.clone()), Some(&other), "edit-1").await;
@@ -226,7 +216,7 @@ async fn a_not_now_answer_is_not_kept_so_the_retry_is_judged_afresh() {
         conduit_domain::throttling::WindowQuota { max: 1, window: Duration::from_secs(3600) };
     let api = TestApi::start_with_abuse_limits(limits).await;
     let token = api.register("keyed12").await;
-    let slug = publish(&api, &token, "Quota").await;
+    let slug = create_article(&api, &token, "Quota", &["retry"]).await;
     let path = format!("/articles/{slug}/comments");
     assert_eq!(api.post(&path, json!({"comment": {"body": "one"}}), Some(&token)).await.status, 200);
 

@@ -11,7 +11,10 @@
 
 use std::time::{Duration, Instant};
 
+mod common;
+
 use aws_sdk_dynamodb::types::AttributeValue;
+use common::published_by;
 use conduit_api_tests::faults::{BUDGET, MARGIN, inconsistencies};
 use conduit_api_tests::lossy_proxy::LossyProxy;
 use conduit_api_tests::{Reply, TestApi, scan_table};
@@ -58,13 +61,6 @@ fn assert_one_transaction_committed_unheard(proxy: &LossyProxy) {
     assert!(token.is_some(), "{dropped:?}");
     assert!(dropped.iter().all(|answer| answer.client_request_token.as_deref() == token), "{dropped:?}");
     eprintln!("answers lost: {} attempt(s) of one transaction", dropped.len());
-}
-
-/// How many articles `author` has published, as the API counts them.
-async fn published_by(api: &TestApi, author: &str) -> u64 {
-    let reply = api.get(&format!("/articles?author={author}"), None).await;
-    assert_eq!(reply.status, 200, "{:?}", reply.body);
-    reply.body["articlesCount"].as_u64().expect("a count")
 }
 
 /// The table's items whose partition key starts with `prefix` and whose sort key is `sort`.

@@ -31,6 +31,13 @@ pub async fn create_article(api: &TestApi, token: &str, title: &str, tags: &[&st
     reply.body["article"]["slug"].as_str().expect("slug").to_owned()
 }
 
+/// How many articles `author` has published, as `GET /api/articles?author=` counts them.
+pub async fn published_by(api: &TestApi, author: &str) -> u64 {
+    let reply = api.get(&format!("/articles?author={author}"), None).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    articles_count(&reply)
+}
+
 pub async fn follow(api: &TestApi, token: &str, username: &str) {
     let reply = api.call("POST", &format!("/profiles/{username}/follow"), None, Some(token)).await;
     assert_eq!(reply.status, 200, "following {username}: {:?}", reply.body);
