@@ -7,7 +7,8 @@
 # than 1.5 times the floor's or the feed of a reader following 200 accounts takes more than twice
 # as long as the feed of a reader following one.
 #
-#   infra/bench.sh [conduit-bench options: --cold-starts N (15), --warm N (5), --requests N (50),
+#   infra/bench.sh [--profile release|fast]
+#                  [conduit-bench options: --cold-starts N (15), --warm N (5), --requests N (50),
 #                   --warmup N (5), --big-feed-requests N (20), --only f1,f2, --skip-cold-starts,
 #                   --skip-endpoints, --purge-favorites N (20000), --purge-comments N (5000),
 #                   --cleared-feed-entries N (10000), --skip-stream-work]
@@ -15,6 +16,9 @@
 # The stream work (a deleted article's purge and an ended follow's clearing, seeded straight into
 # the table, run by the consumers' handlers) reports how many invocations each took and how long;
 # STREAM_CHUNK_ITEMS and STREAM_CHUNK_SECONDS set the chunks, as for the local gateway.
+#
+# --profile (default release) is the Cargo profile built and measured: release is what production
+# deploys; fast (minutes to build) is for quick runs. The report names it.
 #
 # Not part of infra/test.sh: it takes several minutes, more on a first run (the release build).
 # Installs and starts what it needs (DynamoDB Local, moto_server; see scripts/tools.sh) on free
@@ -26,6 +30,11 @@ ensure_dynamodb_local
 ensure_python_tool moto_server "moto[server]>=5,<6"
 cd "$ROOT"
 STARTED="$(date +%s)"
+PROFILE=release
+if [ "${1:-}" = "--profile" ]; then
+  PROFILE="${2:?--profile needs a profile name}"
+  shift 2
+fi
 
 mapfile -t BINARIES < <(sed -n 's/^[[:space:]]*Binary:[[:space:]]*\([A-Za-z0-9_-]*\).*$/\1/p' template.yaml)
 if [ "${#BINARIES[@]}" = 0 ]; then
@@ -33,7 +42,8 @@ if [ "${#BINARIES[@]}" = 0 ]; then
   exit 1
 fi
 TARGET_DIR="$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-RELEASE="$TARGET_DIR/release"
+# Cargo puts a profile's binaries under its name, except dev's (target/debug).
+RELEASE="$TARGET_DIR/$PROFILE"
 BENCH_DIR="$TARGET_DIR/bench"
 
 # Two builds, on purpose. The functions (and the floor, which links nothing they do not) are built
@@ -42,25 +52,16 @@ BENCH_DIR="$TARGET_DIR/bench"
 # signal drivers, hyper's server) and no longer be the binaries that are deployed.
 BIN_ARGS=()
 for bin in "${BINARIES[@]}" bench-floor; do BIN_ARGS+=(--bin "$bin"); done
-log "cargo build --release: ${#BINARIES[@]} functions and the floor"
-cargo build --release "${BIN_ARGS[@]}"
-log "cargo build --release: the harness (conduit-bench, with the local gateway)"
-cargo build --release --package conduit-bench --bin conduit-bench
+log "cargo build --profile $PROFILE: ${#BINARIES[@]} functions and the floor"
+cargo build --profile "$PROFILE" "${BIN_ARGS[@]}"
+log "cargo build --profile $PROFILE: the harness (conduit-bench, with the local gateway)"
+cargo build --profile "$PROFILE" --package conduit-bench --bin conduit-bench
 BUILT="$(date +%s)"
 
 # Each binary zipped as Lambda gets it: one executable `bootstrap`, deflated (zlib's default level).
 # These are builds for this machine's architecture; infra/build.sh makes the arm64 ones deployed.
 rm -rf "$BENCH_DIR/zip" && mkdir -p "$BENCH_DIR/zip"
-python3 - "$RELEASE" "$BENCH_DIR/zip" "${BINARIES[@]}" bench-floor <<'PY'
-import os, sys, zipfile
-release, out, names = sys.argv[1], sys.argv[2], sys.argv[3:]
-for name in names:
-    info = zipfile.ZipInfo("bootstrap", date_time=(2026, 1, 1, 0, 0, 0))
-    info.external_attr = 0o100755 << 16
-    info.compress_type = zipfile.ZIP_DEFLATED
-    with open(os.path.join(release, name), "rb") as binary, zipfile.ZipFile(os.path.join(out, name + ".zip"), "w") as z:
-        z.writestr(info, binary.read())
-PY
+python3 infra/scripts/zip_bootstraps.py "$RELEASE" "$BENCH_DIR/zip" "${BINARIES[@]}" bench-floor
 
 start_local_services bench-
 
@@ -72,7 +73,7 @@ rm -f "$BENCH_DIR/report.json" "$BENCH_DIR/report.txt"
 STATUS=0
 "$RELEASE/conduit-bench" --dynamodb-endpoint "http://127.0.0.1:$DYNAMODB_PORT" \
   --moto-endpoint "http://127.0.0.1:$MOTO_PORT" --root "$ROOT" --binaries "$RELEASE" \
-  --zips "$BENCH_DIR/zip" --out "$BENCH_DIR/report.json" "$@" >"$BENCH_DIR/harness-stdout.log" || STATUS=$?
+  --zips "$BENCH_DIR/zip" --out "$BENCH_DIR/report.json" --build-profile "$PROFILE" "$@" >"$BENCH_DIR/harness-stdout.log" || STATUS=$?
 [ ! -f "$BENCH_DIR/report.txt" ] || cat "$BENCH_DIR/report.txt"
 log "infra/bench.sh: $(($(date +%s) - STARTED)) s in all, $((BUILT - STARTED)) s of it building"
 exit "$STATUS"

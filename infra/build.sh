@@ -3,7 +3,13 @@
 # invocation so the dependencies compile once: target/lambda/<function>/bootstrap.zip. Then checks
 # that each bootstrap is an aarch64 ELF executable and prints the zip sizes.
 #
-#   infra/build.sh [extra `cargo lambda build` options, e.g. --jobs 1]
+#   infra/build.sh [--profile release|fast] [extra `cargo lambda build` options, e.g. --jobs 1]
+#
+# --profile (default release, the production build) names a profile of Cargo.toml: `fast` builds
+# the dev stage's binaries in minutes (infra/README.md, "Build profiles"). cargo-lambda and
+# `sam build` always pass --release, so the profile's settings are given as CARGO_PROFILE_RELEASE_*
+# variables (infra/scripts/profile_env.py), and a fast build goes to its own target directory,
+# target/fast-profile, so switching profiles rebuilds neither.
 #
 # Installs cargo-lambda, Zig and the Rust target on first use (into .tools/, see scripts/tools.sh).
 # The functions are the `Binary` build properties in template.yaml, so a new function is built as
@@ -11,6 +17,16 @@
 # so a `sam build` afterwards finds everything compiled.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/tools.sh"
+
+PROFILE=release
+if [ "${1:-}" = "--profile" ]; then
+  PROFILE="${2:?--profile needs a profile name}"
+  shift 2
+fi
+eval "$(python3 "$ROOT/infra/scripts/profile_env.py" "$PROFILE")"
+if [ "$PROFILE" != release ]; then
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target/$PROFILE-profile}"
+fi
 
 ensure_cargo_lambda
 cd "$ROOT"
@@ -36,7 +52,7 @@ print(metadata["target_directory"])
 BIN_ARGS=()
 for bin in "${BINARIES[@]}"; do BIN_ARGS+=(--bin "$bin"); done
 
-log "cargo lambda build --release --arm64 --output-format zip (${#BINARIES[@]} functions)"
+log "cargo lambda build --release --arm64 --output-format zip (${#BINARIES[@]} functions, profile $PROFILE)"
 START="$(date +%s)"
 cargo lambda build --release --arm64 --output-format zip "${BIN_ARGS[@]}" "$@"
 SECONDS_TAKEN=$(($(date +%s) - START))
@@ -91,4 +107,4 @@ for failure in failures:
     print(f"FAILED {failure}", file=sys.stderr)
 sys.exit(1 if failures else 0)
 PY
-log "built and checked ${#BINARIES[@]} functions in ${SECONDS_TAKEN}s"
+log "built and checked ${#BINARIES[@]} functions (profile $PROFILE) in ${SECONDS_TAKEN}s"

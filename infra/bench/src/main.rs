@@ -25,7 +25,7 @@ use std::process::ExitCode;
 use report::{MAX_FEED_RATIO, MAX_INIT_RATIO, Machine, Report, Settings};
 
 const USAGE: &str = "usage: conduit-bench [--dynamodb-endpoint URL --moto-endpoint URL] [--root DIR] [--binaries DIR]
-       [--zips DIR] [--out FILE] [--cold-starts N] [--warm N] [--requests N] [--warmup N]
+       [--zips DIR] [--out FILE] [--build-profile NAME] [--cold-starts N] [--warm N] [--requests N] [--warmup N]
        [--big-feed-requests N] [--only FUNCTION,...] [--skip-cold-starts] [--skip-endpoints]
        [--purge-favorites N] [--purge-comments N] [--cleared-feed-entries N] [--skip-stream-work]";
 
@@ -37,6 +37,8 @@ struct Args {
     binaries: Option<PathBuf>,
     zips: Option<PathBuf>,
     out: Option<PathBuf>,
+    /// The Cargo profile the measured binaries were built with, for the report.
+    build_profile: String,
     cold_starts: usize,
     warm: usize,
     requests: usize,
@@ -63,6 +65,7 @@ impl Args {
             binaries: None,
             zips: None,
             out: None,
+            build_profile: "release".into(),
             cold_starts: 15,
             warm: 5,
             requests: 50,
@@ -86,6 +89,7 @@ impl Args {
                 "--binaries" => parsed.binaries = Some(value()?.into()),
                 "--zips" => parsed.zips = Some(value()?.into()),
                 "--out" => parsed.out = Some(value()?.into()),
+                "--build-profile" => parsed.build_profile = value()?,
                 "--cold-starts" => parsed.cold_starts = number(value()?)?,
                 "--warm" => parsed.warm = number(value()?)?,
                 "--requests" => parsed.requests = number(value()?)?,
@@ -229,6 +233,7 @@ async fn bench(args: &Args) -> Result<Report, String> {
             date: time::OffsetDateTime::now_utc().date().to_string(),
             cpus: std::thread::available_parallelism().map_or(1, usize::from),
             arch: std::env::consts::ARCH.to_owned(),
+            build_profile: args.build_profile.clone(),
         },
         settings: Settings {
             cold_starts: args.cold_starts,
@@ -305,6 +310,15 @@ mod tests {
                 .expect("valid")
                 .skip_stream_work
         );
+    }
+
+    #[test]
+    fn the_report_names_the_release_profile_unless_told_which_profile_built_the_binaries() {
+        let defaults = parse(&["--dynamodb-endpoint", "d", "--skip-cold-starts"]).expect("valid");
+        let fast =
+            parse(&["--dynamodb-endpoint", "d", "--skip-cold-starts", "--build-profile", "fast"]).expect("valid");
+
+        assert_eq!((defaults.build_profile.as_str(), fast.build_profile.as_str()), ("release", "fast"));
     }
 
     #[test]

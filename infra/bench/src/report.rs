@@ -33,6 +33,8 @@ pub struct Machine {
     pub cpus: usize,
     /// The architecture the binaries were built for and run on: this machine's, not Lambda's arm64.
     pub arch: String,
+    /// The Cargo profile the binaries were built with (`release` is what production deploys).
+    pub build_profile: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -159,10 +161,11 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{} on {} CPUs ({}); {} cold starts x {} warm invocations per function, {} requests per endpoint",
+            "{} on {} CPUs ({}), profile {}; {} cold starts x {} warm invocations per function, {} requests per endpoint",
             self.machine.date,
             self.machine.cpus,
             self.machine.arch,
+            self.machine.build_profile,
             self.settings.cold_starts,
             self.settings.warm_invocations,
             self.settings.requests
@@ -250,7 +253,12 @@ mod tests {
             FunctionRow::new("login-user".into(), figures(16.0), Some(&floor)),
         ];
         Report {
-            machine: Machine { date: "2026-01-01".into(), cpus: 2, arch: "x86_64".into() },
+            machine: Machine {
+                date: "2026-01-01".into(),
+                cpus: 2,
+                arch: "x86_64".into(),
+                build_profile: "release".into(),
+            },
             settings: Settings { cold_starts: 15, warm_invocations: 5, requests: 50, warmup_requests: 5 },
             floor: Some(floor),
             functions,
