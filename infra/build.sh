@@ -6,10 +6,9 @@
 #   infra/build.sh [--profile release|fast] [extra `cargo lambda build` options, e.g. --jobs 1]
 #
 # --profile (default release, the production build) names a profile of Cargo.toml: `fast` builds
-# the dev stage's binaries in minutes (infra/README.md, "Build profiles"). cargo-lambda and
-# `sam build` always pass --release, so the profile's settings are given as CARGO_PROFILE_RELEASE_*
-# variables (infra/scripts/profile_env.py), and a fast build goes to its own target directory,
-# target/fast-profile, so switching profiles rebuilds neither.
+# the dev stage's binaries in minutes. cargo-lambda and `sam build` always pass --release, so the
+# profile's settings are given as CARGO_PROFILE_RELEASE_* variables, and a fast build goes to its
+# own target directory (use_build_profile in scripts/tools.sh).
 #
 # Installs cargo-lambda, Zig and the Rust target on first use (into .tools/, see scripts/tools.sh).
 # The functions are the `Binary` build properties in template.yaml, so a new function is built as
@@ -23,10 +22,7 @@ if [ "${1:-}" = "--profile" ]; then
   PROFILE="${2:?--profile needs a profile name}"
   shift 2
 fi
-eval "$(python3 "$ROOT/infra/scripts/profile_env.py" "$PROFILE")"
-if [ "$PROFILE" != release ]; then
-  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target/$PROFILE-profile}"
-fi
+use_build_profile "$PROFILE"
 
 ensure_cargo_lambda
 cd "$ROOT"

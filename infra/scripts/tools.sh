@@ -73,6 +73,17 @@ ensure_sam() {
 # brings the `ziglang` package with it. Puts that venv first on the PATH: `cargo lambda` and SAM's
 # rust-cargolambda builder find cargo-lambda there, and cargo-lambda finds Zig through its python.
 # Also adds the arm64 Rust standard library that Lambda's Graviton runtime needs.
+# Makes the `--release` builds of cargo-lambda and `sam build` use the Cargo profile <name>: its
+# settings as CARGO_PROFILE_RELEASE_* variables (read from Cargo.toml by profile_env.py), and for
+# any profile but release a target directory of its own, target/<name>-profile, so switching
+# profiles rebuilds neither. A CARGO_TARGET_DIR already set is kept.
+use_build_profile() { # use_build_profile <name>
+  eval "$(python3 "$ROOT/infra/scripts/profile_env.py" "$1")"
+  if [ "$1" != release ]; then
+    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target/$1-profile}"
+  fi
+}
+
 ensure_cargo_lambda() {
   if [ ! -x "$TOOLS/cargo-lambda-venv/bin/cargo-lambda" ] ||
     ! "$TOOLS/cargo-lambda-venv/bin/python" -c 'import ziglang' 2>/dev/null; then
