@@ -187,3 +187,28 @@ async fn a_keyed_reset_confirmation_retried_gets_the_first_answer_instead_of_a_u
     assert_eq!(retry.body, first.body);
     assert_eq!(api.get("/user", Some(&token_of(&retry))).await.status, 200);
 }
+
+#[tokio::test]
+async fn a_keyed_sign_up_or_reset_request_refused_by_the_sources_allowance_is_judged_afresh_on_retry() {
+    // Given a source allowed one sign-up and one reset request an hour, which it has used
+    let one = conduit_domain::throttling::WindowQuota { max: 1, window: std::time::Duration::from_secs(3600) };
+    let limits = conduit_bootstrap::AbuseLimits {
+        registrations_per_source: one,
+        reset_requests_per_source: one,
+        ..conduit_api_tests::many_accounts_limits()
+    };
+    let api = TestApi::start_with_abuse_limits(limits).await;
+    api.register("allowance").await;
+    let reset = json!({"user": {"email": "allowance@example.com"}});
+    assert_eq!(api.post("/users/password-reset", reset.clone(), None).await.status, 202);
+
+    for (path, body) in [("/users", registration("allowance2")), ("/users/password-reset", reset)] {
+        // When a keyed request is refused by the allowance, and retried under the same key
+        let first = api.keyed("POST", path, Some(body.clone()), None, "not-now").await;
+        let retry = api.keyed("POST", path, Some(body), None, "not-now").await;
+
+        // Then the retry ran again (and is refused again), not replayed: a 429 says "not now"
+        assert_eq!(first.status, 429, "{path}: {:?}", first.body);
+        assert_eq!((retry.status, retry.header(REPLAYED)), (429, None), "{path}");
+    }
+}
