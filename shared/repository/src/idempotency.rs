@@ -118,13 +118,13 @@ impl IdempotencyRecords for DynamoIdempotencyRecords {
 }
 
 impl DynamoIdempotencyRecords {
+    /// Deletes the record if `condition` holds; `:claim` in it is `claim`, `:in_progress` the state.
     async fn delete_claimed(&self, record: &RecordKey, condition: &str, claim: &ClaimId) -> Result<bool, StoreError> {
-        let values = vec![(":claim", text(claim.0.clone()))];
-        let values = if condition.contains(":in_progress") {
-            [values, vec![(":in_progress", text(IN_PROGRESS))]].concat()
-        } else {
-            values
-        };
+        let mut values = vec![(":claim", text(claim.0.clone()))];
+        if condition.contains(":in_progress") {
+            // DynamoDB refuses a value the expression does not use.
+            values.push((":in_progress", text(IN_PROGRESS)));
+        }
         Ok(self.table.delete_if(keys::idempotency_record(&record.0), condition, &[], values).await?)
     }
 }

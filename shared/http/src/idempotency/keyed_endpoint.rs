@@ -139,7 +139,7 @@ where
                     None => handling.await,
                 };
                 count_beside(claim_usage, usage);
-                self.settle(&claim, &receipt, outcome, &id).await
+                self.settle(&claim, keys.as_ref(), &receipt, outcome, &id).await
             }
             Verdict::KeyReused => {
                 count_beside(claim_usage, CapacityUsage::default());
@@ -186,6 +186,7 @@ where
     async fn settle(
         &self,
         claim: &Claim,
+        keys: &dyn IdempotencyKeys,
         receipt: &Receipt,
         outcome: Result<Response<Body>, ApiError>,
         request_id: &str,
@@ -213,11 +214,8 @@ where
                     Err(error) => stored_answer::encode(&error.render(request_id)),
                 };
                 match rendered {
-                    Some(stored) if !receipt.went_with_a_write(&stored) => match self.secrets.keys().await {
-                        Ok(keys) => match keys.seal(&claim.record, &stored) {
-                            Ok(sealed) => self.records.complete(&claim.completed_with(sealed)).await,
-                            Err(error) => Err(error.into()),
-                        },
+                    Some(stored) if !receipt.went_with_a_write(&stored) => match keys.seal(&claim.record, &stored) {
+                        Ok(sealed) => self.records.complete(&claim.completed_with(sealed)).await,
                         Err(error) => Err(error.into()),
                     },
                     _ => Ok(()),
