@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+use aws_sdk_secretsmanager::operation::get_secret_value::builders::GetSecretValueFluentBuilder;
+use aws_sdk_secretsmanager::operation::get_secret_value::{GetSecretValueError, GetSecretValueOutput};
+use conduit_aws::sending::Sending;
 use conduit_domain::error::InfrastructureError;
 use tokio::sync::Mutex;
 
@@ -209,7 +211,7 @@ impl SecretsManagerKeys {
     async fn fetch(&self, stage: &'static str) -> Result<Option<SigningKey>, KeyError> {
         let subsegment = conduit_telemetry::xray::start("SecretsManager")
             .aws_call(serde_json::json!({ "operation": "GetSecretValue", "resource_names": [&self.secret_id] }));
-        let response = self.client.get_secret_value().secret_id(&self.secret_id).version_stage(stage).send().await;
+        let response = send_boxed(self.client.get_secret_value().secret_id(&self.secret_id).version_stage(stage)).await;
         // A missing AWSPREVIOUS version is an expected answer, not a failure.
         subsegment.finish(response.as_ref().is_err_and(|error| {
             !matches!(error.as_service_error(), Some(GetSecretValueError::ResourceNotFoundException(_)))
@@ -240,4 +242,9 @@ impl SecretsManagerKeys {
         };
         SigningKey::new(kid, secret).map(Some)
     }
+}
+
+/// `send()` compiled in this crate, not in each binary (see `conduit_aws::sending`).
+fn send_boxed(request: GetSecretValueFluentBuilder) -> Sending<GetSecretValueOutput, GetSecretValueError> {
+    Box::pin(request.send())
 }

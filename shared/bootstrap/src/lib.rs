@@ -2,6 +2,8 @@
 //! outside the handler). Each accessor builds only its own client, so a function that never signs
 //! a token never creates a Secrets Manager client.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -122,27 +124,34 @@ pub struct Adapters {
 
 impl Adapters {
     /// The deployed configuration: AWS settings from the Lambda environment, names from variables.
-    pub async fn from_env() -> Result<Self, StartupError> {
-        let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-        Ok(Self {
-            sdk,
-            table_name: required(variables::TABLE_NAME)?,
-            keys: KeySettings::SecretsManager {
-                secret_id: std::env::var(variables::SIGNING_SECRET_ID).ok(),
-                cache_ttl: seconds(variables::SIGNING_KEY_CACHE_SECONDS, DEFAULT_KEY_CACHE_TTL)?,
-                sdk: None,
-            },
-            token_lifetime: token_lifetime(std::env::var(variables::TOKEN_LIFETIME_SECONDS).ok())?,
-            budget: TimeBudget::from_env()?,
-            table: OnceLock::new(),
-            mail: MailSettings::from_env(),
-            app_base_url: std::env::var(variables::APP_BASE_URL).ok().filter(|url| !url.trim().is_empty()),
-            feed_push_limit: conduit_repository::DEFAULT_PUSH_LIMIT,
-            abuse_limits: abuse_limits::from_env()?,
-            read_limits: read_limits::from_env()?,
-            chunk_limits: chunk_limits::from_env()?,
-            idempotency: idempotency_settings::from_env()?,
-            key_source: OnceLock::new(),
+    ///
+    /// A plain function returning a boxed future, not an `async fn`: the body of an `async fn` is
+    /// compiled into every crate that awaits it, and this one carries the SDK's whole
+    /// configuration loader (credentials, region, retries), which each function binary then
+    /// compiled again. Boxed here, it is compiled once.
+    pub fn from_env() -> Pin<Box<dyn Future<Output = Result<Self, StartupError>> + Send>> {
+        Box::pin(async {
+            let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+            Ok(Self {
+                sdk,
+                table_name: required(variables::TABLE_NAME)?,
+                keys: KeySettings::SecretsManager {
+                    secret_id: std::env::var(variables::SIGNING_SECRET_ID).ok(),
+                    cache_ttl: seconds(variables::SIGNING_KEY_CACHE_SECONDS, DEFAULT_KEY_CACHE_TTL)?,
+                    sdk: None,
+                },
+                token_lifetime: token_lifetime(std::env::var(variables::TOKEN_LIFETIME_SECONDS).ok())?,
+                budget: TimeBudget::from_env()?,
+                table: OnceLock::new(),
+                mail: MailSettings::from_env(),
+                app_base_url: std::env::var(variables::APP_BASE_URL).ok().filter(|url| !url.trim().is_empty()),
+                feed_push_limit: conduit_repository::DEFAULT_PUSH_LIMIT,
+                abuse_limits: abuse_limits::from_env()?,
+                read_limits: read_limits::from_env()?,
+                chunk_limits: chunk_limits::from_env()?,
+                idempotency: idempotency_settings::from_env()?,
+                key_source: OnceLock::new(),
+            })
         })
     }
 

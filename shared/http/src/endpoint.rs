@@ -10,6 +10,9 @@ use lambda_http::http::header;
 use lambda_http::{Body, BoxFuture, Request, RequestExt, Response, service_fn};
 use tracing::Instrument;
 
+/// A future that stays on the task that polls it.
+pub type LocalBoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + 'a>>;
+
 use crate::ApiError;
 use crate::request::request_id;
 
@@ -170,13 +173,22 @@ fn within_invocation_deadline(request: &Request, time_budget: Duration) -> Durat
 /// Serves the endpoint on the Lambda runtime until the container is shut down; each request gets
 /// `time_budget` at most (see `conduit_aws::budget`).
 pub async fn run<E: Endpoint>(endpoint: E, time_budget: Duration) -> Result<(), lambda_http::Error> {
-    let endpoint = Arc::new(endpoint);
-    lambda_http::run(service_fn(move |request: Request| {
-        let endpoint = Arc::clone(&endpoint);
-        async move { Ok::<_, Infallible>(respond(endpoint.as_ref(), request, time_budget).await) }
-    }))
-    .await
-    .map_err(conduit_telemetry::process::runtime_stopped)
+    serve(erase(endpoint, time_budget)).await
+}
+
+/// The Lambda runtime's serving loop for any endpoint. A plain function returning a boxed future,
+/// on purpose: the runtime (its HTTP client, event parsing and service layers) is then compiled
+/// once, in this crate, rather than once in each function's binary, as an `async fn` would be.
+/// Not `Send`: the runtime's loop is not, and it runs on the main task.
+pub fn serve(handler: DynHandler) -> LocalBoxFuture<'static, Result<(), lambda_http::Error>> {
+    Box::pin(async move {
+        lambda_http::run(service_fn(move |request: Request| {
+            let handler = Arc::clone(&handler);
+            async move { Ok::<_, Infallible>(handler(request).await) }
+        }))
+        .await
+        .map_err(conduit_telemetry::process::runtime_stopped)
+    })
 }
 
 /// An endpoint behind a uniform type, for hosts that serve many of them (the local gateway).

@@ -1,7 +1,10 @@
 //! Mail through Amazon SES (API v2), from one verified sender address.
 
 use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::operation::send_email::builders::SendEmailFluentBuilder;
+use aws_sdk_sesv2::operation::send_email::{SendEmailError, SendEmailOutput};
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use conduit_aws::sending::Sending;
 use conduit_domain::error::InfrastructureError;
 use conduit_domain::ports::{MailMessage, Mailer};
 
@@ -30,14 +33,14 @@ impl Mailer for SesMailer {
         let content = content(message)?;
         let subsegment =
             conduit_telemetry::xray::start("SES").aws_call(serde_json::json!({ "operation": "SendEmail" }));
-        let sent = self
-            .client
-            .send_email()
-            .from_email_address(&self.sender)
-            .destination(Destination::builder().to_addresses(message.to.as_str()).build())
-            .content(content)
-            .send()
-            .await;
+        let sent = send_boxed(
+            self.client
+                .send_email()
+                .from_email_address(&self.sender)
+                .destination(Destination::builder().to_addresses(message.to.as_str()).build())
+                .content(content),
+        )
+        .await;
         subsegment.finish(sent.is_err());
         match sent {
             // The subject alone: addresses are personal data, and bodies may carry secret links.
@@ -65,6 +68,11 @@ fn content(message: &MailMessage) -> Result<EmailContent, InfrastructureError> {
     let body = Body::builder().text(utf8(&message.text)?).html(utf8(&message.html)?).build();
     let simple = Message::builder().subject(utf8(&message.subject)?).body(body).build();
     Ok(EmailContent::builder().simple(simple).build())
+}
+
+/// `send()` compiled in this crate, not in each binary (see `conduit_aws::sending`).
+fn send_boxed(request: SendEmailFluentBuilder) -> Sending<SendEmailOutput, SendEmailError> {
+    Box::pin(request.send())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use conduit_domain::ports::{CommentPage, CommentReader, CommentWriter, StoreErro
 use conduit_domain::values::{ArticleId, CommentId, CommentPageRequest, UserId};
 use conduit_domain::write_quotas::WriteCharge;
 
+use crate::boxed_send::SendBoxed;
 use crate::error::RepositoryError;
 use crate::items::CommentItem;
 use crate::keys;
@@ -40,7 +41,7 @@ impl DynamoComments {
             .expression_attribute_values(":one", number(1))
             .return_values(ReturnValue::UpdatedNew)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
+            .send_boxed()
             .traced(&self.table, "UpdateItem")
             .await;
         let output = match result {

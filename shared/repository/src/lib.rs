@@ -7,6 +7,7 @@
 mod account_notices;
 mod all_articles;
 mod articles;
+mod boxed_send;
 mod capacity;
 mod chunk_run;
 mod comments;

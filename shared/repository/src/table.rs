@@ -22,6 +22,7 @@ use futures::future::try_join_all;
 use conduit_domain::idempotency::Completion;
 use conduit_domain::ports::StoreError;
 
+use crate::boxed_send::SendBoxed;
 use crate::error::RepositoryError;
 use crate::keys::{self, PARTITION_KEY, SORT_KEY};
 
@@ -200,7 +201,7 @@ impl Table {
             .set_projection_expression(projection.map(str::to_owned))
             .consistent_read(consistent)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
+            .send_boxed()
             .traced(self, "GetItem")
             .await
             .map_err(|error| RepositoryError::sdk("GetItem", error))?;
@@ -218,8 +219,11 @@ impl Table {
         names: &[(&str, &str)],
         values: Vec<(&str, AttributeValue)>,
     ) -> Result<bool, RepositoryError> {
-        let sent =
-            self.update_request(key, expression, condition, names, values).send().traced(self, "UpdateItem").await;
+        let sent = self
+            .update_request(key, expression, condition, names, values)
+            .send_boxed()
+            .traced(self, "UpdateItem")
+            .await;
         conditional_write(
             "UpdateItem",
             sent.map(|output| crate::capacity::record("UpdateItem", output.consumed_capacity())),
@@ -240,7 +244,7 @@ impl Table {
         let sent = self
             .update_request(key, expression, condition, names, values)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
+            .send_boxed()
             .traced(self, "UpdateItem")
             .await;
         match sent {
@@ -293,7 +297,7 @@ impl Table {
             .return_consumed_capacity(ReturnConsumedCapacity::Total);
         let (names, values) = expression_maps(names, values);
         request = request.set_expression_attribute_names(names).set_expression_attribute_values(values);
-        let sent = request.send().traced(self, "DeleteItem").await;
+        let sent = request.send_boxed().traced(self, "DeleteItem").await;
         conditional_write(
             "DeleteItem",
             sent.map(|output| crate::capacity::record("DeleteItem", output.consumed_capacity())),
@@ -308,7 +312,7 @@ impl Table {
             .table_name(self.name())
             .set_key(Some(Self::key(key)))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
+            .send_boxed()
             .traced(self, "DeleteItem")
             .await
             .map_err(|error| RepositoryError::sdk("DeleteItem", error))?;
@@ -345,7 +349,7 @@ impl Table {
             .transact_get_items()
             .set_transact_items(Some(gets))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
+            .send_boxed()
             .traced(self, "TransactGetItems")
             .await
             .map_err(|error| RepositoryError::sdk("TransactGetItems", error))?;
@@ -379,7 +383,7 @@ impl Table {
                 .batch_get_item()
                 .request_items(self.name(), request)
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
+                .send_boxed()
                 .traced(self, "BatchGetItem")
                 .await
                 .map_err(|error| RepositoryError::sdk("BatchGetItem", error))?;
@@ -425,7 +429,7 @@ impl Table {
                     .batch_write_item()
                     .request_items(self.name(), std::mem::take(&mut pending))
                     .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                    .send()
+                    .send_boxed()
                     .traced(self, "BatchWriteItem")
                     .await
                     .map_err(|error| RepositoryError::sdk("BatchWriteItem", error))?;
@@ -476,7 +480,7 @@ impl Table {
             }
         }
         let output =
-            request.send().traced(self, "Query").await.map_err(|error| RepositoryError::sdk("Query", error))?;
+            request.send_boxed().traced(self, "Query").await.map_err(|error| RepositoryError::sdk("Query", error))?;
         crate::capacity::record("Query", output.consumed_capacity());
         Ok(output)
     }
@@ -572,7 +576,7 @@ impl Table {
                 .transact_write_items()
                 .set_transact_items(Some(items.clone()))
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
+                .send_boxed()
                 .traced(self, "TransactWriteItems")
                 .await;
             let error = match result {

@@ -12,6 +12,7 @@ mod invocation;
 pub mod settings;
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 pub use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord as StreamRecord};
@@ -59,26 +60,41 @@ pub trait StreamConsumer: Send + Sync + 'static {
 
 /// Serves the consumer on the Lambda runtime until the container is shut down.
 pub async fn run<C: StreamConsumer>(consumer: C) -> Result<(), lambda_runtime::Error> {
-    let consumer = Arc::new(consumer);
-    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<StreamEvent>| {
-        let consumer = Arc::clone(&consumer);
-        let invocation = Invocation::starting_now(Some(event.context.deadline()));
-        async move {
-            Ok::<_, std::convert::Infallible>(process_batch(consumer.as_ref(), event.payload, invocation).await)
-        }
-    }))
-    .await
+    serve(batch_handler(consumer)).await
 }
 
 /// A consumer behind a uniform type, for the local gateway, which runs every consumer.
 pub type DynStreamHandler =
-    Arc<dyn Fn(StreamEvent) -> std::pin::Pin<Box<dyn Future<Output = DynamoDbEventResponse> + Send>> + Send + Sync>;
+    Arc<dyn Fn(StreamEvent) -> Pin<Box<dyn Future<Output = DynamoDbEventResponse> + Send>> + Send + Sync>;
 
 pub fn erase<C: StreamConsumer>(consumer: C) -> DynStreamHandler {
+    let handler = batch_handler(consumer);
+    // The local gateway sets no deadline: only the consumers' own time limits apply.
+    Arc::new(move |event| handler(event, Invocation::starting_now(None)))
+}
+
+/// A consumer's batches, each within its invocation, behind a uniform type.
+type BatchHandler =
+    Arc<dyn Fn(StreamEvent, Invocation) -> Pin<Box<dyn Future<Output = DynamoDbEventResponse> + Send>> + Send + Sync>;
+
+fn batch_handler<C: StreamConsumer>(consumer: C) -> BatchHandler {
     let consumer = Arc::new(consumer);
-    Arc::new(move |event| {
+    Arc::new(move |event, invocation| {
         let consumer = Arc::clone(&consumer);
-        // The local gateway sets no deadline: only the consumers' own time limits apply.
-        Box::pin(async move { process_batch(consumer.as_ref(), event, Invocation::starting_now(None)).await })
+        Box::pin(async move { process_batch(consumer.as_ref(), event, invocation).await })
+    })
+}
+
+/// The Lambda runtime's loop for any consumer. A plain function returning a boxed future: the
+/// runtime is then compiled once, in this crate, not in each consumer's binary, as the body of an
+/// `async fn` would be. Not `Send`: the runtime's loop is not, and it runs on the main task.
+fn serve(handler: BatchHandler) -> Pin<Box<dyn Future<Output = Result<(), lambda_runtime::Error>>>> {
+    Box::pin(async move {
+        lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<StreamEvent>| {
+            let invocation = Invocation::starting_now(Some(event.context.deadline()));
+            let answer = handler(event.payload, invocation);
+            async move { Ok::<_, std::convert::Infallible>(answer.await) }
+        }))
+        .await
     })
 }
