@@ -1,55 +1,74 @@
 #!/usr/bin/env bash
 # Measures candidate Cargo profiles for the functions' release builds, on this machine, as the
-# table in infra/README.md ("Build profiles") reports them. For each candidate, in a target
-# directory of its own (target/profiles/<candidate>, emptied first):
+# table in the README ("Build profiles") reports them. For each candidate, in target directories
+# of its own under target/profiles/ (emptied first):
 #   1. every function of template.yaml and the bench's floor, built from empty (timed);
-#   2. the same build after the domain crate changed (a line appended to a comment; timed);
+#   2. the same build after a change to the domain crate's code (a public function appended to
+#      shared/domain/src/lib.rs, so every crate that depends on it is rebuilt; timed);
 #   3. the bench harness's cold starts of a few functions against the floor built the same way
-#      (init p50 and its ratio to the floor's, first invocation, peak RSS, zip size). The harness
-#      itself is built once, with the release profile, in the workspace's own target directory.
-# Prints one line per candidate and writes them to target/profiles/profiles.json.
+#      (20 of each; init p50 and its ratio to the floor's, first invocation, peak RSS, zip size). The harness
+#      itself is built once, with the release profile, in the workspace's own target directory;
+#   4. with --arm64: every function for Lambda's arm64, as infra/build.sh builds it (cargo-lambda
+#      and Zig), from empty (timed), and the zip sizes of the measured functions. An arm64 binary
+#      cannot start on this machine, so its cold starts are the x86-64 ones of step 3.
+# Each candidate's row goes to target/profiles/rows/<candidate>.json; at the end every row found
+# there (this run's and earlier runs') is printed as the README's table and written to
+# target/profiles/profiles.json.
 #
-#   infra/scripts/measure_profiles.sh [candidate ...]     (default: all; see CANDIDATES)
+#   infra/scripts/measure_profiles.sh [--arm64] [candidate ...]   (default: all; see CANDIDATES)
 #
-# Run it on an otherwise idle machine: it takes about an hour for all candidates on 2 cores.
-# These are builds for this machine's architecture; infra/build.sh --profile <name> times the
-# arm64 build of a profile.
+# Run it on an otherwise idle machine: on 2 cores it takes about an hour for all candidates, and
+# --arm64 adds from minutes (fast) to most of an hour (release) per candidate.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
-ensure_dynamodb_local
-ensure_python_tool moto_server "moto[server]>=5,<6"
-cd "$ROOT"
+
+ARM64=false
+if [ "${1:-}" = "--arm64" ]; then
+  ARM64=true
+  shift
+fi
 
 # Each candidate as the settings that differ from Cargo.toml's release profile, given as the
 # CARGO_PROFILE_RELEASE_* variables cargo reads before Cargo.toml.
 declare -A CANDIDATES=(
   [release]=""
   [thin-16]="CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16"
-  [fast]="$(python3 infra/scripts/profile_env.py fast | sed 's/^export //' | tr '\n' ' ')"
-  [fast-o2]="CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=2"
+  [fast]="$(python3 "$ROOT/infra/scripts/profile_env.py" fast | sed 's/^export //' | tr '\n' ' ')"
+  [no-lto-16]="CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16"
+  [fast-o2]="CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_INCREMENTAL=true CARGO_PROFILE_RELEASE_OPT_LEVEL=2"
 )
-ORDER=(fast fast-o2 thin-16 release)
+ORDER=(fast no-lto-16 fast-o2 thin-16 release)
 [ "$#" = 0 ] || ORDER=("$@")
+for candidate in "${ORDER[@]}"; do
+  [ -n "${CANDIDATES[$candidate]+set}" ] || { echo "unknown candidate $candidate" >&2; exit 2; }
+done
+
+ensure_dynamodb_local
+ensure_python_tool moto_server "moto[server]>=5,<6"
+"$ARM64" && ensure_cargo_lambda
+cd "$ROOT"
 
 mapfile -t BINARIES < <(sed -n 's/^[[:space:]]*Binary:[[:space:]]*\([A-Za-z0-9_-]*\).*$/\1/p' template.yaml)
-BIN_ARGS=()
-for bin in "${BINARIES[@]}" bench-floor; do BIN_ARGS+=(--bin "$bin"); done
+FUNCTION_ARGS=()
+for bin in "${BINARIES[@]}"; do FUNCTION_ARGS+=(--bin "$bin"); done
+BIN_ARGS=("${FUNCTION_ARGS[@]}" --bin bench-floor)
 # Functions of each kind: a list read (the README's reference), a write behind the authorizer,
 # the authorizer, and one that hashes passwords.
 MEASURED="list-articles,create-article,authorizer,register-user"
 DOMAIN_FILE="shared/domain/src/lib.rs"
 OUT_DIR="$ROOT/target/profiles"
-mkdir -p "$OUT_DIR"
-RESULTS="$OUT_DIR/profiles.jsonl"
-: >"$RESULTS"
+mkdir -p "$OUT_DIR/rows"
 
 log "the bench harness (release profile, the workspace's target directory)"
 cargo build --release --quiet --package conduit-bench --bin conduit-bench
 HARNESS="$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/release/conduit-bench"
 start_local_services profiles-
 
+# Restores the domain crate even when a build fails or the run is interrupted.
+restore_domain() { [ ! -f "$OUT_DIR/domain-lib.rs.orig" ] || mv "$OUT_DIR/domain-lib.rs.orig" "$DOMAIN_FILE"; }
+trap 'restore_domain; for pid in "${SERVICES[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
+
 for candidate in "${ORDER[@]}"; do
-  [ -n "${CANDIDATES[$candidate]+set}" ] || { echo "unknown candidate $candidate" >&2; exit 1; }
   target="$OUT_DIR/$candidate"
   rm -rf "$target"
   settings=(${CANDIDATES[$candidate]})
@@ -60,37 +79,32 @@ for candidate in "${ORDER[@]}"; do
 
   log "$candidate: the same after a change to the domain crate"
   cp "$DOMAIN_FILE" "$OUT_DIR/domain-lib.rs.orig"
-  echo "// touched by measure_profiles.sh" >>"$DOMAIN_FILE"
+  printf '\n/// Added by measure_profiles.sh.\npub fn measured_change() -> u64 {\n    %s\n}\n' "$(date +%s)" >>"$DOMAIN_FILE"
   start=$(date +%s)
-  status=0
-  env "${settings[@]}" CARGO_TARGET_DIR="$target" cargo build --release --quiet "${BIN_ARGS[@]}" || status=$?
+  env "${settings[@]}" CARGO_TARGET_DIR="$target" cargo build --release --quiet "${BIN_ARGS[@]}"
   rebuild=$(($(date +%s) - start))
-  cp "$OUT_DIR/domain-lib.rs.orig" "$DOMAIN_FILE"
-  [ "$status" = 0 ] || exit "$status"
+  restore_domain
 
   log "$candidate: cold starts ($MEASURED, against the floor)"
   # Zipped as infra/bench.sh zips them.
   python3 infra/scripts/zip_bootstraps.py "$target/release" "$target/zip" ${MEASURED//,/ } bench-floor
   "$HARNESS" --dynamodb-endpoint "http://127.0.0.1:$DYNAMODB_PORT" --moto-endpoint "http://127.0.0.1:$MOTO_PORT" \
     --root "$ROOT" --binaries "$target/release" --zips "$target/zip" --out "$target/report.json" \
-    --build-profile "$candidate" --skip-endpoints --skip-stream-work --only "$MEASURED" --cold-starts 10 \
+    --build-profile "$candidate" --skip-endpoints --skip-stream-work --only "$MEASURED" --cold-starts 20 \
     >"$OUT_DIR/$candidate-bench.log" 2>&1 || true
-  python3 - "$candidate" "$from_empty" "$rebuild" "$target/report.json" >>"$RESULTS" <<'PY'
-import json, sys
-candidate, from_empty, rebuild, report_path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-row = {"candidate": candidate, "build_from_empty_s": from_empty, "rebuild_after_domain_change_s": rebuild}
-try:
-    report = json.load(open(report_path))
-    row["floor_init_ms_p50"] = report["floor"]["init_ms_p50"]
-    row["functions"] = {
-        f["name"]: {k: f[k] for k in ("init_ms_p50", "init_ratio", "first_ms_p50", "peak_rss_mb", "zip_mb")}
-        for f in report["functions"]
-    }
-except (OSError, KeyError, TypeError, ValueError) as error:
-    row["bench_error"] = str(error)
-print(json.dumps(row))
-PY
-  tail -n 1 "$RESULTS"
+
+  arm64_from_empty=""
+  if "$ARM64"; then
+    log "$candidate: ${#BINARIES[@]} functions for arm64 from empty (cargo lambda build, as infra/build.sh)"
+    rm -rf "$target-arm64"
+    start=$(date +%s)
+    env "${settings[@]}" CARGO_TARGET_DIR="$target-arm64" \
+      cargo lambda build --release --arm64 --output-format zip --quiet "${FUNCTION_ARGS[@]}"
+    arm64_from_empty=$(($(date +%s) - start))
+  fi
+  python3 infra/scripts/profile_rows.py row "$candidate" "${settings[*]}" "$from_empty" "$rebuild" \
+    "$target/report.json" "$arm64_from_empty" "$target-arm64/lambda" >"$OUT_DIR/rows/$candidate.json"
+  cat "$OUT_DIR/rows/$candidate.json"
 done
-python3 -c 'import json,sys; print(json.dumps([json.loads(l) for l in open(sys.argv[1])], indent=2))' "$RESULTS" >"$OUT_DIR/profiles.json"
+python3 infra/scripts/profile_rows.py table "$OUT_DIR/rows" "$OUT_DIR/profiles.json"
 log "written $OUT_DIR/profiles.json"
