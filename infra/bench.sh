@@ -2,7 +2,9 @@
 # Measures, on this machine: every function's cold start (init, first and warm invocations, peak
 # memory) against a floor function built and run alongside, every endpoint's latency, DynamoDB
 # capacity and sequential round trips through the local gateway on seeded data, the invocations a
-# full-size purge and feed clearing take, and the zipped size of every binary. Prints one table and writes it as JSON to target/bench/report.json. Exits
+# full-size purge and feed clearing take, the zipped size of every binary, and what a million
+# requests of every endpoint cost (--prices: a price table, infra/bench/prices/us-east-1.json by
+# default). Prints one table and writes it as JSON to target/bench/report.json. Exits
 # non-zero when something could not be measured, or (status 3) when a function's init p50 is more
 # than 1.5 times the floor's or the feed of a reader following 200 accounts takes more than twice
 # as long as the feed of a reader following one.
@@ -11,7 +13,7 @@
 #                  [conduit-bench options: --cold-starts N (15), --warm N (5), --requests N (50),
 #                   --warmup N (5), --big-feed-requests N (20), --only f1,f2, --skip-cold-starts,
 #                   --skip-endpoints, --purge-favorites N (20000), --purge-comments N (5000),
-#                   --cleared-feed-entries N (10000), --skip-stream-work]
+#                   --cleared-feed-entries N (10000), --skip-stream-work, --prices FILE]
 #
 # The stream work (a deleted article's purge and an ended follow's clearing, seeded straight into
 # the table, run by the consumers' handlers) reports how many invocations each took and how long;

@@ -38,6 +38,13 @@ pub struct FunctionConfig {
     pub logging: BTreeMap<String, Yaml>,
 }
 
+impl FunctionConfig {
+    /// `MemorySize` in MB, the function's own or the global one.
+    pub fn memory_size_mb(&self) -> Option<u32> {
+        self.properties.get("MemorySize").and_then(Yaml::as_u64).and_then(|mb| u32::try_from(mb).ok())
+    }
+}
+
 /// Every `AWS::Serverless::Function` of the template, in template order.
 pub fn function_configs(template: &Yaml) -> Result<Vec<FunctionConfig>, String> {
     Ok(template::try_functions(template)?

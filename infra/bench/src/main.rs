@@ -7,6 +7,9 @@
 //! 3. Stream work ([`stream_work`]): a deleted article's purge and an ended follow's clearing at
 //!    full size, through the consumers' handlers, counting their invocations.
 //!
+//! 4. Prices ([`prices`]): what a million requests of each endpoint cost, from the measured
+//!    units and durations and a dated price table (`--prices`).
+//!
 //! Then one table on standard output and the same figures as JSON (`--out`), with the table as
 //! text beside it. Exits 1 when something could not be measured, 3 when a function's init p50 is
 //! more than [`report::MAX_INIT_RATIO`] times the floor's or the feed of 200 followed accounts more
@@ -14,18 +17,20 @@
 
 mod cold_start;
 mod endpoints;
+mod prices;
 mod report;
 mod sample_world;
 mod stats;
 mod stream_work;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use report::{MAX_FEED_RATIO, MAX_INIT_RATIO, Machine, Report, Settings};
+use report::{EndpointRow, FunctionRow, MAX_FEED_RATIO, MAX_INIT_RATIO, Machine, Prices, Report, Settings};
 
 const USAGE: &str = "usage: conduit-bench [--dynamodb-endpoint URL --moto-endpoint URL] [--root DIR] [--binaries DIR]
-       [--zips DIR] [--out FILE] [--build-profile NAME] [--cold-starts N] [--warm N] [--requests N] [--warmup N]
+       [--zips DIR] [--out FILE] [--prices FILE] [--build-profile NAME] [--cold-starts N] [--warm N] [--requests N] [--warmup N]
        [--big-feed-requests N] [--only FUNCTION,...] [--skip-cold-starts] [--skip-endpoints]
        [--purge-favorites N] [--purge-comments N] [--cleared-feed-entries N] [--skip-stream-work]";
 
@@ -37,6 +42,8 @@ struct Args {
     binaries: Option<PathBuf>,
     zips: Option<PathBuf>,
     out: Option<PathBuf>,
+    /// The price table (`infra/bench/prices/us-east-1.json` under the root by default).
+    prices: Option<PathBuf>,
     /// The Cargo profile the measured binaries were built with, for the report.
     build_profile: String,
     cold_starts: usize,
@@ -65,6 +72,7 @@ impl Args {
             binaries: None,
             zips: None,
             out: None,
+            prices: None,
             build_profile: "release".into(),
             cold_starts: 15,
             warm: 5,
@@ -89,6 +97,7 @@ impl Args {
                 "--binaries" => parsed.binaries = Some(value()?.into()),
                 "--zips" => parsed.zips = Some(value()?.into()),
                 "--out" => parsed.out = Some(value()?.into()),
+                "--prices" => parsed.prices = Some(value()?.into()),
                 "--build-profile" => parsed.build_profile = value()?,
                 "--cold-starts" => parsed.cold_starts = number(value()?)?,
                 "--warm" => parsed.warm = number(value()?)?,
@@ -228,6 +237,7 @@ async fn bench(args: &Args) -> Result<Report, String> {
         };
         stream_work::run(&options).await?
     };
+    let prices = if endpoints.is_empty() { None } else { Some(price_endpoints(args, &functions, &endpoints)?) };
     Ok(Report {
         machine: Machine {
             date: time::OffsetDateTime::now_utc().date().to_string(),
@@ -244,7 +254,58 @@ async fn bench(args: &Args) -> Result<Report, String> {
         floor,
         functions,
         endpoints,
+        prices,
         stream_work,
+    })
+}
+
+/// Every measured endpoint priced with the table `--prices` names, at the template's memory sizes.
+fn price_endpoints(args: &Args, functions: &[FunctionRow], endpoints: &[EndpointRow]) -> Result<Prices, String> {
+    let path = args.prices.clone().unwrap_or_else(|| args.root.join("infra/bench/prices/us-east-1.json"));
+    let table = prices::PriceTable::load(&path)?;
+    let template_path = args.root.join("template.yaml");
+    let template_text =
+        std::fs::read_to_string(&template_path).map_err(|error| format!("{}: {error}", template_path.display()))?;
+    let memory: HashMap<String, u32> =
+        conduit_api_tests::function_template::function_configs(&conduit_api_tests::template::parse(&template_text)?)?
+            .into_iter()
+            .filter_map(|function| Some((function.binary.clone(), function.memory_size_mb()?)))
+            .collect();
+    let memory_of =
+        |function: &str| memory.get(function).copied().ok_or(format!("template.yaml: no MemorySize for {function}"));
+    let cache_seconds = conduit_http::routes::api_settings::AUTHORIZER_CACHE_TTL_SECONDS as f64;
+    // The authorizer's duration is its warm invocations' p50, when this run cold-started it.
+    let authorizer = match functions.iter().find(|row| row.name == conduit_http::routes::AUTHORIZER_FUNCTION) {
+        Some(row) => Some(prices::Authorizer {
+            memory_mb: memory_of(&row.name)?,
+            duration_ms: row.figures.warm_ms_p50,
+            cache_seconds,
+        }),
+        None => None,
+    };
+    let rows = endpoints
+        .iter()
+        .map(|row| {
+            let protected = conduit_http::routes::ROUTES
+                .iter()
+                .any(|route| route.key() == row.route_key && route.auth == conduit_http::routes::Auth::Required);
+            let measured = prices::Measured {
+                route: &row.route,
+                function: &row.function,
+                memory_mb: memory_of(&row.function)?,
+                duration_ms: row.p50_ms,
+                read_units: row.read_units,
+                write_units: row.write_units,
+                protected,
+            };
+            Ok(prices::PriceRow::new(&table, &measured, authorizer.as_ref()))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Prices {
+        table,
+        seconds_between_requests_per_token: prices::ASSUMED_SECONDS_BETWEEN_REQUESTS_PER_TOKEN,
+        authorizer_cache_seconds: cache_seconds,
+        rows,
     })
 }
 
@@ -275,12 +336,15 @@ mod tests {
             "7",
             "--only",
             "list-tags,get-docs",
+            "--prices",
+            "infra/bench/prices/eu-west-1.json",
         ])
         .expect("valid");
 
         assert_eq!(args.requests, 7);
         assert!(args.skip_cold_starts);
         assert_eq!(args.only, ["list-tags", "get-docs"]);
+        assert_eq!(args.prices, Some(PathBuf::from("infra/bench/prices/eu-west-1.json")));
     }
 
     #[test]

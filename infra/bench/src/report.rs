@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::prices::{PriceRow, PriceTable};
 use crate::stats::{Spread, ratio, rounded};
 
 /// A function's init p50 may be at most this many times the floor's (measured in the same run).
@@ -22,7 +23,19 @@ pub struct Report {
     pub floor: Option<FloorRow>,
     pub functions: Vec<FunctionRow>,
     pub endpoints: Vec<EndpointRow>,
+    /// What a million requests of each endpoint cost; `None` when no endpoint was measured.
+    pub prices: Option<Prices>,
     pub stream_work: Vec<StreamWorkRow>,
+}
+
+/// The endpoints priced (USD per million requests), with the table and assumptions used.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prices {
+    pub table: PriceTable,
+    /// The assumed pace of one token's requests, for the authorizer's share.
+    pub seconds_between_requests_per_token: f64,
+    pub authorizer_cache_seconds: f64,
+    pub rows: Vec<PriceRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -218,6 +231,38 @@ impl Report {
                     writeln!(out, "\nfeed p50, 200 followed / 1 followed: {feed_ratio:.2} (at most {MAX_FEED_RATIO})");
             }
         }
+        if let Some(prices) = &self.prices {
+            let _ = writeln!(
+                out,
+                "\nUSD per million requests in {} (prices effective {}): the authorizer's share at one request per token every {} s (answers cached {} s), and at worst on every request",
+                prices.table.region,
+                prices.table.effective,
+                prices.seconds_between_requests_per_token,
+                prices.authorizer_cache_seconds
+            );
+            let width = prices.rows.iter().map(|row| row.route.len()).max().unwrap_or(5).max(5);
+            let _ = writeln!(
+                out,
+                "{:<width$} {:>5} {:>6} {:>8} {:>7} {:>8} {:>10} {:>7} {:>7}",
+                "route", "MB", "billed", "DynamoDB", "Lambda", "HTTP API", "authorizer", "total", "worst"
+            );
+            let optional = |value: Option<f64>| value.map_or("-".to_owned(), |value| format!("{value:.3}"));
+            for row in &prices.rows {
+                let _ = writeln!(
+                    out,
+                    "{:<width$} {:>5} {:>4} ms {:>8.3} {:>7.3} {:>8.3} {:>10} {:>7.3} {:>7.3}",
+                    row.route,
+                    row.memory_mb,
+                    row.billed_ms,
+                    row.dynamodb,
+                    row.lambda,
+                    row.http_api,
+                    optional(row.authorizer),
+                    row.total,
+                    row.total_worst
+                );
+            }
+        }
         if !self.stream_work.is_empty() {
             let width = self.stream_work.iter().map(|row| row.work.len()).max().unwrap_or(4).max(4);
             let _ = writeln!(
@@ -274,6 +319,7 @@ mod tests {
                 p99_ms: 7.9,
                 requests: 50,
             }],
+            prices: None,
             stream_work: vec![StreamWorkRow {
                 work: "purge: 20000 favorites, 5000 comments".into(),
                 items: 25_000,

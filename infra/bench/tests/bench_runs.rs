@@ -61,6 +61,18 @@ fn a_small_run_measures_every_chosen_function_and_every_endpoint() {
     for row in endpoints {
         assert!(row["p50_ms"].as_f64().is_some() && row["round_trips"].as_f64().is_some(), "{row}");
     }
+    // ...every endpoint priced, from the committed table, with the authorizer's share on the
+    // protected routes (the authorizer was among the functions cold-started)
+    let prices = &report["prices"];
+    assert_eq!(prices["table"]["region"], "us-east-1", "{prices}");
+    let priced = prices["rows"].as_array().expect("price rows");
+    assert_eq!(priced.len(), endpoints.len());
+    for row in priced {
+        let total = row["total"].as_f64().expect("a total");
+        assert!(total >= 1.0 && row["total_worst"].as_f64().is_some_and(|worst| worst >= total), "{row}");
+    }
+    let protected = priced.iter().find(|row| row["route"] == "PUT /api/user").expect("PUT /api/user priced");
+    assert!(protected["authorizer"].as_f64().is_some_and(|share| share > 0.0), "{protected}");
     let stream_work = report["stream_work"].as_array().expect("stream work");
     assert_eq!(stream_work.len(), 2, "the purge and the clearing: {stream_work:?}");
     for row in stream_work {
