@@ -13,7 +13,8 @@
 #                  [conduit-bench options: --cold-starts N (15), --warm N (5), --requests N (50),
 #                   --warmup N (5), --big-feed-requests N (20), --only f1,f2, --skip-cold-starts,
 #                   --skip-endpoints, --purge-favorites N (20000), --purge-comments N (5000),
-#                   --cleared-feed-entries N (10000), --skip-stream-work, --prices FILE]
+#                   --cleared-feed-entries N (10000), --skip-stream-work, --prices FILE,
+#                   --network-delay-ms N (4; 0 measures without the network model)]
 #
 # The stream work (a deleted article's purge and an ended follow's clearing, seeded straight into
 # the table, run by the consumers' handlers) reports how many invocations each took and how long;

@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 pub use serde_json;
 
 pub mod custom_resource;
+pub mod dynamodb_proxy;
 pub mod error_contract;
 pub mod faults;
 pub mod function_template;
-pub mod lossy_proxy;
 pub mod sample_tokens;
 pub mod samples;
 

@@ -15,20 +15,20 @@ mod common;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use common::published_by;
+use conduit_api_tests::dynamodb_proxy::DynamoDbProxy;
 use conduit_api_tests::faults::{BUDGET, MARGIN, inconsistencies};
-use conduit_api_tests::lossy_proxy::LossyProxy;
 use conduit_api_tests::{Reply, TestApi, scan_table};
 use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
 use conduit_dynamodb_local::{TestTable, local_sdk_config, test_table};
 use serde_json::{Value, json};
 
-/// A gateway whose DynamoDB calls all go through a [`LossyProxy`] to a table of this test. Its
+/// A gateway whose DynamoDB calls all go through a [`DynamoDbProxy`] to a table of this test. Its
 /// log lines (the 503 with its cause) are shown with a failing test's output.
-async fn gateway_behind_a_lossy_proxy() -> (TestTable, LossyProxy, TestApi) {
+async fn gateway_behind_a_lossy_proxy() -> (TestTable, DynamoDbProxy, TestApi) {
     let logs = tracing_subscriber::fmt().with_max_level(tracing_subscriber::filter::LevelFilter::INFO);
     let _ = logs.with_test_writer().try_init();
     let table = test_table().await;
-    let proxy = LossyProxy::start(table.sdk_config.endpoint_url().expect("DynamoDB Local's endpoint")).await;
+    let proxy = DynamoDbProxy::start(table.sdk_config.endpoint_url().expect("DynamoDB Local's endpoint")).await;
     let key = SigningKey::generate("lost-replies-key");
     let keys = KeyRing { current: key.clone(), previous: None };
     let adapters =
@@ -53,7 +53,7 @@ fn assert_unavailable(reply: &Reply, elapsed: Duration) {
 
 /// The answers the proxy kept back were all DynamoDB's success for one and the same transaction:
 /// the first attempt committed, and any resend by the SDK carried its token.
-fn assert_one_transaction_committed_unheard(proxy: &LossyProxy) {
+fn assert_one_transaction_committed_unheard(proxy: &DynamoDbProxy) {
     let dropped = proxy.dropped();
     assert!(!dropped.is_empty(), "no transaction reached DynamoDB");
     assert!(dropped.iter().all(|answer| answer.status == 200), "{dropped:?}");

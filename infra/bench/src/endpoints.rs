@@ -5,12 +5,18 @@
 //! protected route the gateway runs the authorizer first, so each token is sent once on
 //! `GET /api/user`, unmeasured, before it is used; the authorizer's answer is then cached (60 s,
 //! as API Gateway caches it) and the measured request runs only the route's function.
+//!
+//! The network model: with a delay (`--network-delay-ms`, 4 by default), every other measured
+//! request goes through a second gateway whose DynamoDB calls pass a loopback proxy that holds
+//! each one that long ([`DynamoDbProxy`]), on the same table. Its latencies are reported beside
+//! the direct ones: a sequential round trip costs what it costs a deployed function.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use conduit_api_tests::dynamodb_proxy::DynamoDbProxy;
 use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
 use conduit_domain::User;
 use conduit_domain::ports::{FollowWriter, PasswordHasher, UserReader, UserWriter};
@@ -22,7 +28,7 @@ use conduit_telemetry::capacity::{self, CapacityUsage};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use crate::report::{EndpointRow, FEED_OF_200, FEED_OF_ONE};
+use crate::report::{DelayedLatency, EndpointRow, FEED_OF_200, FEED_OF_ONE};
 use crate::sample_world::create_table;
 use crate::stats::{Spread, millis, percentile, rounded};
 
@@ -118,6 +124,8 @@ pub struct Options {
     pub warmup: usize,
     /// At most this many measured requests for the feed of 1,000 followed accounts, which is slow.
     pub big_feed_requests: usize,
+    /// Added to every DynamoDB request of every other measured request; none when zero.
+    pub network_delay: Duration,
 }
 
 /// One request, as a client sends it (path under `/api`, with its query).
@@ -171,9 +179,12 @@ impl From<GatewayResponse> for Reply {
 
 struct Api {
     gateway: Arc<Gateway>,
+    /// The same handlers on the same table, their DynamoDB calls through the delaying proxy.
+    delayed: Option<(Arc<Gateway>, DynamoDbProxy)>,
     adapters: Adapters,
     requests: AtomicU64,
-    primed: std::sync::Mutex<HashMap<String, Instant>>,
+    /// When each token's authorizer answer was last cached, per gateway (`true`: the delayed one).
+    primed: std::sync::Mutex<HashMap<(bool, String), Instant>>,
 }
 
 impl Api {
@@ -209,13 +220,27 @@ impl Api {
         Ok(reply.body)
     }
 
-    /// Has the authorizer's answer for `token` cached, unless it was recently.
-    async fn prime(&self, token: &str) -> Result<(), String> {
-        let fresh =
-            |primed: &HashMap<String, Instant>| primed.get(token).is_some_and(|at| at.elapsed() < PRIME_AGAIN_AFTER);
+    /// The gateway a request goes to: the delayed one when asked and there is one.
+    fn gateway(&self, delayed: bool) -> &Arc<Gateway> {
+        match (&self.delayed, delayed) {
+            (Some((gateway, _)), true) => gateway,
+            _ => &self.gateway,
+        }
+    }
+
+    /// Has the authorizer's answer for `token` cached in that gateway, unless it was recently.
+    async fn prime(&self, token: &str, delayed: bool) -> Result<(), String> {
+        let key = (delayed, token.to_owned());
+        let fresh = |primed: &HashMap<(bool, String), Instant>| {
+            primed.get(&key).is_some_and(|at| at.elapsed() < PRIME_AGAIN_AFTER)
+        };
         if !fresh(&*self.primed.lock().map_err(|_| "poisoned")?) {
-            self.expect(&Req::new("GET", "/user").token(token), 200).await?;
-            self.primed.lock().map_err(|_| "poisoned")?.insert(token.to_owned(), Instant::now());
+            let request = self.gateway_request(&Req::new("GET", "/user").token(token));
+            let reply = Reply::from(self.gateway(delayed).handle(request).await);
+            if reply.status != 200 {
+                return Err(format!("priming a token: {} {}", reply.status, reply.body));
+            }
+            self.primed.lock().map_err(|_| "poisoned")?.insert(key, Instant::now());
         }
         Ok(())
     }
@@ -290,10 +315,24 @@ async fn seed(options: &Options) -> Result<World, String> {
     let keys = KeyRing { current: SigningKey::generate("bench-key"), previous: None };
     // Every account registers from this one address: far more than a source's default allowance;
     // and the measured writes come from a few accounts, each more than an hour's write quota.
-    let adapters = Adapters::local(conduit_dynamodb_local::local_sdk_config(&options.dynamodb_endpoint), table, keys)
-        .with_abuse_limits(conduit_api_tests::heavy_writer_limits());
+    let adapters =
+        Adapters::local(conduit_dynamodb_local::local_sdk_config(&options.dynamodb_endpoint), table, keys.clone())
+            .with_abuse_limits(conduit_api_tests::heavy_writer_limits());
     let gateway = Arc::new(Gateway::new(&adapters).map_err(|error| format!("gateway: {error}"))?);
-    let api = Api { gateway, adapters, requests: AtomicU64::new(0), primed: Default::default() };
+    let delayed = if options.network_delay.is_zero() {
+        None
+    } else {
+        let proxy = DynamoDbProxy::with_delay(&options.dynamodb_endpoint, options.network_delay).await;
+        let behind_proxy = Adapters::local(
+            conduit_dynamodb_local::local_sdk_config(proxy.endpoint()),
+            adapters.table_name().to_owned(),
+            keys.clone(),
+        )
+        .with_abuse_limits(conduit_api_tests::heavy_writer_limits());
+        let gateway = Gateway::new(&behind_proxy).map_err(|error| format!("delayed gateway: {error}"))?;
+        Some((Arc::new(gateway), proxy))
+    };
+    let api = Api { gateway, delayed, adapters, requests: AtomicU64::new(0), primed: Default::default() };
 
     // Accounts: the authors, the reader and the second reader register through the API.
     let readers = ["reader", "bigreader", "singlereader", "middlereader"].map(str::to_owned);
@@ -447,16 +486,20 @@ impl Runner {
             .map(|(_, key)| *key)
             .ok_or(format!("{label} is not in PLAN"))?;
         let mut latencies = Vec::new();
+        let mut delayed_latencies = Vec::new();
         let mut usages: Vec<CapacityUsage> = Vec::new();
         let mut bodies = Vec::new();
         let mut function = None;
         for (index, request) in requests.iter().enumerate() {
+            // Measured requests alternate between the direct gateway and the delayed one, the
+            // first going direct; warm-up requests go direct.
+            let delayed = api.delayed.is_some() && index >= self.warmup && (index - self.warmup) % 2 == 1;
             if let (true, Some(token)) = (request.is_protected(), &request.token) {
-                api.prime(token).await?;
+                api.prime(token, delayed).await?;
             }
             let gateway_request = api.gateway_request(request);
             let started = Instant::now();
-            let (response, usage) = capacity::measure(api.gateway.handle(gateway_request)).await;
+            let (response, usage) = capacity::measure(api.gateway(delayed).handle(gateway_request)).await;
             let elapsed = started.elapsed();
             let reply = Reply::from(response);
             if reply.status != status {
@@ -470,7 +513,7 @@ impl Runner {
             }
             function = reply.function;
             if index >= self.warmup {
-                latencies.push(millis(elapsed));
+                if delayed { &mut delayed_latencies } else { &mut latencies }.push(millis(elapsed));
                 usages.push(usage);
             }
             bodies.push(reply.body);
@@ -490,6 +533,11 @@ impl Runner {
             p50_ms: rounded(latency.p50),
             p99_ms: rounded(latency.p99),
             requests: latencies.len(),
+            delayed: Spread::of(&delayed_latencies).map(|spread| DelayedLatency {
+                p50_ms: rounded(spread.p50),
+                p99_ms: rounded(spread.p99),
+                requests: delayed_latencies.len(),
+            }),
         };
         eprintln!(
             "endpoints: {label:<44} {:>3} round trips, p50 {:>7.1} ms, p99 {:>7.1} ms",

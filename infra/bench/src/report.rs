@@ -59,6 +59,8 @@ pub struct Settings {
     /// Measured requests per endpoint, after `warmup_requests` unmeasured ones.
     pub requests: usize,
     pub warmup_requests: usize,
+    /// The network model's delay per DynamoDB request (0: off).
+    pub network_delay_ms: Option<u64>,
 }
 
 /// What every cold-started binary reports. Times in milliseconds, memory and sizes in MiB.
@@ -131,6 +133,17 @@ pub struct EndpointRow {
     pub read_units: f64,
     pub write_units: f64,
     pub calls: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub requests: usize,
+    /// The latency with the network model's delay on every DynamoDB request; `None` when the
+    /// model was off or no request was measured with it.
+    pub delayed: Option<DelayedLatency>,
+}
+
+/// An endpoint's latency through the delaying proxy (see [`crate::endpoints`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct DelayedLatency {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub requests: usize,
@@ -216,15 +229,28 @@ impl Report {
             let width = self.endpoints.iter().map(|row| row.route.len()).max().unwrap_or(5).max(5);
             let _ = writeln!(
                 out,
-                "\n{:<width$} {:>4} {:>6} {:>6} {:>8} {:>8}",
-                "route", "RT", "RU", "WU", "p50 ms", "p99 ms"
+                "\n{:<width$} {:>4} {:>6} {:>6} {:>8} {:>8} {:>10} {:>10}",
+                "route", "RT", "RU", "WU", "p50 ms", "p99 ms", "p50 +net", "p99 +net"
             );
             for row in &self.endpoints {
+                let delayed = |value: fn(&DelayedLatency) -> f64| {
+                    row.delayed.as_ref().map_or("-".to_owned(), |delayed| format!("{:.1}", value(delayed)))
+                };
                 let _ = writeln!(
                     out,
-                    "{:<width$} {:>4} {:>6} {:>6} {:>8.1} {:>8.1}",
-                    row.route, row.round_trips, row.read_units, row.write_units, row.p50_ms, row.p99_ms
+                    "{:<width$} {:>4} {:>6} {:>6} {:>8.1} {:>8.1} {:>10} {:>10}",
+                    row.route,
+                    row.round_trips,
+                    row.read_units,
+                    row.write_units,
+                    row.p50_ms,
+                    row.p99_ms,
+                    delayed(|delayed| delayed.p50_ms),
+                    delayed(|delayed| delayed.p99_ms)
                 );
+            }
+            if let Some(delay_ms) = self.settings.network_delay_ms.filter(|delay| *delay > 0) {
+                let _ = writeln!(out, "(+net: every DynamoDB request held {delay_ms} ms by a loopback proxy)");
             }
             if let Some(feed_ratio) = self.feed_ratio() {
                 let _ =
@@ -304,7 +330,13 @@ mod tests {
                 arch: "x86_64".into(),
                 build_profile: "release".into(),
             },
-            settings: Settings { cold_starts: 15, warm_invocations: 5, requests: 50, warmup_requests: 5 },
+            settings: Settings {
+                cold_starts: 15,
+                warm_invocations: 5,
+                requests: 50,
+                warmup_requests: 5,
+                network_delay_ms: Some(4),
+            },
             floor: Some(floor),
             functions,
             endpoints: vec![EndpointRow {
@@ -317,7 +349,8 @@ mod tests {
                 calls: 1.0,
                 p50_ms: 3.2,
                 p99_ms: 7.9,
-                requests: 50,
+                requests: 25,
+                delayed: Some(DelayedLatency { p50_ms: 7.4, p99_ms: 12.0, requests: 25 }),
             }],
             prices: None,
             stream_work: vec![StreamWorkRow {
@@ -375,7 +408,12 @@ mod tests {
 
         assert!(table.contains("(bench-floor)"), "{table}");
         assert!(table.lines().any(|line| line.starts_with("list-tags") && line.contains("1.20")), "{table}");
-        assert!(table.lines().any(|line| line.starts_with("GET /api/tags")), "{table}");
+        assert!(
+            table
+                .lines()
+                .any(|line| line.starts_with("GET /api/tags") && line.contains(" 3.2 ") && line.contains(" 7.4 ")),
+            "{table}"
+        );
         assert!(
             table.lines().any(|line| line.starts_with("purge: 20000 favorites") && line.contains(" 26 ")),
             "{table}"

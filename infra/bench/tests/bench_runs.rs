@@ -1,6 +1,7 @@
-//! The benchmark itself, run small: one cold start of a few functions, one request per endpoint
-//! and a small purge and clearing, with the binaries of this build. It must measure everything it promises and answer
-//! every request as expected, so that `infra/bench.sh` still works the day someone needs it.
+//! The benchmark itself, run small: one cold start of a few functions, two requests per endpoint
+//! (one direct, one through the network model's delay) and a small purge and clearing, with the
+//! binaries of this build. It must measure everything it promises and answer every request as
+//! expected, so that `infra/bench.sh` still works the day someone needs it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,7 +34,8 @@ fn a_small_run_measures_every_chosen_function_and_every_endpoint() {
     let run = Command::new(env!("CARGO_BIN_EXE_conduit-bench"))
         .args(["--dynamodb-endpoint", &endpoint("CONDUIT_TEST_DYNAMODB_ENDPOINT")])
         .args(["--moto-endpoint", &endpoint("CONDUIT_TEST_SECRETSMANAGER_ENDPOINT")])
-        .args(["--cold-starts", "1", "--warm", "1", "--requests", "1", "--warmup", "1", "--big-feed-requests", "1"])
+        .args(["--cold-starts", "1", "--warm", "1", "--requests", "2", "--warmup", "1", "--big-feed-requests", "1"])
+        .args(["--network-delay-ms", "4"])
         .args(["--purge-favorites", "30", "--purge-comments", "10", "--cleared-feed-entries", "20"])
         .args(["--only", FUNCTIONS])
         .arg("--binaries")
@@ -61,6 +63,10 @@ fn a_small_run_measures_every_chosen_function_and_every_endpoint() {
     for row in endpoints {
         assert!(row["p50_ms"].as_f64().is_some() && row["round_trips"].as_f64().is_some(), "{row}");
     }
+    // ...the network model's latency beside the direct one: one DynamoDB round trip held 4 ms
+    let current_user = endpoints.iter().find(|row| row["route"] == "GET /api/user").expect("GET /api/user");
+    assert!(current_user["round_trips"].as_f64().is_some_and(|trips| trips >= 1.0), "{current_user}");
+    assert!(current_user["delayed"]["p50_ms"].as_f64().is_some_and(|p50| p50 >= 4.0), "{current_user}");
     // ...every endpoint priced, from the committed table, with the authorizer's share on the
     // protected routes (the authorizer was among the functions cold-started)
     let prices = &report["prices"];

@@ -1,12 +1,20 @@
-//! A loopback HTTP proxy in front of DynamoDB that can lose the answers of transactions: while it
-//! drops, a `TransactWriteItems` is forwarded, DynamoDB runs it and answers, and that answer never
-//! reaches the client. This is the one outage in which a 503 hides a write that did happen, which
-//! is what an `Idempotency-Key` is for. Every other request is relayed as it came. The proxy, its
-//! connections and the answers it holds back all end when it is dropped.
+//! A loopback HTTP proxy in front of DynamoDB, which can make it behave more like the network a
+//! deployed function talks over:
+//!
+//! - **Delay**: every request waits a fixed time before it is forwarded, as a round trip to a real
+//!   table takes a few milliseconds where DynamoDB Local on loopback answers in about one. The
+//!   bench measures the endpoints through it, so each sequential round trip shows in the latency.
+//! - **Lost answers**: while it drops, a `TransactWriteItems` is forwarded, DynamoDB runs it and
+//!   answers, and that answer never reaches the client. This is the one outage in which a 503
+//!   hides a write that did happen, which is what an `Idempotency-Key` is for.
+//!
+//! Everything else is relayed as it came. The proxy, its connections and the answers it holds
+//! back all end when it is dropped.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -28,7 +36,7 @@ pub struct DroppedAnswer {
     pub client_request_token: Option<String>,
 }
 
-pub struct LossyProxy {
+pub struct DynamoDbProxy {
     endpoint: String,
     state: Arc<ProxyState>,
     task: tokio::task::JoinHandle<()>,
@@ -37,19 +45,26 @@ pub struct LossyProxy {
 struct ProxyState {
     upstream: String,
     client: reqwest::Client,
+    delay: Duration,
     dropping: AtomicBool,
     dropped: Mutex<Vec<DroppedAnswer>>,
 }
 
-impl LossyProxy {
+impl DynamoDbProxy {
     /// A proxy on a free loopback port that relays everything to `upstream` (DynamoDB's endpoint,
-    /// `http://host:port`) until told to drop.
+    /// `http://host:port`) at once, until told to drop.
     pub async fn start(upstream: &str) -> Self {
+        Self::with_delay(upstream, Duration::ZERO).await
+    }
+
+    /// Like [`Self::start`], each request forwarded `delay` after it arrived.
+    pub async fn with_delay(upstream: &str, delay: Duration) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let endpoint = format!("http://{}", listener.local_addr().expect("bound"));
         let state = Arc::new(ProxyState {
             upstream: upstream.trim_end_matches('/').to_owned(),
             client: reqwest::Client::builder().no_proxy().build().expect("the proxy's client"),
+            delay,
             dropping: AtomicBool::new(false),
             dropped: Mutex::new(Vec::new()),
         });
@@ -78,7 +93,7 @@ impl LossyProxy {
     }
 }
 
-impl Drop for LossyProxy {
+impl Drop for DynamoDbProxy {
     fn drop(&mut self) {
         // Aborting the task drops its set of connections, which aborts each of them.
         self.task.abort();
@@ -101,9 +116,12 @@ async fn accept(listener: tokio::net::TcpListener, state: Arc<ProxyState>) {
     }
 }
 
-/// Forwards `request` and answers what DynamoDB answered, or, for a transaction while dropping,
-/// nothing at all.
+/// Forwards `request` (after the delay) and answers what DynamoDB answered, or, for a transaction
+/// while dropping, nothing at all.
 async fn relay(state: &ProxyState, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+    if !state.delay.is_zero() {
+        tokio::time::sleep(state.delay).await;
+    }
     let (parts, body) = request.into_parts();
     let Ok(body) = body.collect().await.map(|collected| collected.to_bytes()) else {
         return bad_gateway();
