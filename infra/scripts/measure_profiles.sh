@@ -15,7 +15,10 @@
 # there (this run's and earlier runs') is printed as the README's table and written to
 # target/profiles/profiles.json.
 #
-#   infra/scripts/measure_profiles.sh [--arm64] [candidate ...]   (default: all; see CANDIDATES)
+#   infra/scripts/measure_profiles.sh [--arm64] [--no-rebuild] [candidate ...]   (default: all)
+#
+# --no-rebuild skips step 2: with thin LTO every binary's link optimises its whole program again,
+# so for release and thin-16 a rebuild costs most of what the binaries' part of step 1 costs.
 #
 # Run it on an otherwise idle machine: on 2 cores it takes about an hour for all candidates, and
 # --arm64 adds from minutes (fast) to most of an hour (release) per candidate.
@@ -23,10 +26,15 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 
 ARM64=false
-if [ "${1:-}" = "--arm64" ]; then
-  ARM64=true
+REBUILD=true
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --arm64) ARM64=true ;;
+    --no-rebuild) REBUILD=false ;;
+    *) break ;;
+  esac
   shift
-fi
+done
 
 # Each candidate as the settings that differ from Cargo.toml's release profile, given as the
 # CARGO_PROFILE_RELEASE_* variables cargo reads before Cargo.toml.
@@ -35,9 +43,8 @@ declare -A CANDIDATES=(
   [thin-16]="CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16"
   [fast]="$(python3 "$ROOT/infra/scripts/profile_env.py" fast | sed 's/^export //' | tr '\n' ' ')"
   [no-lto-16]="CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16"
-  [fast-o2]="CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_INCREMENTAL=true CARGO_PROFILE_RELEASE_OPT_LEVEL=2"
 )
-ORDER=(fast no-lto-16 fast-o2 thin-16 release)
+ORDER=(fast no-lto-16 thin-16 release)
 [ "$#" = 0 ] || ORDER=("$@")
 for candidate in "${ORDER[@]}"; do
   [ -n "${CANDIDATES[$candidate]+set}" ] || { echo "unknown candidate $candidate" >&2; exit 2; }
@@ -77,13 +84,17 @@ for candidate in "${ORDER[@]}"; do
   env "${settings[@]}" CARGO_TARGET_DIR="$target" cargo build --release --quiet "${BIN_ARGS[@]}"
   from_empty=$(($(date +%s) - start))
 
-  log "$candidate: the same after a change to the domain crate"
-  cp "$DOMAIN_FILE" "$OUT_DIR/domain-lib.rs.orig"
-  printf '\n/// Added by measure_profiles.sh.\npub fn measured_change() -> u64 {\n    %s\n}\n' "$(date +%s)" >>"$DOMAIN_FILE"
-  start=$(date +%s)
-  env "${settings[@]}" CARGO_TARGET_DIR="$target" cargo build --release --quiet "${BIN_ARGS[@]}"
-  rebuild=$(($(date +%s) - start))
-  restore_domain
+  rebuild=""
+  if "$REBUILD"; then
+    log "$candidate: the same after a change to the domain crate"
+    # Kept with its timestamp (-p), so that restoring it does not make cargo rebuild the harness.
+    cp -p "$DOMAIN_FILE" "$OUT_DIR/domain-lib.rs.orig"
+    printf '\n/// Added by measure_profiles.sh.\npub fn measured_change() -> u64 {\n    %s\n}\n' "$(date +%s)" >>"$DOMAIN_FILE"
+    start=$(date +%s)
+    env "${settings[@]}" CARGO_TARGET_DIR="$target" cargo build --release --quiet "${BIN_ARGS[@]}"
+    rebuild=$(($(date +%s) - start))
+    restore_domain
+  fi
 
   log "$candidate: cold starts ($MEASURED, against the floor)"
   # Zipped as infra/bench.sh zips them.

@@ -13,7 +13,7 @@ import sys
 # reference for the other columns.
 MEASURED = ["list-articles", "create-article", "authorizer", "register-user"]
 REFERENCE = "list-articles"
-ORDER = ["release", "thin-16", "no-lto-16", "fast", "fast-o2"]
+ORDER = ["release", "thin-16", "no-lto-16", "fast"]
 
 
 def row(candidate, settings, from_empty, rebuild, report_path, arm64, arm64_dir):
@@ -21,7 +21,7 @@ def row(candidate, settings, from_empty, rebuild, report_path, arm64, arm64_dir)
         "candidate": candidate,
         "settings": settings or "the release profile as written",
         "build_from_empty_s": int(from_empty),
-        "rebuild_after_domain_change_s": int(rebuild),
+        "rebuild_after_domain_change_s": int(rebuild) if rebuild else None,
         "arm64_build_from_empty_s": int(arm64) if arm64 else None,
     }
     try:
@@ -42,8 +42,18 @@ def row(candidate, settings, from_empty, rebuild, report_path, arm64, arm64_dir)
     return found
 
 
+def compact(settings):
+    """`CARGO_PROFILE_RELEASE_LTO=off ...` as `lto=off ...`."""
+    return " ".join(
+        part.removeprefix("CARGO_PROFILE_RELEASE_").lower().replace("_", "-") if "=" in part else part
+        for part in settings.split()
+    )
+
+
 def minutes(seconds):
-    return "" if seconds is None else f"{seconds // 60} min {seconds % 60:02d} s"
+    if seconds is None:
+        return ""
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
 
 
 def table(rows_dir, out_path):
@@ -62,8 +72,8 @@ def table(rows_dir, out_path):
         arm64_zip = r.get("arm64_zip_mb", {}).get(REFERENCE)
         zips = f"{reference.get('zip_mb', '?')} / {arm64_zip if arm64_zip is not None else '-'} MiB"
         print(
-            f"| `{r['candidate']}` | {r['settings']} | {minutes(r['build_from_empty_s'])} "
-            f"| {minutes(r['rebuild_after_domain_change_s'])} | {minutes(r.get('arm64_build_from_empty_s')) or '-'} "
+            f"| `{r['candidate']}` | {compact(r['settings'])} | {minutes(r['build_from_empty_s'])} "
+            f"| {minutes(r['rebuild_after_domain_change_s']) or '-'} | {minutes(r.get('arm64_build_from_empty_s')) or '-'} "
             f"| {ratios} (floor {r.get('floor_init_ms_p50', '?')} ms) | {reference.get('first_ms_p50', '?')} ms "
             f"| {reference.get('peak_rss_mb', '?')} MB | {zips} |"
         )
