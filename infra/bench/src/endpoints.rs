@@ -323,12 +323,16 @@ async fn seed(options: &Options) -> Result<World, String> {
         None
     } else {
         let proxy = DynamoDbProxy::with_delay(&options.dynamodb_endpoint, options.network_delay).await;
-        let behind_proxy = Adapters::local(
+        let mut behind_proxy = Adapters::local(
             conduit_dynamodb_local::local_sdk_config(proxy.endpoint()),
             adapters.table_name().to_owned(),
             keys.clone(),
         )
         .with_abuse_limits(conduit_api_tests::heavy_writer_limits());
+        // One outbox for both: the reset links mailed through either are read from the first.
+        if let Some(outbox) = adapters.outbox() {
+            behind_proxy = behind_proxy.with_outbox(outbox);
+        }
         let gateway = Gateway::new(&behind_proxy).map_err(|error| format!("delayed gateway: {error}"))?;
         Some((Arc::new(gateway), proxy))
     };
