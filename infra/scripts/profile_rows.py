@@ -67,15 +67,19 @@ def table(rows_dir, out_path):
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         functions = r.get("functions", {})
-        ratios = " / ".join(str(functions.get(name, {}).get("init_ratio", "?")) for name in MEASURED)
         reference = functions.get(REFERENCE, {})
         arm64_zip = r.get("arm64_zip_mb", {}).get(REFERENCE)
-        zips = f"{reference.get('zip_mb', '?')} / {arm64_zip if arm64_zip is not None else '-'} MiB"
+        arm64 = "-" if arm64_zip is None else arm64_zip
+        if functions:
+            ratios = " / ".join(str(functions.get(name, {}).get("init_ratio", "-")) for name in MEASURED)
+            starts = f"{ratios} (floor {r.get('floor_init_ms_p50', '-')} ms) | {reference.get('first_ms_p50', '-')} ms "
+            starts += f"| {reference.get('peak_rss_mb', '-')} MB | {reference.get('zip_mb', '-')} / {arm64} MiB"
+        else:
+            starts = "not measured | - | - | -"
         print(
             f"| `{r['candidate']}` | {compact(r['settings'])} | {minutes(r['build_from_empty_s'])} "
             f"| {minutes(r['rebuild_after_domain_change_s']) or '-'} | {minutes(r.get('arm64_build_from_empty_s')) or '-'} "
-            f"| {ratios} (floor {r.get('floor_init_ms_p50', '?')} ms) | {reference.get('first_ms_p50', '?')} ms "
-            f"| {reference.get('peak_rss_mb', '?')} MB | {zips} |"
+            f"| {starts} |"
         )
 
 
