@@ -210,7 +210,12 @@ impl Api {
 
     /// Sends `request` (unmeasured) and fails unless it is answered `status`.
     async fn expect(&self, request: &Req, status: u16) -> Result<Value, String> {
-        let reply = Reply::from(self.gateway.handle(self.gateway_request(request)).await);
+        self.expect_from(false, request, status).await
+    }
+
+    /// Like [`Self::expect`], through the delayed gateway when `delayed`.
+    async fn expect_from(&self, delayed: bool, request: &Req, status: u16) -> Result<Value, String> {
+        let reply = Reply::from(self.gateway(delayed).handle(self.gateway_request(request)).await);
         if reply.status != status {
             return Err(format!(
                 "{} {}: {} (expected {status}): {}",
@@ -235,11 +240,7 @@ impl Api {
             primed.get(&key).is_some_and(|at| at.elapsed() < PRIME_AGAIN_AFTER)
         };
         if !fresh(&*self.primed.lock().map_err(|_| "poisoned")?) {
-            let request = self.gateway_request(&Req::new("GET", "/user").token(token));
-            let reply = Reply::from(self.gateway(delayed).handle(request).await);
-            if reply.status != 200 {
-                return Err(format!("priming a token: {} {}", reply.status, reply.body));
-            }
+            self.expect_from(delayed, &Req::new("GET", "/user").token(token), 200).await?;
             self.primed.lock().map_err(|_| "poisoned")?.insert(key, Instant::now());
         }
         Ok(())

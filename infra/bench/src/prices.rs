@@ -103,14 +103,13 @@ pub struct PriceRow {
 
 impl PriceRow {
     pub fn new(prices: &PriceTable, measured: &Measured<'_>, authorizer: Option<&Authorizer>) -> Self {
-        // Lambda bills whole milliseconds, at least one.
-        let billed_ms = (measured.duration_ms.ceil() as u64).max(1);
+        let billed_ms = billed(measured.duration_ms);
         let dynamodb = prices.dynamodb(measured.read_units, measured.write_units) * MILLION;
         let lambda = prices.invocation(measured.memory_mb, billed_ms) * MILLION;
         let http_api = prices.http_api_requests_per_million;
         let per_invocation = authorizer.filter(|_| measured.protected).map(|authorizer| {
-            let billed = (authorizer.duration_ms.ceil() as u64).max(1);
-            let one = prices.invocation(authorizer.memory_mb, billed) + prices.dynamodb(AUTHORIZER_READ_UNITS, 0.0);
+            let one = prices.invocation(authorizer.memory_mb, billed(authorizer.duration_ms))
+                + prices.dynamodb(AUTHORIZER_READ_UNITS, 0.0);
             let share = (ASSUMED_SECONDS_BETWEEN_REQUESTS_PER_TOKEN / authorizer.cache_seconds).min(1.0);
             (one * share * MILLION, one * MILLION)
         });
@@ -129,6 +128,11 @@ impl PriceRow {
             total_worst: cents(base + per_invocation.map_or(0.0, |(_, worst)| worst)),
         }
     }
+}
+
+/// Lambda bills whole milliseconds, at least one.
+fn billed(duration_ms: f64) -> u64 {
+    (duration_ms.ceil() as u64).max(1)
 }
 
 /// Dollars per million requests to a tenth of a cent.
