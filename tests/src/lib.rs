@@ -288,14 +288,18 @@ impl TestApi {
         reply.body["user"]["token"].as_str().expect("token").to_owned()
     }
 
-    /// The caller's feed once it counts at least `articles`: new articles reach feeds through the
-    /// table's stream (the fan-out), a moment after they are published. Fails after 15 s.
+    /// The caller's feed once it counts at least `articles` and its first page lists as many as
+    /// fit: new articles reach pushed followers' feeds through the table's stream (the fan-out),
+    /// and pulled followers' through the author index (eventually consistent), a moment after they
+    /// are published. Fails after 15 s.
     pub async fn feed_counting(&self, token: &str, articles: u64) -> Reply {
+        const FIRST_PAGE: u64 = 20;
         let started = std::time::Instant::now();
         loop {
             let reply = self.get("/articles/feed", Some(token)).await;
             let counted = reply.body["articlesCount"].as_u64().unwrap_or_default();
-            if reply.status == 200 && counted >= articles {
+            let listed = reply.body["articles"].as_array().map_or(0, |listed| listed.len() as u64);
+            if reply.status == 200 && counted >= articles && listed >= articles.min(FIRST_PAGE) {
                 return reply;
             }
             assert!(
