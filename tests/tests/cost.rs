@@ -4,8 +4,8 @@
 //! Each budget is the capacity one request may consume with the default page (20 articles):
 //! the ids come from a keys-only index or small entry items (a fraction of a unit), the page's
 //! summaries are batch-read (items under 4 KB: half a unit each, eventually consistent), and the
-//! viewer relations are one consistent batch read (one unit per author, follow and favorite
-//! item). The unfiltered list reads the summaries straight from its sharded index instead: a
+//! relations are the authors (half a unit each) beside one consistent Query of the viewer's own
+//! follows and favorites (a unit). The unfiltered list reads the summaries straight from its sharded index instead: a
 //! Query is billed by the size it reads, 4 KB at a time, not by the item. Bodies are never read
 //! by lists. The numbers are DynamoDB Local's own accounting.
 
@@ -19,7 +19,7 @@ const PAGE: usize = 20;
 /// Measured with the reader's token: 13.5 by tag, 14.5 by author or fan (the username's claim
 /// is read first). Keys ~1, counter 0.5-1, 20 summaries 10 (half a unit each: the ids' indexes
 /// are keys-only, so a filtered page cannot cost less than that without copying summaries into
-/// them), relations (authors, follows, favorites, consistent) the rest.
+/// them), relations (the authors, and the viewer's follows and favorites in one Query) the rest.
 const LIST_BUDGET: f64 = 20.0;
 /// The unfiltered list, measured 7: eight shard queries of about ten summaries (half a unit
 /// each), the legacy partition and the counter (half a unit each), then the same relations.

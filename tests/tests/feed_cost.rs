@@ -2,7 +2,8 @@
 //! read their first page in the same number of DynamoDB round trips,
 //! and the larger feeds in no more read units than a page with twenty different authors costs.
 //! The feed is written when articles are published and when an author is followed, so reading it
-//! is one bounded query, not one per followed author.
+//! is one bounded query, not one per followed author. A list page's follow flags cost such readers
+//! no more than one follow item per author on the page.
 
 use conduit_api_tests::{TestApi, seeding_charge};
 use conduit_domain::User;
@@ -25,6 +26,10 @@ const SEEDING_CONCURRENCY: usize = 8;
 /// (a unit or so each), 20 summaries at half a unit, and the page's 20 authors and 20 favorites
 /// of the reader, read consistently.
 const FEED_PAGE_BUDGET: f64 = 45.0;
+/// The most a list page of twenty authors may cost its viewer, however many they follow: the
+/// entries and 20 summaries (10.5), the 20 authors (10), the viewer's items up to one Query's
+/// worth (1), and past it one consistent read per author's follow and the account (21).
+const LIST_PAGE_BUDGET: f64 = 44.0;
 
 /// Authors written straight to the table (a thousand registrations would spend the test hashing
 /// passwords), who then publish in rounds: the first few authors' extra articles, then every
@@ -121,5 +126,26 @@ async fn a_feed_page_costs_the_same_round_trips_and_no_more_units_whoever_one_fo
     for (size, usage) in &measured {
         assert!(usage.read_units <= units(1_000) + 0.5, "{size} followed: {} units", usage.read_units);
         assert!(usage.read_units <= FEED_PAGE_BUDGET, "{size} followed: {} units", usage.read_units);
+    }
+
+    // And when each reads a list page naming twenty authors (by tag), every author shows as
+    // followed exactly when the reader follows them, however many that is, and the reader's
+    // follows cost no more than reading one follow item per author would
+    for (size, token) in &readers {
+        let (reply, usage) = api.measure("GET", "/articles?tag=feed", Some(token)).await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        let articles = reply.body["articles"].as_array().expect("articles");
+        assert_eq!(articles.len(), PAGE);
+        for article in articles {
+            let author = article["author"]["username"].as_str().expect("username");
+            let number: usize = author["author".len()..].parse().expect("numbered author");
+            assert_eq!(article["author"]["following"], number < *size, "reader{size} and {author}");
+        }
+        println!(
+            "{size:>5} followed, list by tag: {} round trips, {:.1} read units",
+            usage.round_trips, usage.read_units
+        );
+        assert!(usage.round_trips <= 3, "reader{size}: {} round trips", usage.round_trips);
+        assert!(usage.read_units <= LIST_PAGE_BUDGET, "reader{size}: {} units", usage.read_units);
     }
 }

@@ -20,7 +20,7 @@ use crate::error::RepositoryError;
 use crate::items::{ArticleItem, BodyItem, CounterItem, ListEntryItem, SlugClaimItem, article_from, corrupt, sort_key};
 use crate::keys;
 use crate::pending_purges::{PendingPurgeItem, pending_purges};
-use crate::relations;
+use crate::relations::{self, ViewerItems};
 use crate::table::{KeyQuery, Table, TransactError};
 use crate::users::{UserItem, user_id_by_username};
 use crate::write_quotas;
@@ -274,14 +274,11 @@ impl DynamoArticles {
             // Repeated authors are read once: the batch read drops repeated keys.
             authors.push(UserId::parse(&candidate.author).map_err(corrupt(&candidate.id, "author_id"))?);
         }
-        let relations = async {
-            match viewer {
-                PageViewer::Anyone(viewer) => relations::read(&self.table, viewer, &authors, &articles).await,
-                PageViewer::Follower(reader) => {
-                    relations::read_followed(&self.table, reader, &authors, &articles).await
-                }
-            }
+        let (viewer, wanted) = match viewer {
+            PageViewer::Anyone(viewer) => (viewer, ViewerItems::FollowsAndFavorites),
+            PageViewer::Follower(reader) => (Some(reader), ViewerItems::Favorites),
         };
+        let relations = relations::read_for_page(&self.table, viewer, &authors, &articles, wanted);
         let (summaries, relations) = futures::try_join!(self.summaries(&ids), relations)?;
         Ok(SummaryPage { summaries, total, relations })
     }
@@ -295,7 +292,9 @@ impl DynamoArticles {
     ) -> Result<SummaryPage, RepositoryError> {
         let authors: Vec<UserId> = summaries.iter().map(|summary| summary.author_id).collect();
         let articles: Vec<ArticleId> = summaries.iter().map(|summary| summary.id).collect();
-        let relations = relations::read(&self.table, viewer, &authors, &articles).await?;
+        let relations =
+            relations::read_for_page(&self.table, viewer, &authors, &articles, ViewerItems::FollowsAndFavorites)
+                .await?;
         Ok(SummaryPage { summaries, total, relations })
     }
 

@@ -166,7 +166,17 @@ pub struct Relations {
 }
 
 pub trait RelationsReader: Send + Sync {
+    /// Exactly as stored: a profile, an article, an account that must exist.
     fn relations(
+        &self,
+        viewer: Option<UserId>,
+        users: &[UserId],
+        articles: &[ArticleId],
+    ) -> impl Future<Output = Result<Relations, StoreError>> + Send;
+    /// For a page naming many authors (comments): the viewer's follows and favorites exactly as
+    /// stored, the other authors' profiles possibly a moment old (as lists' summaries are), which
+    /// is what makes a page cheap to read.
+    fn page_relations(
         &self,
         viewer: Option<UserId>,
         users: &[UserId],

@@ -586,6 +586,15 @@ impl RelationsReader for InMemoryRelations {
         Ok(relations)
     }
 
+    async fn page_relations(
+        &self,
+        viewer: Option<UserId>,
+        users: &[UserId],
+        articles: &[ArticleId],
+    ) -> Result<Relations, StoreError> {
+        self.relations(viewer, users, articles).await
+    }
+
     async fn relations_by_username(
         &self,
         viewer: Option<UserId>,

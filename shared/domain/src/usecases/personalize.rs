@@ -55,7 +55,7 @@ pub(crate) async fn comment_views<R: RelationsReader>(
     comments: Vec<Comment>,
 ) -> Result<Vec<CommentView>, DomainError> {
     let authors = distinct(comments.iter().map(|comment| comment.author_id));
-    let relations = reader.relations(viewer, &authors, &[]).await?;
+    let relations = reader.page_relations(viewer, &authors, &[]).await?;
     comments
         .into_iter()
         .map(|comment| {
