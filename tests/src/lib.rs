@@ -16,6 +16,7 @@ pub mod dynamodb_proxy;
 pub mod error_contract;
 pub mod faults;
 pub mod function_template;
+pub mod read_floor;
 pub mod sample_tokens;
 pub mod samples;
 

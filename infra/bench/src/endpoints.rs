@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use conduit_api_tests::dynamodb_proxy::DynamoDbProxy;
+use conduit_api_tests::read_floor::ReadFloor;
 use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
 use conduit_domain::User;
 use conduit_domain::ports::{FollowWriter, PasswordHasher, UserReader, UserWriter};
@@ -493,6 +494,7 @@ impl Runner {
         let mut latencies = Vec::new();
         let mut delayed_latencies = Vec::new();
         let mut usages: Vec<CapacityUsage> = Vec::new();
+        let mut floors = Vec::new();
         let mut bodies = Vec::new();
         let mut function = None;
         for (index, request) in requests.iter().enumerate() {
@@ -520,6 +522,9 @@ impl Runner {
             if index >= self.warmup {
                 if delayed { &mut delayed_latencies } else { &mut latencies }.push(millis(elapsed));
                 usages.push(usage);
+                if request.method == "GET" {
+                    floors.extend(ReadFloor::of_page(&reply.body, request.token.is_some()).map(|floor| floor.units));
+                }
             }
             bodies.push(reply.body);
         }
@@ -538,6 +543,7 @@ impl Runner {
             p50_ms: rounded(latency.p50),
             p99_ms: rounded(latency.p99),
             requests: latencies.len(),
+            read_floor: percentile(&floors, 50.0).map(rounded),
             delayed: Spread::of(&delayed_latencies).map(|spread| DelayedLatency {
                 p50_ms: rounded(spread.p50),
                 p99_ms: rounded(spread.p99),

@@ -139,6 +139,9 @@ pub struct EndpointRow {
     /// The latency with the network model's delay on every DynamoDB request; `None` when the
     /// model was off or no request was measured with it.
     pub delayed: Option<DelayedLatency>,
+    /// For a list page, the least it could read (`conduit_api_tests::read_floor`): p50 over the
+    /// measured requests, in read units.
+    pub read_floor: Option<f64>,
 }
 
 /// An endpoint's latency through the delaying proxy (see [`crate::endpoints`]).
@@ -252,6 +255,19 @@ impl Report {
             if let Some(delay_ms) = self.settings.network_delay_ms.filter(|delay| *delay > 0) {
                 let _ = writeln!(out, "(+net: every DynamoDB request held {delay_ms} ms by a loopback proxy)");
             }
+            let floored: Vec<&EndpointRow> = self.endpoints.iter().filter(|row| row.read_floor.is_some()).collect();
+            if !floored.is_empty() {
+                let _ = writeln!(out, "\n{:<width$} {:>6} {:>6} {:>6}", "list page", "RU", "floor", "ratio");
+                for row in floored {
+                    let floor = row.read_floor.unwrap_or_default();
+                    let ratio = if floor > 0.0 { row.read_units / floor } else { 0.0 };
+                    let _ = writeln!(out, "{:<width$} {:>6} {:>6} {:>6.2}", row.route, row.read_units, floor, ratio);
+                }
+                let _ = writeln!(
+                    out,
+                    "(floor: the page's summaries at 0.5 RU per 4 KB, 0.5 RU per distinct author, 1 RU for a viewer's relations)"
+                );
+            }
             if let Some(feed_ratio) = self.feed_ratio() {
                 let _ =
                     writeln!(out, "\nfeed p50, 200 followed / 1 followed: {feed_ratio:.2} (at most {MAX_FEED_RATIO})");
@@ -351,6 +367,7 @@ mod tests {
                 p99_ms: 7.9,
                 requests: 25,
                 delayed: Some(DelayedLatency { p50_ms: 7.4, p99_ms: 12.0, requests: 25 }),
+                read_floor: None,
             }],
             prices: None,
             stream_work: vec![StreamWorkRow {
@@ -400,6 +417,20 @@ mod tests {
         let row = FunctionRow::new("list-tags".into(), figures(12.0), None);
 
         assert_eq!(row.init_ratio, None);
+    }
+
+    #[test]
+    fn a_list_page_is_shown_beside_its_read_floor_and_other_endpoints_are_not() {
+        let mut report = report();
+        let mut list = report.endpoints[0].clone();
+        (list.route, list.read_units, list.read_floor) = ("GET /api/articles?tag=".into(), 5.0, Some(2.5));
+        report.endpoints.push(list);
+
+        let table = report.table();
+
+        let floors: Vec<&str> = table.lines().skip_while(|line| !line.starts_with("list page")).skip(1).collect();
+        assert!(floors[0].starts_with("GET /api/articles?tag=") && floors[0].ends_with(" 2.00"), "{table}");
+        assert!(!floors.iter().any(|line| line.starts_with("GET /api/tags")), "{table}");
     }
 
     #[test]
