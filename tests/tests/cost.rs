@@ -239,7 +239,9 @@ struct Call {
 }
 
 /// The specification of every endpoint's latency in DynamoDB waits: no request waits on DynamoDB
-/// more than three times in a row, and an anonymous read of an article twice.
+/// more than three times in a row; an article, a profile, the all-articles and tag lists and the
+/// feed twice, the account and the tags once. (The lists by author or fan and the comments wait
+/// three times: the username or slug, the page, then the authors it names.)
 const MAX_ROUND_TRIPS: u32 = 3;
 const MAX_ROUND_TRIPS_ANONYMOUS_ARTICLE: u32 = 2;
 
@@ -257,6 +259,12 @@ impl Call {
 
     fn refused(mut self, status: u16) -> Self {
         self.expected_status = Some(status);
+        self
+    }
+
+    /// A read that waits on DynamoDB at most `max_round_trips` times (fewer than the limit of all).
+    fn at_most(mut self, max_round_trips: u32) -> Self {
+        self.max_round_trips = max_round_trips;
         self
     }
 
@@ -297,17 +305,17 @@ async fn every_endpoint_makes_at_most_three_round_trips_and_costs_a_bounded_numb
             reader,
         )
         .refused(401),
-        Call::new("GET", "/user", empty.clone(), reader),
+        Call::new("GET", "/user", empty.clone(), reader).at_most(1),
         Call::new("PUT", "/user", json!({"user": {"bio": "measured"}}), reader),
-        Call::new("GET", "/profiles/alice", empty.clone(), reader),
+        Call::new("GET", "/profiles/alice", empty.clone(), reader).at_most(2),
         Call::new("POST", "/profiles/newbie/follow", empty.clone(), reader),
         Call::new("DELETE", "/profiles/newbie/follow", empty.clone(), reader),
-        Call::new("GET", "/articles", empty.clone(), reader),
-        Call::new("GET", "/articles?tag=common", empty.clone(), reader),
+        Call::new("GET", "/articles", empty.clone(), reader).at_most(2),
+        Call::new("GET", "/articles?tag=common", empty.clone(), reader).at_most(2),
         Call::new("GET", "/articles?author=alice", empty.clone(), reader),
         Call::new("GET", "/articles?favorited=fan", empty.clone(), reader),
-        Call::new("GET", "/articles/feed", empty.clone(), reader),
-        Call::new("GET", format!("/articles/{slug}"), empty.clone(), reader),
+        Call::new("GET", "/articles/feed", empty.clone(), reader).at_most(2),
+        Call::new("GET", format!("/articles/{slug}"), empty.clone(), reader).at_most(2),
         Call::new("GET", format!("/articles/{slug}"), empty.clone(), reader)
             .anonymous(MAX_ROUND_TRIPS_ANONYMOUS_ARTICLE),
         Call::new("POST", "/articles", new_article, reader),
@@ -318,7 +326,7 @@ async fn every_endpoint_makes_at_most_three_round_trips_and_costs_a_bounded_numb
         Call::new("GET", format!("/articles/{slug}/comments"), empty.clone(), reader),
         Call::new("DELETE", format!("/articles/{slug}/comments/1"), empty.clone(), reader),
         Call::new("DELETE", "/articles/measured-again", empty.clone(), reader),
-        Call::new("GET", "/tags", empty.clone(), reader),
+        Call::new("GET", "/tags", empty.clone(), reader).at_most(1),
     ];
 
     // When each endpoint is called once, in an order that makes each call succeed
