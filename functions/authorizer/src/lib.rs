@@ -94,6 +94,18 @@ impl Authorizer {
     }
 }
 
+impl conduit_bootstrap::start::EventFunction for Authorizer {
+    type Request = AuthorizerRequest;
+    type Response = AuthorizerResponse;
+
+    async fn handle(
+        &self,
+        event: lambda_runtime::LambdaEvent<AuthorizerRequest>,
+    ) -> Result<AuthorizerResponse, lambda_runtime::Diagnostic> {
+        self.authorize_event(event).await
+    }
+}
+
 fn allow(context: Value) -> AuthorizerResponse {
     let mut response = AuthorizerResponse::default();
     response.is_authorized = true;

@@ -16,13 +16,14 @@ mod request;
 mod response;
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceResponse;
-use conduit_bootstrap::Adapters;
+use conduit_bootstrap::start::EventFunction;
+use conduit_bootstrap::{Adapters, StartupError};
 use conduit_migrations::{Applied, MigrationError, Migrator, Progress, Settings, catalog};
 use conduit_telemetry::process::ErrorChain;
+use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
 pub use crate::answer::{AnswerBudget, ResponseSender, Unanswered};
@@ -68,6 +69,11 @@ impl MigrationsHook {
             table: adapters.table_name().to_owned(),
             sender: ResponseSender::new(AnswerBudget::default()),
         }
+    }
+
+    /// [`Self::new`] shaped as every function's constructor is, for the start-up path.
+    pub fn try_new(adapters: &Adapters) -> Result<Self, StartupError> {
+        Ok(Self::new(adapters))
     }
 
     /// The resource's id from its creation on: one per table, the same on every update (a new id
@@ -194,24 +200,22 @@ fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
     ErrorChain(error).to_string().replace(['\n', '\r'], " ")
 }
 
-/// Serves CloudFormation's requests until Lambda stops the process. An invocation fails only when
-/// CloudFormation could not be told (Lambda then retries it); a failed migration is a FAILED
+/// CloudFormation's requests, served until Lambda stops the process. An invocation fails only
+/// when CloudFormation could not be told (Lambda then retries it); a failed migration is a FAILED
 /// answer, which fails the deploy.
-pub async fn run(hook: MigrationsHook) -> Result<(), lambda_runtime::Error> {
-    let hook = Arc::new(hook);
-    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<Value>| {
-        let hook = Arc::clone(&hook);
-        async move {
-            let invocation = Invocation::of(&event.context);
-            hook.handle(event.payload, &invocation).await.map_err(|unanswered| {
-                let message = one_line(&unanswered);
-                tracing::error!(error = %message, "CloudFormation could not be answered");
-                lambda_runtime::Diagnostic { error_type: "Unanswered".to_owned(), error_message: message }
-            })
-        }
-    }))
-    .await
-    .map_err(conduit_telemetry::process::runtime_stopped)
+impl EventFunction for MigrationsHook {
+    type Request = Value;
+    type Response = CloudFormationCustomResourceResponse;
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Self::Response, Diagnostic> {
+        let invocation = Invocation::of(&event.context);
+        // The inherent `handle`: the request and the invocation it came in.
+        MigrationsHook::handle(self, event.payload, &invocation).await.map_err(|unanswered| {
+            let message = one_line(&unanswered);
+            tracing::error!(error = %message, "CloudFormation could not be answered");
+            Diagnostic { error_type: "Unanswered".to_owned(), error_message: message }
+        })
+    }
 }
 
 #[cfg(test)]

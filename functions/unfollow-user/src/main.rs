@@ -1,14 +1,5 @@
-use std::process::ExitCode;
+use conduit_bootstrap::start;
 
-/// A failure to start is one line on stderr and a non-zero exit: Lambda reports an init error.
-#[tokio::main]
-async fn main() -> ExitCode {
-    conduit_telemetry::init();
-    let served: Result<(), lambda_http::Error> = async {
-        conduit_telemetry::process::require_lambda_environment()?;
-        let adapters = conduit_bootstrap::Adapters::from_env().await?;
-        conduit_http::run(unfollow_user::UnfollowUserEndpoint::new(&adapters)?, adapters.time_budget().request).await
-    }
-    .await;
-    conduit_telemetry::process::exit_code(env!("CARGO_PKG_NAME"), served)
+fn main() -> std::process::ExitCode {
+    start::http_endpoint(env!("CARGO_PKG_NAME"), unfollow_user::UnfollowUserEndpoint::new)
 }

@@ -17,6 +17,7 @@ use conduit_repository::Table;
 pub mod abuse_limits;
 pub use conduit_domain::throttling::AbuseLimits;
 pub mod read_limits;
+pub mod start;
 pub mod whole_number;
 pub use conduit_domain::read_limits::ReadLimits;
 pub mod chunk_limits;
