@@ -12,7 +12,7 @@
 #
 # Installs cargo-lambda, Zig and the Rust target on first use (into .tools/, see scripts/tools.sh).
 # The functions are the `Binary` build properties in template.yaml, so a new function is built as
-# soon as the template declares it. Uses the same cargo command line as `sam build` (see README),
+# soon as the template declares it. Uses the same cargo command line as `sam build` (see infra/README.md),
 # so a `sam build` afterwards finds everything compiled.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/tools.sh"

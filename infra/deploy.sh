@@ -4,7 +4,7 @@
 #   infra/deploy.sh [dev|prod] [extra `sam deploy` options]      (default dev)
 #
 # dev is built with the fast profile (minutes from an empty target/), prod with release, the
-# production profile (README, "Building, deploying, invoking"). It runs infra/build.sh with that
+# production profile (infra/README.md, "Building, deploying, invoking"). It runs infra/build.sh with that
 # profile (every function at once), then `sam build` and `sam deploy` with the stage's settings;
 # `sam build` finds everything compiled, since it sees the same profile settings and target
 # directory.

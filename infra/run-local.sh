@@ -2,9 +2,9 @@
 # Runs the whole Conduit API on this machine at http://127.0.0.1:3000/api, backed by DynamoDB
 # Local. Installs what is missing first (Java, DynamoDB Local). Ctrl-C stops everything.
 # Options are passed on to conduit-local: --port N, --dynamodb-endpoint URL, --table NAME,
-# --response-limit-bytes N, --function-timeout-seconds N (README, "What AWS enforces"). So is
-# the environment: the abuse limits' variables (README, "Abuse protection"), the read limits'
-# (README, "Bounded reads") and the time budgets.
+# --response-limit-bytes N, --function-timeout-seconds N (docs/aws-limits.md). So is
+# the environment: the abuse limits' variables (docs/abuse-protection.md), the read limits'
+# (docs/bounded-reads.md) and the time budgets.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/tools.sh"
 

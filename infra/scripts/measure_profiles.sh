@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures candidate Cargo profiles for the functions' release builds, on this machine, as the
-# table in the README ("Build profiles") reports them. For each candidate, in target directories
+# table in infra/README.md ("Build profiles") reports them. For each candidate, in target directories
 # of its own under target/profiles/ (emptied first):
 #   1. every function of template.yaml and the bench's floor, built from empty (timed);
 #   2. the same build after a change to the domain crate's code (a public function appended to
@@ -12,7 +12,7 @@
 #      and Zig), from empty (timed), and the zip sizes of the measured functions. An arm64 binary
 #      cannot start on this machine, so its cold starts are the x86-64 ones of step 3.
 # Each candidate's row goes to target/profiles/rows/<candidate>.json; at the end every row found
-# there (this run's and earlier runs') is printed as the README's table and written to
+# there (this run's and earlier runs') is printed as infra/README.md's table and written to
 # target/profiles/profiles.json.
 #
 #   infra/scripts/measure_profiles.sh [--arm64] [--no-rebuild] [candidate ...]   (default: all)
@@ -60,7 +60,7 @@ mapfile -t BINARIES < <(sed -n 's/^[[:space:]]*Binary:[[:space:]]*\([A-Za-z0-9_-
 FUNCTION_ARGS=()
 for bin in "${BINARIES[@]}"; do FUNCTION_ARGS+=(--bin "$bin"); done
 BIN_ARGS=("${FUNCTION_ARGS[@]}" --bin bench-floor)
-# Functions of each kind: a list read (the README's reference), a write behind the authorizer,
+# Functions of each kind: a list read (infra/README.md's reference), a write behind the authorizer,
 # the authorizer, and one that hashes passwords.
 MEASURED="list-articles,create-article,authorizer,register-user"
 DOMAIN_FILE="shared/domain/src/lib.rs"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The rows of infra/scripts/measure_profiles.sh, and the table the README shows of them.
+"""The rows of infra/scripts/measure_profiles.sh, and the table infra/README.md shows of them.
 
     profile_rows.py row <candidate> <settings> <from_empty_s> <rebuild_s> <report.json> <arm64_s> <arm64_lambda_dir>
     profile_rows.py table <rows_dir> <profiles.json>
@@ -9,7 +9,7 @@ import json
 import pathlib
 import sys
 
-# The functions measured for cold starts, in the table's order; list-articles is the README's
+# The functions measured for cold starts, in the table's order; list-articles is infra/README.md's
 # reference for the other columns.
 MEASURED = ["list-articles", "create-article", "authorizer", "register-user"]
 REFERENCE = "list-articles"

@@ -1,6 +1,6 @@
-//! What one user can make huge costs the same to read whatever its size (README, "Bounded
-//! reads"): an article with many long comments, many distinct tags, an author with many articles
-//! that a fan favorited, filtered by tag and by fan. Every endpoint is measured at two sizes of
+//! What one user can make huge costs the same to read whatever its size (docs/bounded-reads.md):
+//! an article with many long comments, many distinct tags, an author with many articles that a
+//! fan favorited, filtered by tag and by fan. Every endpoint is measured at two sizes of
 //! that data: the same round trips, read units within a stated ceiling, and answers far below
 //! Lambda's 6 MB. The bench runs the same reads at the full sizes (`infra/bench.sh`).
 // Measuring runs the gateway's whole handler inside this test's future, a deep type.

@@ -1,6 +1,6 @@
 //! A list with two or three filters searches a bounded window of the list that drives it (the
 //! fan's favorites, or else the author's articles), so what it reads does not grow with them
-//! (README, "Bounded reads").
+//! (docs/bounded-reads.md).
 
 mod common;
 

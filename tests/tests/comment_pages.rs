@@ -1,5 +1,5 @@
 //! An article's comments come in pages bounded in count and in bytes, whatever the article holds
-//! (README, "Bounded reads"): a cursor (`after`) walks them oldest first.
+//! (docs/bounded-reads.md): a cursor (`after`) walks them oldest first.
 
 mod common;
 

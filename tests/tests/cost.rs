@@ -515,7 +515,7 @@ async fn a_keyed_write_waits_on_dynamodb_no_more_often_than_without_a_key() {
         request: "DELETE /user/sessions".to_owned(),
         unkeyed: plain_usage,
         keyed: keyed_usage,
-        // Its retry carries the token it revoked: 401, never a replay (README, "Idempotent retries").
+        // Its retry carries the token it revoked: 401, never a replay (docs/idempotent-retries.md).
         replayed: CapacityUsage::default(),
     });
 

@@ -46,7 +46,7 @@ const MIDDLE_READER_FOLLOWS: usize = 200;
 const READER_FAVORITES: usize = 25;
 const POPULAR_COMMENTS: usize = 20;
 const OTHER_COMMENTS: usize = 100;
-/// What one user can make huge (README, "Bounded reads"), written after every other row is
+/// What one user can make huge (docs/bounded-reads.md), written after every other row is
 /// measured: this many comments of 9,000 characters on one article (6.4 MB of comments, more than
 /// Lambda may answer at once) ...
 const LONG_COMMENTS: usize = 700;

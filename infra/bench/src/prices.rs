@@ -56,7 +56,7 @@ const MILLION: f64 = 1_000_000.0;
 pub const ASSUMED_SECONDS_BETWEEN_REQUESTS_PER_TOKEN: f64 = 5.0;
 
 /// What one authorizer invocation reads: the account's session generation, one eventually
-/// consistent `GetItem` of an item under 4 KB (README, access patterns: "session check").
+/// consistent `GetItem` of an item under 4 KB (shared/repository/README.md, access patterns: "session check").
 pub const AUTHORIZER_READ_UNITS: f64 = 0.5;
 
 /// What the bench measured of one endpoint, as billing sees it.

@@ -135,7 +135,7 @@ async fn run(options: Options) -> Result<(), Failure> {
     if !is_valid_table_name(&options.table) {
         return Err(StartFailure::TableName(options.table).into());
     }
-    // What AWS holds each invocation to (README, "What AWS enforces that local runs cannot see").
+    // What AWS holds each invocation to (docs/aws-limits.md).
     let mut limits = AwsLimits::deployed()?;
     if let Some(bytes) = options.response_limit_bytes {
         limits = limits.with_response_limit_bytes(bytes)?;
@@ -187,10 +187,10 @@ async fn run(options: Options) -> Result<(), Failure> {
 
     // No AWS account here: tokens are signed with a key generated for this run.
     let keys = KeyRing { current: SigningKey::generate(format!("local-{}", ulid::Ulid::new())), previous: None };
-    // The same budget variables as the functions (README, "Failing well"), checked before serving.
-    // So are the abuse limits (README, "Abuse protection"): a test or a person trying the API sets
-    // smaller or larger ones with the same variables the template sets, and the read limits (README,
-    // "Bounded reads") likewise, as the stream consumers' chunk limits.
+    // The same budget variables as the functions (docs/failing-well.md), checked before serving.
+    // So are the abuse limits (docs/abuse-protection.md): a test or a person trying the API sets
+    // smaller or larger ones with the same variables the template sets, and the read limits
+    // (docs/bounded-reads.md) likewise, as the stream consumers' chunk limits.
     let mut adapters = Adapters::local(sdk, &options.table, keys)
         .with_time_budget(TimeBudget::from_env()?)
         .with_abuse_limits(conduit_bootstrap::abuse_limits::from_env()?)

@@ -29,7 +29,7 @@ pub mod variables {
     pub const ACCOUNT_FAVORITES: &str = "ACCOUNT_FAVORITES";
     pub const ACCOUNT_FAVORITES_WINDOW_SECONDS: &str = "ACCOUNT_FAVORITES_WINDOW_SECONDS";
 
-    /// Every one of them, in the order the README lists them.
+    /// Every one of them, in the order docs/abuse-protection.md lists them.
     pub const ALL: [&str; 17] = [
         LOGIN_FREE_ATTEMPTS,
         LOGIN_BACKOFF_FIRST_SECONDS,

@@ -14,7 +14,7 @@ pub mod variables {
     pub const STREAM_CHUNK_ITEMS: &str = "STREAM_CHUNK_ITEMS";
     pub const STREAM_CHUNK_SECONDS: &str = "STREAM_CHUNK_SECONDS";
 
-    /// Every one of them, in the order the README lists them.
+    /// Every one of them, in the order docs/streams.md lists them.
     pub const ALL: [&str; 2] = [STREAM_CHUNK_ITEMS, STREAM_CHUNK_SECONDS];
 }
 

@@ -13,7 +13,7 @@ pub mod variables {
     pub const TAGS_LISTED: &str = "TAGS_LISTED";
     pub const COMBINED_FILTER_WINDOW: &str = "COMBINED_FILTER_WINDOW";
 
-    /// Every one of them, in the order the README lists them.
+    /// Every one of them, in the order docs/bounded-reads.md lists them.
     pub const ALL: [&str; 4] = [COMMENTS_PER_PAGE, COMMENT_PAGE_BYTES, TAGS_LISTED, COMBINED_FILTER_WINDOW];
 }
 

@@ -1,7 +1,7 @@
 //! Who is calling. Protected routes sit behind the Lambda authorizer, which passes the verified
 //! user id in its context, or the reason the token was refused; the function answers 401 itself so
 //! the body keeps the API's error shape. Routes where authentication is optional have no authorizer:
-//! the function verifies a token itself when one is sent. See "Authentication" in README.md.
+//! the function verifies a token itself when one is sent. See docs/authentication.md.
 
 use std::future::Future;
 

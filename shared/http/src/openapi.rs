@@ -298,7 +298,7 @@ fn error_of(errors: &RefOr<Schema>, text: &str) -> utoipa::openapi::Response {
     json_response(text, Some(errors.clone()))
 }
 
-/// The functions that take an `Idempotency-Key` (README, "Idempotent retries"): the writes whose
+/// The functions that take an `Idempotency-Key` (docs/idempotent-retries.md): the writes whose
 /// retry is not harmless by itself.
 pub const IDEMPOTENT_FUNCTIONS: &[&str] = &[
     "register-user",
@@ -315,10 +315,10 @@ const IDEMPOTENCY_KEY_DESCRIPTION: &str = "Optional: 1 to 255 printable ASCII ch
      quoted structured-field string. A retry with the same key and the same request gets the first answer (marked \
      `Idempotent-Replayed: true`) for 24 hours and takes no second effect; the same key with another request is 422.";
 
-/// The functions whose requests count against an abuse limit (README, "Abuse protection").
+/// The functions whose requests count against an abuse limit (docs/abuse-protection.md).
 const THROTTLED_FUNCTIONS: &[&str] = &["register-user", "login-user", "update-current-user", "request-password-reset"];
 
-/// The functions whose writes count against the caller's write quotas (README, "Abuse protection").
+/// The functions whose writes count against the caller's write quotas (docs/abuse-protection.md).
 const WRITE_QUOTA_FUNCTIONS: &[&str] = &["create-article", "add-comment", "follow-user", "favorite-article"];
 
 /// The whole document. Built once per container (it is the same for every request).

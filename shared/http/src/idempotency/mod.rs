@@ -1,5 +1,5 @@
 //! `Idempotency-Key` on writes that are not idempotent by themselves: a retried write takes effect
-//! once, and the retry gets the first answer. See "Idempotent retries" in README.md.
+//! once, and the retry gets the first answer. See docs/idempotent-retries.md.
 
 pub mod key_header;
 mod keyed_endpoint;
