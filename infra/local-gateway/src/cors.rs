@@ -17,7 +17,7 @@
 use conduit_http::routes::{api_settings, is_cors_preflight};
 
 use crate::events::IncomingRequest;
-use crate::gateway::GatewayResponse;
+use crate::gateway_response::GatewayResponse;
 
 pub fn is_preflight(request: &IncomingRequest) -> bool {
     is_cors_preflight(&request.method, |name| request.header(name))

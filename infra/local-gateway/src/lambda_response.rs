@@ -13,7 +13,7 @@ use conduit_http::Body;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use lambda_http::http::header::SET_COOKIE;
 
-use crate::gateway::GatewayResponse;
+use crate::gateway_response::GatewayResponse;
 
 /// Lambda's limit on the response of a synchronous invocation, in bytes of the response JSON.
 pub const LAMBDA_RESPONSE_LIMIT_BYTES: usize = 6_291_556;

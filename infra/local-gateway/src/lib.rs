@@ -10,6 +10,7 @@ mod events;
 mod function_timeouts;
 mod functions;
 mod gateway;
+mod gateway_response;
 mod lambda_response;
 mod outbox;
 mod server;
@@ -21,7 +22,8 @@ pub use function_timeouts::{FunctionTimeouts, FunctionTimeoutsError};
 pub use functions::{
     FunctionRegistry, StreamConsumerEntry, build_functions, build_stream_consumers, missing_functions,
 };
-pub use gateway::{Gateway, GatewayError, GatewayResponse};
+pub use gateway::{Gateway, GatewayError};
+pub use gateway_response::GatewayResponse;
 pub use lambda_response::LAMBDA_RESPONSE_LIMIT_BYTES;
 pub use outbox::{OUTBOX_PAGE_PATH, OUTBOX_PATH};
 pub use server::serve;

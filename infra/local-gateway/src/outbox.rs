@@ -5,7 +5,7 @@
 use conduit_bootstrap::{CapturedMail, Outbox};
 
 use crate::events::IncomingRequest;
-use crate::gateway::GatewayResponse;
+use crate::gateway_response::GatewayResponse;
 
 pub const OUTBOX_PATH: &str = "/_local/outbox";
 pub const OUTBOX_PAGE_PATH: &str = "/_local/outbox.html";

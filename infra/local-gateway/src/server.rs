@@ -11,7 +11,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::events::IncomingRequest;
-use crate::gateway::{Gateway, GatewayResponse};
+use crate::gateway::Gateway;
+use crate::gateway_response::GatewayResponse;
 use crate::{outbox, streams};
 
 /// API Gateway's own payload limit for HTTP APIs.

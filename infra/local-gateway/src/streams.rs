@@ -28,7 +28,7 @@ use tokio::task::JoinSet;
 use crate::aws_limits::{AwsLimits, InvocationFailure};
 use crate::events::IncomingRequest;
 use crate::functions::StreamConsumerEntry;
-use crate::gateway::GatewayResponse;
+use crate::gateway_response::GatewayResponse;
 
 pub const STREAM_FAILURES_PATH: &str = "/_local/stream-failures";
 

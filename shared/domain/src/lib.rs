@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod mail_templates;
 pub mod password_reset;
 pub mod ports;
+pub mod quota;
 pub mod read_limits;
 pub mod throttling;
 pub mod usecases;

@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
+pub use crate::quota::{QuotaWindow, ThrottleScope, Throttled, WindowQuota};
 use crate::values::Timestamp;
-use crate::write_quotas::{WriteAction, WriteQuotas};
+use crate::write_quotas::WriteQuotas;
 
 /// How consecutive failed logins on one account are slowed down: the first `free_attempts` go
 /// through at once, then each further attempt must wait for a delay that doubles from
@@ -60,31 +61,6 @@ impl LoginBackoff {
             }
         }
         Ok(FailedAttempts { count: attempt, last_attempt: now })
-    }
-}
-
-/// At most `max` in each fixed window of `window`, per source. Fixed windows (not sliding) keep
-/// each check to one atomic counter; a source can at worst fit twice `max` around a boundary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WindowQuota {
-    pub max: u32,
-    pub window: Duration,
-}
-
-/// One window of a [`WindowQuota`]: which one `now` falls in, and when it ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QuotaWindow {
-    /// The window's start, in seconds since the Unix epoch: what names its counter.
-    pub start_seconds: i64,
-    pub ends_at: Timestamp,
-}
-
-impl WindowQuota {
-    pub fn window_at(&self, now: Timestamp) -> QuotaWindow {
-        let length = i64::try_from(self.window.as_secs().max(1)).unwrap_or(i64::MAX);
-        let start_seconds = now.unix_seconds().div_euclid(length) * length;
-        let ends_at = Timestamp::from_unix_millis(start_seconds.saturating_add(length).saturating_mul(1000));
-        QuotaWindow { start_seconds, ends_at }
     }
 }
 
@@ -143,24 +119,6 @@ impl Default for AbuseLimits {
             account_writes: WriteQuotas::default(),
         }
     }
-}
-
-/// Whose limit refused a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ThrottleScope {
-    /// The account (by the address given), after too many failed attempts.
-    Account,
-    /// The source address, after too many requests of one kind.
-    Source,
-    /// The caller's account, after too many writes of one kind in the window.
-    AccountWrites(WriteAction),
-}
-
-/// A request refused by a limit; the client may try again after `retry_after`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Throttled {
-    pub scope: ThrottleScope,
-    pub retry_after: Duration,
 }
 
 #[cfg(test)]

@@ -7,41 +7,9 @@
 
 use std::time::Duration;
 
-use crate::throttling::{QuotaWindow, ThrottleScope, Throttled, WindowQuota};
+pub use crate::quota::WriteAction;
+use crate::quota::{QuotaWindow, ThrottleScope, Throttled, WindowQuota};
 use crate::values::Timestamp;
-
-/// What a per-account write quota counts. Only writes that add something count: a repeated
-/// follow or favorite changes nothing and is not counted; unfollowing and unfavoriting undo a
-/// counted write, so toggling is bounded by the quota of the write they undo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum WriteAction {
-    Article,
-    Comment,
-    Follow,
-    Favorite,
-}
-
-impl WriteAction {
-    /// The stable name the counters are stored under.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Article => "article",
-            Self::Comment => "comment",
-            Self::Follow => "follow",
-            Self::Favorite => "favorite",
-        }
-    }
-
-    /// What a refusal speaks of (the field of its error answer).
-    pub fn plural(self) -> &'static str {
-        match self {
-            Self::Article => "articles",
-            Self::Comment => "comments",
-            Self::Follow => "follows",
-            Self::Favorite => "favorites",
-        }
-    }
-}
 
 /// The allowance of each kind of write, per account, each in fixed windows of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

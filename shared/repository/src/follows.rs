@@ -17,10 +17,11 @@
 use conduit_domain::ports::{FollowWriter, StoreError};
 use conduit_domain::values::UserId;
 use conduit_domain::write_quotas::WriteCharge;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::RepositoryError;
-use crate::feed::{FeedEntryItem, recent_articles_of};
+use crate::feed::recent_articles_of;
+use crate::items::{FeedEntryItem, FollowItem};
 use crate::keys;
 use crate::pending_purges::pending_purges;
 use crate::table::{KeyQuery, Table, TransactError};
@@ -44,26 +45,6 @@ const UNFOLLOW_ATTEMPTS: usize = 3;
 pub struct DynamoFollows {
     table: Table,
     push_limit: usize,
-}
-
-/// A follow as stored. Pushed follows carry the followers-index keys, their period and how many
-/// entries of that period the follower's feed holds; pulled follows carry none of them, as do
-/// follows stored before feeds were written on publish (migration `0003-pull-earlier-follows` gives
-/// those their pull markers).
-#[derive(Serialize, Deserialize)]
-pub(crate) struct FollowItem {
-    #[serde(rename = "PK")]
-    pub partition: String,
-    #[serde(rename = "SK")]
-    pub sort: String,
-    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
-    pub followers_partition: Option<String>,
-    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
-    pub followers_sort: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub period: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feed_entries: Option<u64>,
 }
 
 /// A pulled author's marker in the follower's partition.

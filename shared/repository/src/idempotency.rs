@@ -14,7 +14,7 @@ use conduit_domain::values::Timestamp;
 
 use crate::error::RepositoryError;
 use crate::keys;
-use crate::table::{Item, Table};
+use crate::table::{Item, Table, TransactError};
 use crate::writes::{self, number, text};
 
 #[derive(Clone, Debug)]
@@ -158,4 +158,27 @@ fn existing(item: &Item) -> Result<ExistingRecord, RepositoryError> {
         state,
         expires_at: Timestamp::from_unix_millis(whole("purge_after")?.saturating_mul(1000)),
     })
+}
+
+// Beside the record it completes: the table itself knows nothing of idempotency.
+impl Table {
+    /// Runs one transaction that, for a keyed request, also completes its idempotency record with
+    /// the answer (the last item, so the other items keep their positions in the cancellation
+    /// codes). A record held by another attempt cancels it all, answered as the outer
+    /// [`StoreError::KeyTaken`]; the inner result is the transaction's as [`Self::transact`] has it.
+    pub(crate) async fn transact_completing(
+        &self,
+        mut items: Vec<TransactWriteItem>,
+        completion: Option<&Completion>,
+    ) -> Result<Result<(), TransactError>, StoreError> {
+        let Some(completion) = completion else { return Ok(self.transact(items).await) };
+        let index = items.len();
+        items.push(self::completion(self, completion)?);
+        match self.transact(items).await {
+            Err(TransactError::Cancelled(codes)) if writes::condition_failed(&codes, index) => {
+                Err(StoreError::KeyTaken)
+            }
+            other => Ok(other),
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! The stored shapes of the article side of the table, and their conversions to domain types.
+//! The stored shapes of the table's items (articles, comments, follows, feed entries) and their
+//! conversions to domain types.
 
 use conduit_domain::article::{Article, ArticleSummary, Comment};
 use conduit_domain::validation::InvalidValue;
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::RepositoryError;
 use crate::keys;
 use crate::table::Item;
+pub(crate) use crate::table::string_attribute;
 
 pub(crate) fn corrupt(key: &str, field: &'static str) -> impl FnOnce(InvalidValue) -> RepositoryError {
     let key = key.to_owned();
@@ -203,6 +205,40 @@ pub(crate) fn sort_key(item: &Item) -> Option<&str> {
     item.get(keys::SORT_KEY).and_then(|value| value.as_s().ok()).map(String::as_str)
 }
 
-pub(crate) fn string_attribute<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name).and_then(|value| value.as_s().ok()).map(String::as_str)
+/// A follow as stored. Pushed follows carry the followers-index keys, their period and how many
+/// entries of that period the follower's feed holds; pulled follows carry none of them, as do
+/// follows stored before feeds were written on publish (migration `0003-pull-earlier-follows` gives
+/// those their pull markers).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct FollowItem {
+    #[serde(rename = "PK")]
+    pub partition: String,
+    #[serde(rename = "SK")]
+    pub sort: String,
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    pub followers_partition: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    pub followers_sort: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed_entries: Option<u64>,
+}
+
+/// One article in one reader's feed, written for one follow period of its author.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct FeedEntryItem {
+    #[serde(rename = "PK")]
+    pub partition: String,
+    #[serde(rename = "SK")]
+    pub sort: String,
+    pub author_id: String,
+    pub period: String,
+}
+
+impl FeedEntryItem {
+    pub fn new(reader: &str, article: &str, author: &str, period: &str) -> Self {
+        let (partition, sort) = keys::feed_entry(reader, article);
+        Self { partition, sort, author_id: author.to_owned(), period: period.to_owned() }
+    }
 }

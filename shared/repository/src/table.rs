@@ -19,9 +19,6 @@ use aws_sdk_dynamodb::types::{
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use futures::future::try_join_all;
 
-use conduit_domain::idempotency::Completion;
-use conduit_domain::ports::StoreError;
-
 use crate::boxed_send::SendBoxed;
 use crate::error::RepositoryError;
 use crate::keys::{self, PARTITION_KEY, SORT_KEY};
@@ -501,7 +498,7 @@ impl Table {
             query = query.sort_below(below);
         }
         let items = self.query(query).await?;
-        Ok(items.iter().filter_map(|item| crate::items::string_attribute(item, sort_name)).map(str::to_owned).collect())
+        Ok(items.iter().filter_map(|item| string_attribute(item, sort_name)).map(str::to_owned).collect())
     }
 
     /// Runs a query, following pages until `limit` items are read or the result ends.
@@ -540,26 +537,6 @@ impl Table {
             if query.limit.is_some_and(|limit| counted >= limit) || start_key.is_none() {
                 return Ok(counted);
             }
-        }
-    }
-
-    /// Runs one transaction that, for a keyed request, also completes its idempotency record with
-    /// the answer (the last item, so the other items keep their positions in the cancellation
-    /// codes). A record held by another attempt cancels it all, answered as the outer
-    /// [`StoreError::KeyTaken`]; the inner result is the transaction's as [`Self::transact`] has it.
-    pub(crate) async fn transact_completing(
-        &self,
-        mut items: Vec<TransactWriteItem>,
-        completion: Option<&Completion>,
-    ) -> Result<Result<(), TransactError>, StoreError> {
-        let Some(completion) = completion else { return Ok(self.transact(items).await) };
-        let index = items.len();
-        items.push(crate::idempotency::completion(self, completion)?);
-        match self.transact(items).await {
-            Err(TransactError::Cancelled(codes)) if crate::writes::condition_failed(&codes, index) => {
-                Err(StoreError::KeyTaken)
-            }
-            other => Ok(other),
         }
     }
 
@@ -665,4 +642,8 @@ async fn backoff(attempt: u32) {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos(),
     ) % base.max(1);
     tokio::time::sleep(Duration::from_millis(base / 2 + jitter / 2)).await;
+}
+
+pub(crate) fn string_attribute<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|value| value.as_s().ok()).map(String::as_str)
 }

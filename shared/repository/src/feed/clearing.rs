@@ -12,9 +12,10 @@ use futures::StreamExt;
 use futures::stream;
 use serde::Deserialize;
 
-use super::{FAN_OUT_CONCURRENCY, FeedEntryItem};
+use super::FAN_OUT_CONCURRENCY;
 use crate::chunk_run::ChunkRun;
 use crate::error::RepositoryError;
+use crate::items::FeedEntryItem;
 use crate::keys;
 use crate::table::{KeyQuery, Table};
 use crate::work_item::WorkItem;

@@ -9,8 +9,9 @@ use conduit_domain::work_chunks::{Chunk, WorkBudget};
 use futures::StreamExt;
 use futures::stream;
 
-use super::{DynamoFeed, FAN_OUT_CONCURRENCY, FeedEntryItem, FollowersPage, PushedFollower, pushed_followers};
+use super::{DynamoFeed, FAN_OUT_CONCURRENCY, FollowersPage, PushedFollower, pushed_followers};
 use crate::error::RepositoryError;
+use crate::items::FeedEntryItem;
 use crate::keys;
 use crate::table::{Table, TransactError};
 use crate::writes::{self, text};

@@ -8,12 +8,9 @@ mod clearing;
 mod fan_out;
 mod read;
 
-use serde::{Deserialize, Serialize};
-
 use crate::articles::DynamoArticles;
 use crate::error::RepositoryError;
-use crate::follows::FollowItem;
-use crate::items::string_attribute;
+use crate::items::{FollowItem, string_attribute};
 use crate::keys;
 use crate::table::{KeyQuery, Table};
 
@@ -31,24 +28,6 @@ pub struct DynamoFeed {
 impl DynamoFeed {
     pub fn new(table: Table) -> Self {
         Self { articles: DynamoArticles::new(table.clone()), table }
-    }
-}
-
-/// One article in one reader's feed, written for one follow period of its author.
-#[derive(Serialize, Deserialize)]
-pub(crate) struct FeedEntryItem {
-    #[serde(rename = "PK")]
-    pub partition: String,
-    #[serde(rename = "SK")]
-    pub sort: String,
-    pub author_id: String,
-    pub period: String,
-}
-
-impl FeedEntryItem {
-    pub fn new(reader: &str, article: &str, author: &str, period: &str) -> Self {
-        let (partition, sort) = keys::feed_entry(reader, article);
-        Self { partition, sort, author_id: author.to_owned(), period: period.to_owned() }
     }
 }
 

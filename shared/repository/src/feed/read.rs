@@ -10,9 +10,10 @@ use conduit_domain::values::{Page, UserId};
 use futures::StreamExt;
 use futures::stream;
 
-use super::{DynamoFeed, FAN_OUT_CONCURRENCY, FeedEntryItem, recent_articles_of};
+use super::{DynamoFeed, FAN_OUT_CONCURRENCY, recent_articles_of};
 use crate::articles::Candidate;
 use crate::error::RepositoryError;
+use crate::items::FeedEntryItem;
 use crate::items::sort_key;
 use crate::keys;
 use crate::pending_purges::pending_purges;
