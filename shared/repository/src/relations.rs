@@ -94,9 +94,9 @@ pub(crate) enum ViewerItems {
 /// follow or favorite made by the previous request must show. The Query reads from the favorite
 /// of the page's oldest article up to the viewer's account (`FAV#<oldest>` ... `USER`): the
 /// favorites the page can show, the follows, the feed's state items, the reset state and the
-/// account, billed together by size (one unit for a viewer with a few dozen follows and
-/// favorites; a viewer with many pays by their size, as the repository's README says). For a
-/// feed (everyone on it is followed) it reads the favorites of the page's range only.
+/// account, billed together by size, up to [`VIEWER_ITEMS_PER_QUERY`] items (one unit); what a
+/// viewer with more needs of the rest is read by key. For a feed (everyone on it is followed) it
+/// reads the favorites of the page's range only.
 pub(crate) async fn read_for_page(
     table: &Table,
     viewer: Option<UserId>,
@@ -124,8 +124,9 @@ pub(crate) async fn read_for_page(
 }
 
 /// How many of the viewer's items one page's Query reads at most (under 4 KB of follows, about
-/// 190 bytes each, and favorites: one consistent unit). A viewer with more in range has the rest of what the page
-/// needs read by key instead, at most one unit per author and favorite, one round trip later.
+/// 190 bytes each, and favorites: one consistent unit). A viewer with more in range has the rest
+/// of what the page needs read by key instead, at most one unit per author and favorite, one
+/// round trip later.
 const VIEWER_ITEMS_PER_QUERY: usize = 20;
 
 /// The viewer's own items a page needs (see [`read_for_page`]): none without a viewer.
