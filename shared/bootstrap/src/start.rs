@@ -4,8 +4,10 @@
 //! handler and the constructor that builds it:
 //!
 //! ```ignore
+//! use conduit_bootstrap::start;
+//!
 //! fn main() -> std::process::ExitCode {
-//!     conduit_bootstrap::start::http_endpoint(env!("CARGO_PKG_NAME"), list_articles::ListArticlesEndpoint::new)
+//!     start::http_endpoint(env!("CARGO_PKG_NAME"), list_articles::ListArticlesEndpoint::new)
 //! }
 //! ```
 //!
