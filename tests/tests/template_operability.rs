@@ -84,3 +84,39 @@ fn called_functions(expression: &str) -> Vec<&str> {
         })
         .collect()
 }
+
+#[test]
+fn every_alarm_reaches_the_topic_when_it_fires_and_when_it_clears() {
+    let template = template::template();
+    let alarms: Vec<_> = template::resources_of_type(&template, "AWS::CloudWatch::Alarm").collect();
+    assert!(alarms.len() >= 30, "{} alarms", alarms.len());
+
+    for (name, alarm) in alarms {
+        for actions in ["AlarmActions", "OKActions"] {
+            let targets = alarm["Properties"][actions].as_sequence().cloned().unwrap_or_default();
+            assert!(
+                targets.iter().any(|target| intrinsic(target, "Ref") == Some("AlarmTopic")),
+                "{name}: {actions} does not notify AlarmTopic"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_alarm_email_parameter_subscribes_its_address_only_when_set() {
+    let template = template::template();
+    let parameter = &template["Parameters"]["AlarmEmail"];
+    let subscription = &template["Resources"]["AlarmEmailSubscription"];
+
+    // Empty by default: a stack deploys without anyone to mail
+    assert_eq!(parameter["Default"].as_str(), Some(""));
+    // Subscribed under a condition that holds exactly when the address is not empty
+    assert_eq!(subscription["Type"].as_str(), Some("AWS::SNS::Subscription"));
+    let condition = subscription["Condition"].as_str().expect("a condition");
+    let defined = serde_norway::to_string(&template["Conditions"][condition]).expect("YAML");
+    assert!(defined.contains("AlarmEmail") && defined.contains("Not"), "{condition}: {defined}");
+    let properties = &subscription["Properties"];
+    assert_eq!(properties["Protocol"].as_str(), Some("email"));
+    assert_eq!(intrinsic(&properties["Endpoint"], "Ref"), Some("AlarmEmail"));
+    assert_eq!(intrinsic(&properties["TopicArn"], "Ref"), Some("AlarmTopic"));
+}
