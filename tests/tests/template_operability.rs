@@ -120,3 +120,28 @@ fn the_alarm_email_parameter_subscribes_its_address_only_when_set() {
     assert_eq!(intrinsic(&properties["Endpoint"], "Ref"), Some("AlarmEmail"));
     assert_eq!(intrinsic(&properties["TopicArn"], "Ref"), Some("AlarmTopic"));
 }
+
+#[test]
+fn the_signing_secret_outlives_the_stack_and_a_replacement() {
+    let template = template::template();
+    let secret = &template["Resources"]["SigningSecret"];
+
+    assert_eq!(secret["DeletionPolicy"].as_str(), Some("Retain"));
+    assert_eq!(secret["UpdateReplacePolicy"].as_str(), Some("Retain"));
+}
+
+#[test]
+fn the_5xx_rate_alarm_needs_a_minimum_of_requests_and_two_periods_of_three() {
+    let template = template::template();
+    let alarm = &template["Resources"]["ApiServerErrorsAlarm"]["Properties"];
+
+    assert_eq!(alarm["EvaluationPeriods"].as_u64(), Some(3));
+    assert_eq!(alarm["DatapointsToAlarm"].as_u64(), Some(2));
+    let rate = alarm["Metrics"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .find_map(|metric| metric["Expression"].as_str())
+        .expect("the rate's expression");
+    assert!(rate.starts_with("IF(requests >= 20,"), "{rate}");
+}
