@@ -90,6 +90,15 @@ async fn world() -> World {
     World { api, reader, a_slug }
 }
 
+/// A new token of an account registered by `TestApi::register` (its password is `password-<name>`).
+async fn sign_in(api: &TestApi, username: &str) -> String {
+    let credentials =
+        json!({"user": {"email": format!("{username}@example.com"), "password": format!("password-{username}")}});
+    let reply = api.post("/users/login", credentials, None).await;
+    assert_eq!(reply.status, 200, "signing {username} in: {:?}", reply.body);
+    reply.body["user"]["token"].as_str().expect("token").to_owned()
+}
+
 fn total(usage: CapacityUsage) -> f64 {
     usage.read_units + usage.write_units
 }
@@ -122,16 +131,8 @@ async fn reads_stay_within_budget_and_do_not_grow_with_the_data() {
     let before = costs(&world).await;
 
     // Four times the data: the same pages must cost the same.
-    let alice = world
-        .api
-        .post("/users/login", json!({"user": {"email": "alice@example.com", "password": "password-alice"}}), None)
-        .await;
-    let alice = alice.body["user"]["token"].as_str().expect("token").to_owned();
-    let bob = world
-        .api
-        .post("/users/login", json!({"user": {"email": "bob@example.com", "password": "password-bob"}}), None)
-        .await;
-    let bob = bob.body["user"]["token"].as_str().expect("token").to_owned();
+    let alice = sign_in(&world.api, "alice").await;
+    let bob = sign_in(&world.api, "bob").await;
     publish_many(&world.api, &alice, "alice", 150, 50).await;
     publish_many(&world.api, &bob, "bob", 150, 50).await;
     world.api.feed_counting(&world.reader, 400).await;
@@ -163,14 +164,7 @@ async fn an_offset_costs_only_the_keys_it_skips() {
 async fn list_floors(world: &World) -> Vec<(String, ReadFloor, f64)> {
     let api = &world.api;
     for (n, author) in ["alice", "bob", "fan"].iter().enumerate() {
-        let token = api
-            .post(
-                "/users/login",
-                json!({"user": {"email": format!("{author}@example.com"), "password": format!("password-{author}")}}),
-                None,
-            )
-            .await;
-        let token = token.body["user"]["token"].as_str().expect("token").to_owned();
+        let token = sign_in(api, author).await;
         let body = json!({"comment": {"body": format!("Comment {n}: a sentence or two about the article.")}});
         assert_eq!(api.post(&format!("/articles/{}/comments", world.a_slug), body, Some(&token)).await.status, 200);
     }

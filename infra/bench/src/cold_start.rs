@@ -38,9 +38,9 @@ const PRIMARY_EVENTS: &[(&str, &str)] =
 
 /// Functions whose sample event changes what the next invocation of the same event finds (a name
 /// taken, a token revoked, a link used, an item gone, a mail recorded as sent, a migration
-/// applied, a follow or favorite already there, a source's request counted against its quota). Their world is reset before every invocation, so
-/// warm invocations repeat the first one's work instead of measuring an error or a no-op. The
-/// reset is not timed.
+/// applied, a follow or favorite already there, a source's request counted against its quota).
+/// Their world is reset before every invocation, so warm invocations repeat the first one's work
+/// instead of measuring an error or a no-op. The reset is not timed.
 const WRITES_ITS_WORLD: &[&str] = &[
     "register-user",
     "update-current-user",

@@ -47,12 +47,6 @@ impl Candidate {
     }
 }
 
-/// Whom a page is read for: anyone (a list), or a reader who follows every author on it (a feed).
-enum PageViewer {
-    Anyone(Option<UserId>),
-    Follower(UserId),
-}
-
 /// A person a list filter names (an author, a fan), once the username is resolved.
 enum Person {
     Anyone,
@@ -244,7 +238,7 @@ impl DynamoArticles {
         total: u64,
         viewer: Option<UserId>,
     ) -> Result<SummaryPage, RepositoryError> {
-        self.page_read(candidates, page, total, PageViewer::Anyone(viewer)).await
+        self.page_read(candidates, page, total, viewer, ViewerItems::FollowsAndFavorites).await
     }
 
     /// Like [`Self::page_of`], for a reader who follows every author of `candidates` (a feed): their
@@ -256,7 +250,7 @@ impl DynamoArticles {
         total: u64,
         reader: UserId,
     ) -> Result<SummaryPage, RepositoryError> {
-        self.page_read(candidates, page, total, PageViewer::Follower(reader)).await
+        self.page_read(candidates, page, total, Some(reader), ViewerItems::Favorites).await
     }
 
     async fn page_read(
@@ -264,7 +258,8 @@ impl DynamoArticles {
         candidates: &[Candidate],
         page: Page,
         total: u64,
-        viewer: PageViewer,
+        viewer: Option<UserId>,
+        wanted: ViewerItems,
     ) -> Result<SummaryPage, RepositoryError> {
         let chosen: Vec<&Candidate> = candidates.iter().skip(page.offset).take(page.limit).collect();
         let ids: Vec<String> = chosen.iter().map(|candidate| candidate.id.clone()).collect();
@@ -274,10 +269,6 @@ impl DynamoArticles {
             // Repeated authors are read once: the batch read drops repeated keys.
             authors.push(UserId::parse(&candidate.author).map_err(corrupt(&candidate.id, "author_id"))?);
         }
-        let (viewer, wanted) = match viewer {
-            PageViewer::Anyone(viewer) => (viewer, ViewerItems::FollowsAndFavorites),
-            PageViewer::Follower(reader) => (Some(reader), ViewerItems::Favorites),
-        };
         let relations = relations::read_for_page(&self.table, viewer, &authors, &articles, wanted);
         let (summaries, relations) = futures::try_join!(self.summaries(&ids), relations)?;
         Ok(SummaryPage { summaries, total, relations })
