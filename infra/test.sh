@@ -22,6 +22,10 @@ log "cfn-lint template.yaml"
 "$TOOLS/venv/bin/cfn-lint" template.yaml
 log "sam validate --lint"
 SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" "$TOOLS/sam-venv/bin/sam" validate --lint
+log "template.yaml as SAM expands it (aliases, permissions, integrations: tests/tests/gradual_deployment.rs)"
+export CONDUIT_TEST_TRANSLATED_TEMPLATE="$TOOLS/translated-template.json"
+"$TOOLS/sam-venv/bin/python" "$ROOT/infra/scripts/translate_template.py" template.yaml "$CONDUIT_TEST_TRANSLATED_TEMPLATE" \
+  2> >(grep -v "not available in Feature Toggle Config" >&2)
 log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy"

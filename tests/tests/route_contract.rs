@@ -70,11 +70,13 @@ fn every_template_function_has_a_crate_and_every_crate_a_function() {
 fn the_authorizer_is_the_one_the_code_expects_with_the_same_cache_ttl() {
     let template = template();
     let authorizer = &template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"][AUTHORIZER_NAME];
-    let function = intrinsic(&authorizer["FunctionArn"], "GetAtt")
-        .unwrap_or_else(|| panic!("FunctionArn should be !GetAtt <Function>.Arn, is {:?}", authorizer["FunctionArn"]));
+    // The alias, which CodeDeploy moves to each new version (tests/tests/gradual_deployment.rs)
+    let function = intrinsic(&authorizer["FunctionArn"], "Ref").unwrap_or_else(|| {
+        panic!("FunctionArn should be !Ref <Function>.Alias, is {:?}", authorizer["FunctionArn"])
+    });
     let TemplateFunction { binary, .. } = template::functions(&template)
         .into_iter()
-        .find(|candidate| format!("{}.Arn", candidate.logical_id) == function)
+        .find(|candidate| format!("{}.Alias", candidate.logical_id) == function)
         .expect("the authorizer function exists");
 
     assert_eq!(binary, AUTHORIZER_FUNCTION);
