@@ -245,6 +245,6 @@ impl SecretsManagerKeys {
 }
 
 /// `send()` compiled in this crate, not in each binary (see `conduit_aws::sending`).
-fn send_boxed(request: GetSecretValueFluentBuilder) -> Sending<GetSecretValueOutput, GetSecretValueError> {
+pub(crate) fn send_boxed(request: GetSecretValueFluentBuilder) -> Sending<GetSecretValueOutput, GetSecretValueError> {
     Box::pin(request.send())
 }

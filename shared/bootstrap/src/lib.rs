@@ -34,6 +34,7 @@ pub use conduit_aws::{BudgetError, TimeBudget};
 // adapter crate.
 pub use conduit_auth::SigningKeyIdempotency;
 pub use conduit_auth::{Argon2Hasher, JwtService, KeyRing, RandomOneTimeTokens, SigningKey, TokenError, VerifiedToken};
+pub use conduit_auth::{RotationError, RotationStep, SigningKeyRotation, StepOutcome};
 pub use conduit_mail::{CapturedMail, ConfiguredMailer, Outbox, OutboxMailer};
 pub use conduit_repository::{
     AccountNoticeItem, DynamoAccountNotices, DynamoArticlePurges, DynamoArticles, DynamoComments, DynamoFavorites,
@@ -348,6 +349,17 @@ impl Adapters {
         Ok(self.key_source.get_or_init(|| source).clone())
     }
 
+    /// The rotation of the signing secret (`SIGNING_SECRET_ID`), each step within the request's
+    /// time budget. Builds a client only: nothing is read from Secrets Manager before a step runs.
+    /// Fixed keys (running without AWS) have no secret to rotate.
+    pub fn signing_key_rotation(&self) -> Result<SigningKeyRotation, StartupError> {
+        let missing = StartupError::MissingVariable(variables::SIGNING_SECRET_ID);
+        let KeySettings::SecretsManager { secret_id, sdk, .. } = &self.keys else { return Err(missing) };
+        let secret_id = secret_id.clone().ok_or(missing)?;
+        let client = aws_clients::secrets_manager(sdk.as_deref().unwrap_or(&self.sdk), &self.budget);
+        Ok(SigningKeyRotation::new(client, secret_id, self.budget.request))
+    }
+
     /// Records live this long instead of the environment's (a test's short expiry).
     pub fn with_idempotency(mut self, settings: IdempotencySettings) -> Self {
         self.idempotency = settings;
@@ -557,5 +569,26 @@ mod token_lifetime_tests {
             );
         }
         assert!(matches!(token_lifetime(Some("a day".into())), Err(StartupError::InvalidSeconds { .. })));
+    }
+}
+
+#[cfg(test)]
+mod rotation_tests {
+    use super::*;
+
+    fn sdk() -> SdkConfig {
+        SdkConfig::builder().behavior_version(BehaviorVersion::latest()).build()
+    }
+
+    #[test]
+    fn the_signing_secret_is_rotatable_where_keys_come_from_secrets_manager_and_nowhere_else() {
+        // Given adapters on a signing secret, and adapters with fixed keys
+        let on_secret = Adapters::local_with_secrets_manager(sdk(), "t", sdk(), "arn:aws:secretsmanager:signing");
+        let fixed = Adapters::local(sdk(), "t", KeyRing { current: SigningKey::generate("k"), previous: None });
+
+        // Then only the first has a rotation (built without calling anything), the second names
+        // the variable it lacks
+        assert!(on_secret.signing_key_rotation().is_ok());
+        assert!(matches!(fixed.signing_key_rotation(), Err(StartupError::MissingVariable("SIGNING_SECRET_ID"))));
     }
 }
