@@ -60,8 +60,11 @@ fn alarm_math_uses_only_documented_functions_on_time_series() {
 
     assert!(!expressions.is_empty());
     for expression in &expressions {
+        // A Metrics Insights query has a vocabulary of its own
+        let documented =
+            if expression.starts_with("SELECT ") { INSIGHTS_FUNCTIONS_USED } else { DOCUMENTED_FUNCTIONS_USED };
         for function in called_functions(expression) {
-            assert!(DOCUMENTED_FUNCTIONS_USED.contains(&function), "{function} in {expression}");
+            assert!(documented.contains(&function), "{function} in {expression}");
         }
     }
     assert!(expressions.iter().all(|expression| !expression.contains("MAX([")));
@@ -72,6 +75,11 @@ fn alarm_math_uses_only_documented_functions_on_time_series() {
 /// `FILL(m, 0)` gives a series the value 0 where it has no data point, so a sum of two series is
 /// defined whenever either has one.
 const DOCUMENTED_FUNCTIONS_USED: &[&str] = &["IF", "FILL"];
+
+/// The functions of the Metrics Insights queries (CloudWatch "Metrics Insights query components
+/// and syntax"): `SCHEMA(namespace, dimension...)` selects the metrics with exactly those
+/// dimensions, `SUM` adds them up per period.
+const INSIGHTS_FUNCTIONS_USED: &[&str] = &["SUM", "SCHEMA"];
 
 /// The names directly before each `(` of an expression.
 fn called_functions(expression: &str) -> Vec<&str> {
@@ -144,4 +152,126 @@ fn the_5xx_rate_alarm_needs_a_minimum_of_requests_and_two_periods_of_three() {
         .find_map(|metric| metric["Expression"].as_str())
         .expect("the rate's expression");
     assert!(rate.starts_with("IF(requests >= 20,"), "{rate}");
+}
+
+/// What an alarm watches, reduced to what the checks below compare: the metrics it reads (by
+/// namespace and name, or the whole Metrics Insights query) and the resources it names.
+#[derive(Debug)]
+struct Watched {
+    name: String,
+    metrics: Vec<String>,
+    /// Every `!Ref`/`!GetAtt` target and every `${...}` of a query.
+    resources: BTreeSet<String>,
+    statistic: Option<String>,
+    threshold: Option<f64>,
+}
+
+fn watched_by_alarms(template: &serde_norway::Value) -> Vec<Watched> {
+    template::resources_of_type(template, "AWS::CloudWatch::Alarm")
+        .map(|(name, alarm)| {
+            let properties = &alarm["Properties"];
+            let queries: Vec<&serde_norway::Value> = properties["Metrics"].as_sequence().into_iter().flatten().collect();
+            let stats = std::iter::once(properties).chain(queries.iter().map(|query| &query["MetricStat"]["Metric"]));
+            let mut metrics: Vec<String> = stats
+                .clone()
+                .filter_map(|metric| {
+                    let name = metric["MetricName"].as_str()?;
+                    Some(format!("{}/{name}", metric["Namespace"].as_str().unwrap_or_default()))
+                })
+                .collect();
+            let mut resources: BTreeSet<String> = stats
+                .flat_map(|metric| metric["Dimensions"].as_sequence().cloned().unwrap_or_default())
+                .filter_map(|dimension| {
+                    let value = &dimension["Value"];
+                    let target = intrinsic(value, "Ref").or_else(|| intrinsic(value, "GetAtt"))?;
+                    Some(target.split('.').next().unwrap_or(target).to_owned())
+                })
+                .collect();
+            for insights in queries.iter().filter_map(|query| intrinsic(&query["Expression"], "Sub")) {
+                metrics.push(insights.to_owned());
+                resources.extend(insights.split("${").skip(1).filter_map(|rest| rest.split('}').next()).map(str::to_owned));
+            }
+            Watched {
+                name,
+                metrics,
+                resources,
+                statistic: properties["Statistic"].as_str().map(str::to_owned),
+                threshold: properties["Threshold"].as_f64(),
+            }
+        })
+        .collect()
+}
+
+/// The alarms that read `metric` (a namespace/name, or text of a query) about `resource`.
+fn alarms_on<'a>(alarms: &'a [Watched], metric: &str, resource: Option<&str>) -> Vec<&'a Watched> {
+    alarms
+        .iter()
+        .filter(|alarm| alarm.metrics.iter().any(|read| read.contains(metric)))
+        .filter(|alarm| resource.is_none_or(|resource| alarm.resources.contains(resource)))
+        .collect()
+}
+
+#[test]
+fn every_function_is_alarmed_when_it_fails_and_when_it_runs_close_to_its_timeout() {
+    let template = template::template();
+    let alarms = watched_by_alarms(&template);
+    let default_timeout = template["Globals"]["Function"]["Timeout"].as_f64().expect("a global timeout");
+
+    for function in template::functions(&template) {
+        let id = function.logical_id.as_str();
+        let timeout_ms = function.properties["Timeout"].as_f64().unwrap_or(default_timeout) * 1000.0;
+        let near_timeout = alarms_on(&alarms, "AWS/Lambda/Duration", Some(id));
+
+        assert_eq!(alarms_on(&alarms, "AWS/Lambda/Errors", Some(id)).len(), 1, "{id}: failures");
+        assert_eq!(alarms_on(&alarms, "AWS/Lambda/Throttles", Some(id)).len(), 1, "{id}: throttles");
+        assert_eq!(near_timeout.len(), 1, "{id}: near its timeout");
+        // The longest invocation, at 80% of the timeout: a user waited that long, and the
+        // request's own deadline, which answers 503 well before, did not hold
+        assert_eq!(near_timeout[0].statistic.as_deref(), Some("Maximum"), "{id}");
+        assert_eq!(near_timeout[0].threshold, Some(0.8 * timeout_ms), "{id}");
+    }
+}
+
+#[test]
+fn every_dependency_and_shared_limit_is_alarmed() {
+    let template = template::template();
+    let alarms = watched_by_alarms(&template);
+    let consumers: Vec<String> = template::functions(&template)
+        .into_iter()
+        .filter(|function| {
+            let events = function.properties["Events"].as_mapping().cloned().unwrap_or_default();
+            events.values().any(|event| event["Type"].as_str() == Some("DynamoDB"))
+        })
+        .map(|function| function.logical_id)
+        .collect();
+    assert!(consumers.len() >= 4, "{consumers:?}");
+
+    let expected: &[(&str, &str, Option<&str>)] = &[
+        // The API: answers that went wrong, client errors, refusals and slowness
+        ("the API's 5xx", "AWS/ApiGateway/5xx", Some("HttpApi")),
+        ("the API's 4xx", "AWS/ApiGateway/4xx", Some("HttpApi")),
+        ("the API's 429s", "Conduit/ApiThrottledRequests", None),
+        ("the API's latency", "AWS/ApiGateway/Latency", Some("HttpApi")),
+        // The table, summed over every operation
+        ("DynamoDB throttling", "SUM(ThrottledRequests)", Some("Table")),
+        ("DynamoDB's own errors", "SUM(SystemErrors)", Some("Table")),
+        // DynamoDB, Secrets Manager and SES unavailable to a request (503)
+        ("dependencies unavailable", "Conduit/DependencyFailures", None),
+        // Stream work that failed every retry
+        ("stream failures", "AWS/SQS/ApproximateNumberOfMessagesVisible", Some("StreamFailuresQueue")),
+        // The account's concurrency, shared by every function
+        ("account concurrency", "AWS/Lambda/ConcurrentExecutions", None),
+        ("credential attacks", "Conduit/LoginFailures", None),
+    ];
+    for (what, metric, resource) in expected {
+        assert_eq!(alarms_on(&alarms, metric, *resource).len(), 1, "{what}: {metric} on {resource:?}");
+    }
+    for consumer in &consumers {
+        assert_eq!(alarms_on(&alarms, "AWS/Lambda/IteratorAge", Some(consumer)).len(), 1, "{consumer} falling behind");
+    }
+    // The 429 count comes from the access log, where API Gateway's own refusals appear too
+    let filter = &template["Resources"]["ApiThrottledRequestsMetric"]["Properties"];
+    assert_eq!(intrinsic(&filter["LogGroupName"], "Ref"), Some("AccessLogs"));
+    assert_eq!(filter["FilterPattern"].as_str(), Some(r#"{ $.status = "429" }"#));
+    assert_eq!(filter["MetricTransformations"][0]["MetricName"].as_str(), Some("ApiThrottledRequests"));
 }
