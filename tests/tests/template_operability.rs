@@ -275,3 +275,56 @@ fn every_dependency_and_shared_limit_is_alarmed() {
     assert_eq!(filter["FilterPattern"].as_str(), Some(r#"{ $.status = "429" }"#));
     assert_eq!(filter["MetricTransformations"][0]["MetricName"].as_str(), Some("ApiThrottledRequests"));
 }
+
+#[test]
+fn a_custom_domain_is_optional_and_once_set_is_the_only_address() {
+    let template = template::template();
+    let resources = &template["Resources"];
+    let parameters = &template["Parameters"];
+    let api = &resources["HttpApi"]["Properties"];
+
+    // No domain by default, and a domain only with its certificate
+    assert_eq!(parameters["DomainName"]["Default"].as_str(), Some(""));
+    assert_eq!(parameters["CertificateArn"]["Default"].as_str(), Some(""));
+    let rule = serde_norway::to_string(&template["Rules"]["CustomDomainNeedsItsCertificate"]).expect("YAML");
+    assert!(rule.contains("DomainName") && rule.contains("CertificateArn"), "{rule}");
+    let condition = serde_norway::to_string(&template["Conditions"]["HasCustomDomain"]).expect("YAML");
+    assert!(condition.contains("DomainName") && condition.contains("Not"), "{condition}");
+    // Once set: the domain, mapped to the API's stage, with the execute-api endpoint turned off
+    for (resource, kind) in [("ApiDomain", "AWS::ApiGatewayV2::DomainName"), ("ApiDomainMapping", "AWS::ApiGatewayV2::ApiMapping")] {
+        assert_eq!(resources[resource]["Type"].as_str(), Some(kind));
+        assert_eq!(resources[resource]["Condition"].as_str(), Some("HasCustomDomain"), "{resource}");
+    }
+    assert_eq!(intrinsic(&resources["ApiDomainMapping"]["Properties"]["ApiId"], "Ref"), Some("HttpApi"));
+    let disabled = serde_norway::to_string(&api["DisableExecuteApiEndpoint"]).expect("YAML");
+    assert!(disabled.contains("HasCustomDomain") && disabled.contains("true"), "{disabled}");
+    // The outputs name the address clients use and where its DNS points
+    let url = serde_norway::to_string(&template["Outputs"]["ApiUrl"]["Value"]).expect("YAML");
+    assert!(url.contains("HasCustomDomain") && url.contains("https://${DomainName}"), "{url}");
+    assert_eq!(template["Outputs"]["ApiDomainTarget"]["Condition"].as_str(), Some("HasCustomDomain"));
+    // Mail links keep pointing at the front end
+    assert!(!serde_norway::to_string(&template["Globals"]).expect("YAML").contains("DomainName"));
+}
+
+#[test]
+fn the_access_log_tells_refusals_apart_and_names_the_function_request_that_answered() {
+    let template = template::template();
+    let format = template["Resources"]["HttpApi"]["Properties"]["AccessLogSettings"]["Format"].as_str().expect("a format");
+    let line: serde_json::Value = serde_json::from_str(format).expect("the format is a JSON object");
+
+    for (field, variable) in [
+        ("requestId", "$context.requestId"),
+        ("requestTime", "$context.requestTime"),
+        ("userAgent", "$context.identity.userAgent"),
+        ("ip", "$context.identity.sourceIp"),
+        // THROTTLED, AUTHORIZER_FAILURE, INTEGRATION_FAILURE...: why API Gateway answered itself
+        ("errorType", "$context.error.responseType"),
+        ("errorMessage", "$context.error.message"),
+        ("authorizerError", "$context.authorizer.error"),
+        // The Lambda request id, which every log line of the function that answered carries
+        ("functionRequestId", "$context.integration.requestId"),
+        ("status", "$context.status"),
+    ] {
+        assert_eq!(line[field].as_str(), Some(variable), "{field}");
+    }
+}
