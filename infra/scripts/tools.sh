@@ -115,6 +115,17 @@ ensure_llvm_cov() {
   export PATH="$TOOLS/bin:$PATH"
 }
 
+# cargo-deny (crates.io, into .tools/bin), which checks the dependency tree against deny.toml
+# (docs/supply-chain.md). Puts .tools/bin on the PATH, so `cargo deny` finds it.
+CARGO_DENY_VERSION="0.20.2"
+ensure_cargo_deny() {
+  if [ "$("$TOOLS/bin/cargo-deny" --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+    log "installing cargo-deny $CARGO_DENY_VERSION (cargo install, about two minutes)"
+    cargo install --locked --quiet --root "$TOOLS" "cargo-deny@$CARGO_DENY_VERSION"
+  fi
+  export PATH="$TOOLS/bin:$PATH"
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
