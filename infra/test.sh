@@ -30,6 +30,8 @@ log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# Supply chain: cargo-deny (licences, bans, sources) and actionlint on the hosted CI workflow.
+bash "$ROOT/infra/scripts/supply_chain.sh"
 # Every AWS call a function makes, as the IAM permission it needs: the IAM contract test (last
 # step) holds this log against the policies in template.yaml.
 export CONDUIT_AWS_CALL_LOG_DIR="$TOOLS/aws-call-log"
