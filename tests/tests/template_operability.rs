@@ -130,15 +130,6 @@ fn the_alarm_email_parameter_subscribes_its_address_only_when_set() {
 }
 
 #[test]
-fn the_signing_secret_outlives_the_stack_and_a_replacement() {
-    let template = template::template();
-    let secret = &template["Resources"]["SigningSecret"];
-
-    assert_eq!(secret["DeletionPolicy"].as_str(), Some("Retain"));
-    assert_eq!(secret["UpdateReplacePolicy"].as_str(), Some("Retain"));
-}
-
-#[test]
 fn the_5xx_rate_alarm_needs_a_minimum_of_requests_and_two_periods_of_three() {
     let template = template::template();
     let alarm = &template["Resources"]["ApiServerErrorsAlarm"]["Properties"];
