@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes events/*.json: one API Gateway HTTP API (payload 2.0) event per function, and the
 authorizer's events, as API Gateway sends them; the stream consumers' batches; the deploy hook's
-CloudFormation requests. Run from the repository root after changing routes;
-tests/tests/sample_events.rs checks every file against the route table and invokes it.
+CloudFormation requests; Secrets Manager's rotation steps. Run from the repository root after
+changing routes; tests/tests/sample_events.rs checks every file against the route table and
+invokes it.
 
 The tokens are signed with the sample key used by that test and by `cargo lambda invoke`
 examples (`SAMPLE_SIGNING_KEY` below); it signs nothing else.
@@ -251,6 +252,20 @@ EVENTS["run-migrations.delete"] = custom_resource_request(
     "Delete", "c47e1f90-8d2a-4b6c-a153-7e9f0d2b4c68", HOOK_PROPERTIES,
     PhysicalResourceId=f"{DEPLOYED_TABLE}-migrations",
 )
+
+# Secrets Manager's invocations of the rotation function: the four steps of one rotation, in the
+# order it sends them (the file names sort so). SecretId is the signing secret's ARN (the tests put
+# a secret of their own there); ClientRequestToken is the id of the version the rotation makes.
+SIGNING_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:SigningSecret-Xk3Wq9Lm2Vb7-AbC123"
+ROTATION_TOKEN = "3f1c9e2a-7b4d-4c8e-9a16-5d2b8f0e4a71"
+for number, (step, name) in enumerate(
+    [("createSecret", "create-secret"), ("setSecret", "set-secret"), ("testSecret", "test-secret"),
+     ("finishSecret", "finish-secret")],
+    start=1,
+):
+    EVENTS[f"rotate-signing-key.{number}-{name}"] = {
+        "Step": step, "SecretId": SIGNING_SECRET_ARN, "ClientRequestToken": ROTATION_TOKEN,
+    }
 
 EVENTS["authorizer.valid-token"] = authorizer_event(f"Token {VALID}")
 EVENTS["authorizer.expired-token"] = authorizer_event(f"Token {token(EXPIRED)}")

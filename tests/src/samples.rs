@@ -32,10 +32,28 @@ pub const STREAM_CONSUMERS: &[&str] =
 /// ResponseURL.
 pub const CUSTOM_RESOURCE_HANDLERS: &[&str] = &["run-migrations"];
 
+/// The functions Secrets Manager invokes to rotate a secret, one event per step; their sample
+/// events are the steps of one rotation, in file order.
+pub const SECRET_ROTATION_FUNCTIONS: &[&str] = &["rotate-signing-key"];
+
 /// Whether the function answers HTTP requests (not the authorizer, not a stream consumer, not a
-/// custom resource handler).
+/// custom resource handler, not a rotation function).
 pub fn is_http_function(function: &str) -> bool {
-    function != "authorizer" && !STREAM_CONSUMERS.contains(&function) && !CUSTOM_RESOURCE_HANDLERS.contains(&function)
+    function != "authorizer"
+        && !STREAM_CONSUMERS.contains(&function)
+        && !CUSTOM_RESOURCE_HANDLERS.contains(&function)
+        && !SECRET_ROTATION_FUNCTIONS.contains(&function)
+}
+
+/// A rotation step's sample event, for the secret `secret_arn` instead of the deployed one it
+/// names (each test rotates a secret of its own).
+pub fn rotation_event_for(event: &str, secret_arn: &str) -> Result<String, String> {
+    let mut event: serde_json::Value = serde_json::from_str(event).map_err(|error| error.to_string())?;
+    if !event["SecretId"].is_string() {
+        return Err(format!("not a rotation step (no SecretId): {event}"));
+    }
+    event["SecretId"] = serde_json::Value::String(secret_arn.to_owned());
+    Ok(event.to_string())
 }
 
 /// What each HTTP function answers to its sample event, in the world [`seeded_world`] builds.

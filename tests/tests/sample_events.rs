@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 
 use authorizer::{Authorizer, AuthorizerRequest};
 use conduit_api_tests::custom_resource::ResponseUrl;
+use conduit_api_tests::function_template::Services;
 use conduit_api_tests::samples::{
-    CUSTOM_RESOURCE_HANDLERS, JAKE, STREAM_CONSUMERS, events_dir, expected_status, is_http_function, read,
-    sample_events, sample_key_ring, seeded_world,
+    CUSTOM_RESOURCE_HANDLERS, JAKE, SAMPLE_SIGNING_KEY, SECRET_ROTATION_FUNCTIONS, STREAM_CONSUMERS, events_dir,
+    expected_status, is_http_function, read, rotation_event_for, sample_events, sample_key_ring, seeded_world,
 };
 use conduit_bootstrap::Adapters;
 use conduit_http::routes::{Auth, FALLBACK_FUNCTION, ROUTES};
@@ -163,4 +164,44 @@ async fn every_custom_resource_event_is_answered_success_on_its_response_url() {
         assert_eq!(answer["Status"], "SUCCESS", "{}: {answer}", path.display());
         assert_eq!(answer["LogicalResourceId"], "Migrations", "{}", path.display());
     }
+}
+
+#[tokio::test]
+async fn the_rotation_events_in_file_order_are_one_whole_rotation_of_a_secret() {
+    for function in SECRET_ROTATION_FUNCTIONS {
+        assert_eq!(*function, "rotate-signing-key", "teach this test the new rotation function");
+    }
+    // Given a signing secret of its own in moto_server, and the rotation function deployed for it
+    let services = Services::from_test_environment("127.0.0.1:2000".into());
+    let secret = services.create_signing_secret(SAMPLE_SIGNING_KEY).await;
+    let moto = conduit_dynamodb_local::local_sdk_config(&services.secretsmanager_endpoint);
+    let adapters = Adapters::local_with_secrets_manager(moto.clone(), "no-table", moto.clone(), &secret.arn);
+    let function = rotate_signing_key::RotateSigningKey::new(&adapters).expect("the rotation function");
+    let events: Vec<rotate_signing_key::RotationEvent> = sample_events()
+        .into_iter()
+        .filter(|(function, _)| function == "rotate-signing-key")
+        .map(|(_, path)| {
+            let event = rotation_event_for(&read(&path), &secret.arn).expect("a rotation step");
+            serde_json::from_str(&event).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+        })
+        .collect();
+
+    // When the events are sent in file order
+    for event in &events {
+        function.rotate(event).await.unwrap_or_else(|error| panic!("{}: {error:?}", event.step));
+    }
+
+    // Then they were the four steps of one rotation, and its version is now the current one
+    let steps: Vec<&str> = events.iter().map(|event| event.step.as_str()).collect();
+    assert_eq!(steps, ["createSecret", "setSecret", "testSecret", "finishSecret"]);
+    let token = &events[0].client_request_token;
+    assert!(events.iter().all(|event| &event.client_request_token == token), "one rotation, one token");
+    let current = aws_sdk_secretsmanager::Client::new(&moto)
+        .get_secret_value()
+        .secret_id(&secret.arn)
+        .version_stage("AWSCURRENT")
+        .send()
+        .await
+        .expect("the current key");
+    assert_eq!(current.version_id.as_ref(), Some(token));
 }
