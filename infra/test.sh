@@ -69,6 +69,13 @@ for entry in os.scandir(deps):
     if "." not in entry.name and entry.is_file() and os.access(entry.path, os.X_OK) and entry.inode() not in built:
         os.remove(entry.path)
 PY
+# The previous release's local gateway, which the rollback test (tests/tests/rollback.rs) runs on
+# the current release's data: built from the revision in tests/rollback/previous-release into
+# target/previous-release, without the instrumentation above (the script clears it), and reused
+# while that revision stays pinned.
+log "the previous release's conduit-local, for the rollback test"
+CONDUIT_TEST_PREVIOUS_GATEWAY="$("$ROOT/infra/scripts/previous_release.sh")"
+export CONDUIT_TEST_PREVIOUS_GATEWAY
 log "cargo test (instrumented)"
 cargo test --workspace --quiet 2>&1 | tee "$TOOLS/test.log"
 
