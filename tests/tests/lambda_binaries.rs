@@ -3,6 +3,8 @@
 //! exactly the environment the template gives it plus what Lambda itself sets, speaks the Lambda
 //! Runtime API, and answers its sample events as its handler does in-process in an identical world.
 //! A custom resource handler answers on the request's ResponseURL, which the test serves itself.
+//! A rotation function rotates a secret of its own on each side, and each step must leave the two
+//! alike.
 //!
 //! The binaries are not built by this test: `cargo build --workspace --bins` first.
 
@@ -19,11 +21,11 @@ use conduit_api_tests::function_template::{
 };
 use conduit_api_tests::sample_tokens::reissue_tokens;
 use conduit_api_tests::samples::{
-    self, CUSTOM_RESOURCE_HANDLERS, SAMPLE_SIGNING_KEY, STREAM_CONSUMERS, SampleWorld, expected_status, read,
-    sample_events, seeded_world,
+    self, CUSTOM_RESOURCE_HANDLERS, SAMPLE_SIGNING_KEY, SECRET_ROTATION_FUNCTIONS, STREAM_CONSUMERS, SampleWorld,
+    expected_status, read, rotation_event_for, sample_events, seeded_world,
 };
 use conduit_api_tests::template::template;
-use conduit_bootstrap::{KeyRing, SigningKey};
+use conduit_bootstrap::{Adapters, KeyRing, SigningKey};
 use conduit_lambda_runtime_emulator::{ExecutionEnvironment, Function, Outcome};
 use futures::StreamExt;
 use serde_json::Value;
@@ -53,6 +55,12 @@ enum Answer {
     Stream(Value),
     /// What a custom resource handler sent to its ResponseURL, its table's name masked.
     CustomResource(Value),
+    /// A rotation step's answer (Secrets Manager reads only whether it failed), and the stages of
+    /// the version it works on afterwards, in the secret it rotated.
+    RotationStep {
+        answered: Value,
+        token_stages: Vec<String>,
+    },
 }
 
 /// Values that legitimately differ between two identical worlds: tokens carry the moment they were
@@ -160,6 +168,53 @@ async fn in_process_custom_resource_answer(world: &SampleWorld, event: &str) -> 
     custom_resource_answer(&answered, handled.as_ref().map_err(ToString::to_string), &world.table_name).await
 }
 
+/// The stages the version named by a rotation event's token has in the secret `secret_arn`, sorted.
+async fn token_stages(context: &Context, secret_arn: &str, event: &str) -> Result<Vec<String>, String> {
+    let event: Value = serde_json::from_str(event).map_err(|error| error.to_string())?;
+    let token = event["ClientRequestToken"].as_str().ok_or("no ClientRequestToken")?;
+    let described = context
+        .secrets_manager()
+        .describe_secret()
+        .secret_id(secret_arn)
+        .send()
+        .await
+        .map_err(|error| format!("describing {secret_arn}: {error:?}"))?;
+    let mut stages = described.version_ids_to_stages.unwrap_or_default().remove(token).unwrap_or_default();
+    stages.sort();
+    Ok(stages)
+}
+
+/// The rotation step `event` sent to the binary, which rotates `secret`.
+async fn rotation_answer(
+    context: &Context,
+    secret: &SigningSecret,
+    event: &str,
+    outcome: &Outcome,
+) -> Result<Answer, String> {
+    let Outcome::Response(posted) = outcome else { return Err(outcome.to_string()) };
+    let answered = serde_json::from_slice(posted).map_err(|error| format!("not JSON ({error})"))?;
+    Ok(Answer::RotationStep { answered, token_stages: token_stages(context, &secret.arn, event).await? })
+}
+
+/// The same step run by the handler in-process, on a secret of its own rotated alike.
+async fn in_process_rotation_answer(
+    context: &Context,
+    world: &SampleWorld,
+    secret: &SigningSecret,
+    event: &str,
+) -> Result<Answer, String> {
+    let adapters = Adapters::local_with_secrets_manager(
+        world.adapters.aws_settings().clone(),
+        world.table_name.clone(),
+        conduit_dynamodb_local::local_sdk_config(&context.services.secretsmanager_endpoint),
+        &secret.arn,
+    );
+    let function = rotate_signing_key::RotateSigningKey::new(&adapters).map_err(|error| error.to_string())?;
+    let step = serde_json::from_str(event).map_err(|error| error.to_string())?;
+    function.rotate(&step).await.map_err(|error| format!("{error:?}"))?;
+    Ok(Answer::RotationStep { answered: Value::Null, token_stages: token_stages(context, &secret.arn, event).await? })
+}
+
 fn binary_answer(function: &str, outcome: &Outcome) -> Result<Answer, String> {
     let Outcome::Response(posted) = outcome else { return Err(outcome.to_string()) };
     if function == AUTHORIZER {
@@ -196,6 +251,12 @@ impl Context {
     fn secret_key_ring(&self) -> KeyRing {
         KeyRing { current: SigningKey::new(&self.secret.version_id, SAMPLE_SIGNING_KEY).expect("key"), previous: None }
     }
+
+    fn secrets_manager(&self) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&conduit_dynamodb_local::local_sdk_config(
+            &self.services.secretsmanager_endpoint,
+        ))
+    }
 }
 
 async fn run_function(function: &FunctionConfig, context: &Context) -> FunctionRun {
@@ -209,10 +270,21 @@ async fn run_function(function: &FunctionConfig, context: &Context) -> FunctionR
     // Each side mutates its own table, seeded alike.
     let (binary_world, in_process_world) =
         tokio::join!(seeded_world(context.secret_key_ring()), seeded_world(context.secret_key_ring()));
+    // A rotation function rotates a secret of its own on each side (the others read the shared one).
+    let rotated_secrets = if SECRET_ROTATION_FUNCTIONS.contains(&function.binary.as_str()) {
+        Some(tokio::join!(
+            context.services.create_signing_secret(SAMPLE_SIGNING_KEY),
+            context.services.create_signing_secret(SAMPLE_SIGNING_KEY)
+        ))
+    } else {
+        None
+    };
     let stack = LocalStack {
         template: &context.template,
         table_name: binary_world.table_name.clone(),
-        secret_arn: context.secret.arn.clone(),
+        secret_arn: rotated_secrets
+            .as_ref()
+            .map_or_else(|| context.secret.arn.clone(), |(binary, _)| binary.arn.clone()),
     };
     let lambda = match lambda_settings(function, &stack, &context.services, &context.binaries)
         .map(|settings| settings.function(context.binaries.join(&function.binary)))
@@ -250,6 +322,17 @@ async fn run_function(function: &FunctionConfig, context: &Context) -> FunctionR
             let from_binary =
                 custom_resource_answer(&answered, Ok(&invocation.outcome), &binary_world.table_name).await;
             (invocation, from_binary, in_process_custom_resource_answer(&in_process_world, &event).await)
+        } else if let Some((binary_secret, in_process_secret)) = &rotated_secrets {
+            let for_binary = rotation_event_for(&event, &binary_secret.arn).expect("a rotation step");
+            let invocation = lambda.invoke_raw(for_binary.clone().into_bytes()).await;
+            let from_binary = rotation_answer(context, binary_secret, &for_binary, &invocation.outcome).await;
+            let in_process = match rotation_event_for(&event, &in_process_secret.arn) {
+                Ok(for_in_process) => {
+                    in_process_rotation_answer(context, &in_process_world, in_process_secret, &for_in_process).await
+                }
+                Err(error) => Err(error),
+            };
+            (invocation, from_binary, in_process)
         } else {
             let invocation = lambda.invoke_raw(event.clone().into_bytes()).await;
             let from_binary = binary_answer(&function.binary, &invocation.outcome);
@@ -267,6 +350,12 @@ async fn run_function(function: &FunctionConfig, context: &Context) -> FunctionR
             // The sample world has a table to migrate: every request succeeds.
             (Ok(Answer::CustomResource(response)), _) if response["Status"] != "SUCCESS" => {
                 Some(format!("answered {response}, expected SUCCESS"))
+            }
+            // Every step leaves the rotation's version pending, or current once finished.
+            (Ok(Answer::RotationStep { token_stages, .. }), _)
+                if !token_stages.iter().any(|stage| stage == "AWSPENDING" || stage == "AWSCURRENT") =>
+            {
+                Some(format!("the rotation's version has the stages {token_stages:?}"))
             }
             _ => None,
         };
@@ -361,6 +450,13 @@ async fn every_template_function_binary_starts_with_its_template_environment_and
     let joined = |texts: &[&String]| texts.iter().map(|text| text.as_str()).collect::<Vec<_>>().join("\n\n");
     assert!(failures.is_empty(), "{} failure(s):\n\n{}\n\n{}", failures.len(), joined(&failures), joined(&outputs));
     assert_eq!(runs.len(), functions.len());
+    let declared: Vec<&str> = functions.iter().map(|function| function.binary.as_str()).collect();
+    let undeclared: std::collections::BTreeSet<String> = sample_events()
+        .into_iter()
+        .map(|(function, _)| function)
+        .filter(|function| !declared.contains(&function.as_str()))
+        .collect();
+    assert!(undeclared.is_empty(), "sample events of functions template.yaml does not declare: {undeclared:?}");
     assert_eq!(events, sample_events().len(), "every sample event was answered");
 }
 

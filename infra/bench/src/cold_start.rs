@@ -32,9 +32,14 @@ const FLOOR_EVERY: usize = 5;
 /// How long a custom resource handler's answer may take to reach its ResponseURL.
 const ANSWER_WAIT: Duration = Duration::from_secs(5);
 
-/// The sample event each start is invoked with, where the function has several.
-const PRIMARY_EVENTS: &[(&str, &str)] =
-    &[("authorizer", "authorizer.valid-token.json"), ("run-migrations", "run-migrations.create.json")];
+/// The sample event each start is invoked with, where the function has several. The rotation
+/// function's createSecret puts a pending version on the signing secret the first time and finds it
+/// there after that; the other functions read only AWSCURRENT and AWSPREVIOUS, which it leaves be.
+const PRIMARY_EVENTS: &[(&str, &str)] = &[
+    ("authorizer", "authorizer.valid-token.json"),
+    ("run-migrations", "run-migrations.create.json"),
+    ("rotate-signing-key", "rotate-signing-key.1-create-secret.json"),
+];
 
 /// Functions whose sample event changes what the next invocation of the same event finds (a name
 /// taken, a token revoked, a link used, an item gone, a mail recorded as sent, a migration
@@ -85,6 +90,8 @@ enum Expect {
     Authorized,
     NoBatchFailures,
     CustomResourceSuccess,
+    /// A rotation step: an answer at all is success (a failed step is an invocation error).
+    RotationStepDone,
 }
 
 struct Target {
@@ -193,7 +200,7 @@ pub async fn run(options: &Options) -> Result<ColdStarts, String> {
         let stack =
             LocalStack { template: &template, table_name: world.table_name.clone(), secret_arn: secret.arn.clone() };
         let settings = function_template::lambda_settings(function, &stack, &services, &options.binaries)?;
-        let event = read_event(&events_dir.join(event_file(&function.binary)), &secret.version_id, &response_url)?;
+        let event = read_event(&events_dir.join(event_file(&function.binary)), &secret, &response_url)?;
         let mut target = Target::new(
             &function.binary,
             emulated(&options.binaries, &function.binary, settings)?,
@@ -210,7 +217,7 @@ pub async fn run(options: &Options) -> Result<ColdStarts, String> {
         let stack = LocalStack { template: &template, table_name, secret_arn: secret.arn.clone() };
         let floor = function_template::global_function(&template, FLOOR);
         let settings = function_template::lambda_settings(&floor, &stack, &services, &options.binaries)?;
-        let event = read_event(&events_dir.join(FLOOR_EVENT), &secret.version_id, &response_url)?;
+        let event = read_event(&events_dir.join(FLOOR_EVENT), &secret, &response_url)?;
         Target::new(
             FLOOR,
             emulated(&options.binaries, FLOOR, settings)?,
@@ -266,14 +273,23 @@ fn emulated(binaries: &Path, binary: &str, settings: function_template::LambdaSe
     Ok(settings.function(program))
 }
 
-fn read_event(path: &Path, kid: &str, response_url: &ResponseUrl) -> Result<Value, String> {
+/// A sample event made to fit the bench: tokens signed with the secret's key, a custom resource
+/// request answered to the bench's ResponseURL, a rotation step sent for the bench's secret.
+fn read_event(path: &Path, secret: &SigningSecret, response_url: &ResponseUrl) -> Result<Value, String> {
     let text = std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    let mut event: Value =
-        serde_json::from_str(&reissue_tokens(&text, kid)?).map_err(|error| format!("{}: {error}", path.display()))?;
+    let mut event: Value = serde_json::from_str(&reissue_tokens(&text, &secret.version_id)?)
+        .map_err(|error| format!("{}: {error}", path.display()))?;
     if event.get("ResponseURL").is_some() {
         event["ResponseURL"] = Value::String(response_url.url());
     }
+    if is_rotation_step(&event) {
+        event["SecretId"] = Value::String(secret.arn.clone());
+    }
     Ok(event)
+}
+
+fn is_rotation_step(event: &Value) -> bool {
+    event.get("Step").is_some() && event.get("SecretId").is_some() && event.get("ClientRequestToken").is_some()
 }
 
 /// What counts as a successful answer, from the event's shape.
@@ -284,6 +300,8 @@ fn expectation(binary: &str, event: &Value) -> Result<Expect, String> {
         Expect::NoBatchFailures
     } else if event.get("identitySource").is_some() {
         Expect::Authorized
+    } else if is_rotation_step(event) {
+        Expect::RotationStepDone
     } else if event.get("routeKey").is_some() {
         // Whatever matches no route is answered 404 by design.
         Expect::Http { status_class: if binary == conduit_http::routes::FALLBACK_FUNCTION { 4 } else { 2 } }
@@ -364,6 +382,7 @@ async fn invoke(target: &Target, lambda: &mut ExecutionEnvironment, response_url
             Some(body) => Some(format!("the ResponseURL got {body}")),
             None => Some("nothing was sent to the ResponseURL".to_owned()),
         },
+        Expect::RotationStepDone => None,
     };
     if let Some(problem) = problem {
         return Err(failure(target, lambda, &problem));
@@ -541,7 +560,31 @@ mod tests {
             expectation("run-migrations", &serde_json::json!({"ResponseURL": "x"})),
             Ok(Expect::CustomResourceSuccess)
         );
+        assert_eq!(
+            expectation(
+                "rotate-signing-key",
+                &serde_json::json!({"Step": "createSecret", "SecretId": "arn", "ClientRequestToken": "t"})
+            ),
+            Ok(Expect::RotationStepDone)
+        );
         assert!(expectation("odd", &serde_json::json!({})).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_rotation_function_creates_a_pending_key_on_the_benchs_own_secret() {
+        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+        let secret = SigningSecret {
+            arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:conduit/bench/x-AbCdEf".into(),
+            version_id: "v1".into(),
+        };
+        let response_url = ResponseUrl::start().await.expect("a ResponseURL");
+
+        let event = read_event(&root.join("events").join(event_file("rotate-signing-key")), &secret, &response_url)
+            .expect("the rotation's sample event");
+
+        assert_eq!(event["Step"], "createSecret");
+        assert_eq!(event["SecretId"], secret.arn.as_str());
+        assert_eq!(expectation("rotate-signing-key", &event), Ok(Expect::RotationStepDone));
     }
 
     #[test]
