@@ -176,9 +176,10 @@ fn api_gateway_invokes_only_the_live_aliases_and_has_permission_for_each() {
         .map(|(at, found)| body[at + found.len()..].split('}').next().unwrap_or_default().to_owned())
         // The authorizer's URI names its function through a placeholder, resolved just below
         .filter(|called| called != "__FunctionArn__")
-        .chain(body.match_indices("\"__FunctionArn__\":{\"Ref\":\"").map(|(at, found)| {
-            body[at + found.len()..].split('"').next().unwrap_or_default().to_owned()
-        }))
+        .chain(
+            body.match_indices("\"__FunctionArn__\":{\"Ref\":\"")
+                .map(|(at, found)| body[at + found.len()..].split('"').next().unwrap_or_default().to_owned()),
+        )
         .collect();
     assert_eq!(called, expected);
 }

@@ -71,9 +71,8 @@ fn the_authorizer_is_the_one_the_code_expects_with_the_same_cache_ttl() {
     let template = template();
     let authorizer = &template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"][AUTHORIZER_NAME];
     // The alias, which CodeDeploy moves to each new version (tests/tests/gradual_deployment.rs)
-    let function = intrinsic(&authorizer["FunctionArn"], "Ref").unwrap_or_else(|| {
-        panic!("FunctionArn should be !Ref <Function>.Alias, is {:?}", authorizer["FunctionArn"])
-    });
+    let function = intrinsic(&authorizer["FunctionArn"], "Ref")
+        .unwrap_or_else(|| panic!("FunctionArn should be !Ref <Function>.Alias, is {:?}", authorizer["FunctionArn"]));
     let TemplateFunction { binary, .. } = template::functions(&template)
         .into_iter()
         .find(|candidate| format!("{}.Alias", candidate.logical_id) == function)

@@ -149,7 +149,6 @@ fn the_5xx_rate_alarm_needs_a_minimum_of_requests_and_two_periods_of_three() {
 /// namespace and name, or the whole Metrics Insights query) and the resources it names.
 #[derive(Debug)]
 struct Watched {
-    name: String,
     metrics: Vec<String>,
     /// Every `!Ref`/`!GetAtt` target and every `${...}` of a query.
     resources: BTreeSet<String>,
@@ -159,9 +158,10 @@ struct Watched {
 
 fn watched_by_alarms(template: &serde_norway::Value) -> Vec<Watched> {
     template::resources_of_type(template, "AWS::CloudWatch::Alarm")
-        .map(|(name, alarm)| {
+        .map(|(_, alarm)| {
             let properties = &alarm["Properties"];
-            let queries: Vec<&serde_norway::Value> = properties["Metrics"].as_sequence().into_iter().flatten().collect();
+            let queries: Vec<&serde_norway::Value> =
+                properties["Metrics"].as_sequence().into_iter().flatten().collect();
             let stats = std::iter::once(properties).chain(queries.iter().map(|query| &query["MetricStat"]["Metric"]));
             let mut metrics: Vec<String> = stats
                 .clone()
@@ -180,10 +180,10 @@ fn watched_by_alarms(template: &serde_norway::Value) -> Vec<Watched> {
                 .collect();
             for insights in queries.iter().filter_map(|query| intrinsic(&query["Expression"], "Sub")) {
                 metrics.push(insights.to_owned());
-                resources.extend(insights.split("${").skip(1).filter_map(|rest| rest.split('}').next()).map(str::to_owned));
+                resources
+                    .extend(insights.split("${").skip(1).filter_map(|rest| rest.split('}').next()).map(str::to_owned));
             }
             Watched {
-                name,
                 metrics,
                 resources,
                 statistic: properties["Statistic"].as_str().map(str::to_owned),
@@ -282,7 +282,9 @@ fn a_custom_domain_is_optional_and_once_set_is_the_only_address() {
     let condition = serde_norway::to_string(&template["Conditions"]["HasCustomDomain"]).expect("YAML");
     assert!(condition.contains("DomainName") && condition.contains("Not"), "{condition}");
     // Once set: the domain, mapped to the API's stage, with the execute-api endpoint turned off
-    for (resource, kind) in [("ApiDomain", "AWS::ApiGatewayV2::DomainName"), ("ApiDomainMapping", "AWS::ApiGatewayV2::ApiMapping")] {
+    for (resource, kind) in
+        [("ApiDomain", "AWS::ApiGatewayV2::DomainName"), ("ApiDomainMapping", "AWS::ApiGatewayV2::ApiMapping")]
+    {
         assert_eq!(resources[resource]["Type"].as_str(), Some(kind));
         assert_eq!(resources[resource]["Condition"].as_str(), Some("HasCustomDomain"), "{resource}");
     }
@@ -300,7 +302,8 @@ fn a_custom_domain_is_optional_and_once_set_is_the_only_address() {
 #[test]
 fn the_access_log_tells_refusals_apart_and_names_the_function_request_that_answered() {
     let template = template::template();
-    let format = template["Resources"]["HttpApi"]["Properties"]["AccessLogSettings"]["Format"].as_str().expect("a format");
+    let format =
+        template["Resources"]["HttpApi"]["Properties"]["AccessLogSettings"]["Format"].as_str().expect("a format");
     let line: serde_json::Value = serde_json::from_str(format).expect("the format is a JSON object");
 
     for (field, variable) in [

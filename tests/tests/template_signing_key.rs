@@ -3,8 +3,10 @@
 //! a session early (docs/authentication.md).
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use conduit_api_tests::template::{self, intrinsic};
+use conduit_bootstrap::{DEFAULT_KEY_CACHE_TTL, MAX_TOKEN_LIFETIME};
 
 /// The functions whose policies grant reading the signing key.
 fn key_readers(template: &serde_norway::Value) -> BTreeSet<String> {
@@ -60,4 +62,46 @@ fn only_the_functions_that_sign_or_verify_may_read_the_key_whatever_else_the_acc
         .collect();
     let roles: BTreeSet<String> = readers.iter().map(|reader| format!("{reader}Role.Arn")).collect();
     assert_eq!(excepted, roles);
+}
+
+#[test]
+fn the_key_rotates_on_a_schedule_further_apart_than_any_token_lives_and_not_on_a_stack_update() {
+    let template = template::template();
+    let rotation = &template["Resources"]["SigningKeyRotation"];
+    let properties = &rotation["Properties"];
+    let parameter = &template["Parameters"]["SigningKeyRotationSchedule"];
+    let pattern = regex::Regex::new(parameter["AllowedPattern"].as_str().expect("a pattern")).expect("a regex");
+    let accepted_days: Vec<u64> = (1..=1000).filter(|days| pattern.is_match(&format!("rate({days} days)"))).collect();
+
+    assert_eq!(rotation["Type"].as_str(), Some("AWS::SecretsManager::RotationSchedule"));
+    assert_eq!(intrinsic(&properties["SecretId"], "Ref"), Some("SigningSecret"));
+    assert_eq!(intrinsic(&properties["RotationLambdaARN"], "GetAtt"), Some("RotateSigningKeyFunction.Arn"));
+    assert_eq!(
+        intrinsic(&properties["RotationRules"]["ScheduleExpression"], "Ref"),
+        Some("SigningKeyRotationSchedule")
+    );
+    // A stack update must not rotate: with the next scheduled rotation it could retire a key
+    // sooner than the tokens it signed expire
+    assert_eq!(properties["RotateImmediatelyOnUpdate"].as_bool(), Some(false));
+    // Secrets Manager may rotate at any hour of the scheduled day, so two rotations can be a day
+    // less apart than the schedule says; a token must outlive neither its key nor the key before
+    let shortest = accepted_days.first().copied().expect("some schedule is accepted");
+    let closest_rotations = Duration::from_secs((shortest - 1) * 24 * 60 * 60);
+    assert!(closest_rotations > MAX_TOKEN_LIFETIME + DEFAULT_KEY_CACHE_TTL, "rate({shortest} days) is accepted");
+    assert_eq!(parameter["Default"].as_str(), Some("rate(30 days)"));
+    assert!(accepted_days.contains(&30) && accepted_days.contains(&999));
+    assert!(!pattern.is_match("rate(1 day)") && !pattern.is_match("cron(0 0 * * ? *)"));
+}
+
+#[test]
+fn secrets_manager_may_invoke_the_rotation_function_for_this_account_only() {
+    let template = template::template();
+    let permission = &template["Resources"]["RotateSigningKeyPermission"]["Properties"];
+    let rotation = &template["Resources"]["SigningKeyRotation"];
+
+    assert_eq!(intrinsic(&permission["FunctionName"], "GetAtt"), Some("RotateSigningKeyFunction.Arn"));
+    assert_eq!(permission["Principal"].as_str(), Some("secretsmanager.amazonaws.com"));
+    assert_eq!(intrinsic(&permission["SourceAccount"], "Ref"), Some("AWS::AccountId"));
+    // Secrets Manager checks the permission when the schedule is created
+    assert_eq!(rotation["DependsOn"].as_str(), Some("RotateSigningKeyPermission"));
 }

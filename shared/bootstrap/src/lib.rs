@@ -70,7 +70,7 @@ const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 /// The longest lifetime a function accepts (the template's `MaxValue` too): a misconfigured stack
 /// fails at start rather than issue tokens that outlive a day.
 pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
-const DEFAULT_KEY_CACHE_TTL: Duration = Duration::from_secs(5 * 60);
+pub const DEFAULT_KEY_CACHE_TTL: Duration = Duration::from_secs(5 * 60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
