@@ -172,14 +172,7 @@ impl TestApi {
 
     /// Sends a request; `body` is sent as JSON when given, `token` as `Authorization: Token ...`.
     pub async fn call(&self, method: &str, path: &str, body: Option<Value>, token: Option<&str>) -> Reply {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut request = self.client.request(method, format!("{}{path}", self.base_url));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        if let Some(token) = token {
-            request = request.header("authorization", format!("Token {token}"));
-        }
+        let request = api_request(&self.client, &self.base_url, method, path, body, token);
         Self::reply(request.send().await.expect("request sent")).await
     }
 
@@ -450,6 +443,53 @@ pub async fn scan_table(
         if start.is_none() {
             return items;
         }
+    }
+}
+
+/// A request to the API at `base_url`: `body` is sent as JSON when given, `token` as
+/// `Authorization: Token ...`.
+pub fn api_request(
+    client: &reqwest::Client,
+    base_url: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    token: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut request = client.request(method, format!("{base_url}{path}"));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Token {token}"));
+    }
+    request
+}
+
+/// Takes every tag counter out of the index of tags by use, as the releases before migration
+/// 0004 wrote them.
+pub async fn take_tag_counters_out_of_their_index(client: &aws_sdk_dynamodb::Client, table: &str) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let counters = client
+        .query()
+        .table_name(table)
+        .key_condition_expression("PK = :tags")
+        .expression_attribute_values(":tags", AttributeValue::S("TAGS".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("queried");
+    for counter in counters.items() {
+        let key = counter.iter().filter(|(name, _)| *name == "PK" || *name == "SK");
+        client
+            .update_item()
+            .table_name(table)
+            .set_key(Some(key.map(|(name, value)| (name.clone(), value.clone())).collect()))
+            .update_expression("REMOVE GSI4PK")
+            .send()
+            .await
+            .expect("taken out of the index");
     }
 }
 

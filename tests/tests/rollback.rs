@@ -18,8 +18,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
-use conduit_api_tests::{Reply, TestApi, forget_migration, registration};
+use conduit_api_tests::{
+    Reply, TestApi, api_request, forget_migration, registration, take_tag_counters_out_of_their_index,
+};
 use conduit_migrations::{Migrator, State};
 use serde_json::{Value, json};
 
@@ -108,14 +109,7 @@ impl PreviousGateway {
     }
 
     async fn call(&self, method: &str, path: &str, body: Option<Value>, token: Option<&str>) -> Reply {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut request = self.client.request(method, format!("{}{path}", self.base_url));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        if let Some(token) = token {
-            request = request.header("authorization", format!("Token {token}"));
-        }
+        let request = api_request(&self.client, &self.base_url, method, path, body, token);
         let response = request.send().await.expect("request sent");
         let (status, headers) = (response.status().as_u16(), response.headers().clone());
         let bytes = response.bytes().await.expect("body read");
@@ -352,26 +346,7 @@ fn sign_in(reply: Reply) -> String {
 /// release before it had written them, then runs every pending migration: the counters are
 /// rewritten by it, as a deployed table's are on the deploy that brings it.
 async fn migrated(client: &Client, table: &str) {
-    let counters = client
-        .query()
-        .table_name(table)
-        .key_condition_expression("PK = :tags")
-        .expression_attribute_values(":tags", AttributeValue::S("TAGS".into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("queried");
-    for counter in counters.items() {
-        let key = counter.iter().filter(|(name, _)| *name == "PK" || *name == "SK");
-        client
-            .update_item()
-            .table_name(table)
-            .set_key(Some(key.map(|(name, value)| (name.clone(), value.clone())).collect()))
-            .update_expression("REMOVE GSI4PK")
-            .send()
-            .await
-            .expect("taken out of the index");
-    }
+    take_tag_counters_out_of_their_index(client, table).await;
     forget_migration(client, table, MIGRATION).await;
     let applied = Migrator::new(client.clone(), table).up(&|_| {}).await.expect("migrated");
     assert_eq!(applied.iter().map(|applied| applied.id.as_str()).collect::<Vec<_>>(), [MIGRATION]);

@@ -3,8 +3,7 @@
 //! index with its first change.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
-use conduit_api_tests::{TestApi, forget_migration};
+use conduit_api_tests::{TestApi, forget_migration, take_tag_counters_out_of_their_index};
 use conduit_migrations::Migrator;
 use serde_json::json;
 
@@ -13,26 +12,7 @@ const MIGRATION: &str = "0004-rank-tags-by-use";
 /// Takes every tag counter out of the index and forgets the migration, as if the release before it
 /// had written the table.
 async fn turn_into_counters_outside_the_index(client: &Client, table: &str) {
-    let counters = client
-        .query()
-        .table_name(table)
-        .key_condition_expression("PK = :tags")
-        .expression_attribute_values(":tags", AttributeValue::S("TAGS".into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("queried");
-    for counter in counters.items() {
-        let key = counter.iter().filter(|(name, _)| *name == "PK" || *name == "SK");
-        client
-            .update_item()
-            .table_name(table)
-            .set_key(Some(key.map(|(name, value)| (name.clone(), value.clone())).collect()))
-            .update_expression("REMOVE GSI4PK")
-            .send()
-            .await
-            .expect("taken out of the index");
-    }
+    take_tag_counters_out_of_their_index(client, table).await;
     forget_migration(client, table, MIGRATION).await;
 }
 
