@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::SdkError;
+use aws_sdk_secretsmanager::operation::RequestId;
 use aws_sdk_secretsmanager::operation::describe_secret::builders::DescribeSecretFluentBuilder;
 use aws_sdk_secretsmanager::operation::describe_secret::{DescribeSecretError, DescribeSecretOutput};
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
@@ -28,6 +29,8 @@ use aws_sdk_secretsmanager::operation::update_secret_version_stage::{
 };
 use conduit_aws::sending::Sending;
 use conduit_domain::values::{Session, UserId};
+use conduit_telemetry::traces::attributes::AwsCall;
+use tracing::Instrument;
 
 use crate::jwt::{JwtService, TokenError};
 use crate::signing_keys::{KeyError, KeyRing, SigningKey, SigningKeySource, send_boxed};
@@ -187,14 +190,12 @@ impl SigningKeyRotation {
 
     /// Every version of the secret and its stages.
     async fn versions(&self) -> Result<HashMap<String, Vec<String>>, RotationError> {
-        let described = traced(
-            "DescribeSecret",
-            &self.secret_id,
-            send_describe(self.client.describe_secret().secret_id(&self.secret_id)),
-            |_| false,
-        )
-        .await
-        .map_err(|error| self.call_failed("DescribeSecret", error))?;
+        let described =
+            traced("DescribeSecret", send_describe(self.client.describe_secret().secret_id(&self.secret_id)), |_| {
+                false
+            })
+            .await
+            .map_err(|error| self.call_failed("DescribeSecret", error))?;
         Ok(described.version_ids_to_stages.unwrap_or_default())
     }
 
@@ -212,7 +213,7 @@ impl SigningKeyRotation {
             .secret_string(new_key_text())
             // Moves the label off a version an interrupted rotation left pending.
             .version_stages(PENDING);
-        let put = traced("PutSecretValue", &self.secret_id, send_put(request), |_| false).await;
+        let put = traced("PutSecretValue", send_put(request), |_| false).await;
         match put {
             Ok(_) => Ok(StepOutcome::PendingKeyCreated),
             // A concurrent invocation of this step put its key first; that one stands.
@@ -262,7 +263,7 @@ impl SigningKeyRotation {
             .version_stage(CURRENT)
             .move_to_version_id(token)
             .remove_from_version_id(&previous);
-        traced("UpdateSecretVersionStage", &self.secret_id, send_update_stage(request), |_| false)
+        traced("UpdateSecretVersionStage", send_update_stage(request), |_| false)
             .await
             .map_err(|error| self.call_failed("UpdateSecretVersionStage", error))?;
         Ok(StepOutcome::MadeCurrent { previous })
@@ -275,7 +276,7 @@ impl SigningKeyRotation {
         let not_found = |error: &SdkError<GetSecretValueError>| {
             matches!(error.as_service_error(), Some(GetSecretValueError::ResourceNotFoundException(_)))
         };
-        match traced("GetSecretValue", &self.secret_id, send_boxed(request), not_found).await {
+        match traced("GetSecretValue", send_boxed(request), not_found).await {
             Ok(output) => match (output.secret_string(), output.secret_binary()) {
                 (Some(text), _) => Ok(Some(Arc::from(text.as_bytes()))),
                 (None, Some(binary)) => Ok(Some(Arc::from(binary.as_ref()))),
@@ -316,17 +317,19 @@ fn new_key_text() -> String {
     key
 }
 
-/// One call as an X-Ray subsegment; an `expected` error (a version not there yet) is no failure.
-async fn traced<T, E>(
+/// One call in its span of the trace; an `expected` error (a version not there yet) is no failure.
+async fn traced<T: RequestId, E>(
     operation: &'static str,
-    secret_id: &str,
     sending: Sending<T, E>,
     expected: impl Fn(&SdkError<E>) -> bool,
 ) -> Result<T, SdkError<E>> {
-    let subsegment = conduit_telemetry::xray::start("SecretsManager")
-        .aws_call(serde_json::json!({ "operation": operation, "resource_names": [secret_id] }));
-    let result = sending.await;
-    subsegment.finish(result.as_ref().is_err_and(|error| !expected(error)));
+    let call = AwsCall::start("SecretsManager", operation);
+    let result = sending.instrument(call.span().clone()).await;
+    let request_id = match &result {
+        Ok(output) => output.request_id(),
+        Err(error) => error.request_id(),
+    };
+    call.finish(request_id, result.as_ref().is_err_and(|error| !expected(error)));
     result
 }
 

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use conduit_http::Endpoint;
 use conduit_streams::StreamConsumer;
 use conduit_telemetry::process::{self, Failure};
+use conduit_telemetry::traces::TracesSetup;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -80,11 +81,12 @@ pub fn event_function<F: EventFunction>(command: &str, new: Constructor<F>) -> E
     })
 }
 
-/// What every kind of function does before and after serving.
+/// What every kind of function does before and after serving. Telemetry starts inside the
+/// runtime: an OTLP exporter sends from it.
 fn start(command: &str, serve: impl AsyncFnOnce() -> Result<(), Failure>) -> ExitCode {
-    conduit_telemetry::init();
     let served = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime.block_on(async {
+            conduit_telemetry::init_with_traces(TracesSetup::from_env(command));
             process::require_lambda_environment()?;
             serve().await
         }),

@@ -6,6 +6,7 @@ use std::time::Duration;
 use conduit_telemetry::RequestContext;
 use conduit_telemetry::metrics::{BusinessEvent, IdempotencyOutcome, RequestMetrics};
 use conduit_telemetry::process::ErrorChain;
+use conduit_telemetry::traces::attributes;
 use lambda_http::http::header;
 use lambda_http::{Body, BoxFuture, Request, RequestExt, Response, service_fn};
 use tracing::Instrument;
@@ -49,9 +50,7 @@ pub async fn respond<E: Endpoint>(endpoint: &E, request: Request, time_budget: D
             Err(ApiError::Unavailable { dependency: REQUEST_DEADLINE, cause: Box::new(elapsed) })
         })
     });
-    let subsegment = conduit_telemetry::xray::start(context.function.clone());
     let (outcome, capacity) = conduit_telemetry::capacity::measure(handling).instrument(span.clone()).await;
-    subsegment.finish(matches!(outcome, Err(ApiError::Internal(_) | ApiError::Unavailable { .. })));
     let dependency_failure = match &outcome {
         Err(ApiError::Unavailable { dependency, .. }) => Some(*dependency),
         _ => None,
@@ -80,6 +79,7 @@ pub async fn respond<E: Endpoint>(endpoint: &E, request: Request, time_budget: D
         }
     };
     add_security_headers(&mut response, private);
+    attributes::http_response(&span, response.status().as_u16());
     let metrics = RequestMetrics {
         route: &context.route,
         status: response.status().as_u16(),
@@ -143,6 +143,7 @@ fn request_context(request: &Request) -> RequestContext {
         request_id: request_id(request),
         trace_id: lambda.and_then(|context| context.xray_trace_id.clone()),
         function,
+        method: request.method().to_string(),
         route: route.unwrap_or_default(),
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::RequestId;
 use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -17,7 +18,9 @@ use aws_sdk_dynamodb::types::{
     Select, TransactWriteItem, WriteRequest,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use conduit_telemetry::traces::attributes::AwsCall;
 use futures::future::try_join_all;
+use tracing::Instrument;
 
 use crate::boxed_send::SendBoxed;
 use crate::error::RepositoryError;
@@ -620,20 +623,26 @@ where
     }
 }
 
-/// Times a DynamoDB call as an X-Ray subsegment (sent only when the request is traced).
-pub(crate) trait Traced<T, E>: Future<Output = Result<T, E>> + Sized {
+/// Runs a DynamoDB call in its span of the trace (`DynamoDB.GetItem`, on the table, with AWS's
+/// request id).
+pub(crate) trait Traced<T: RequestId, E: RequestId>: Future<Output = Result<T, E>> + Sized {
     fn traced(self, table: &Table, operation: &'static str) -> impl Future<Output = Result<T, E>> {
-        let details = serde_json::json!({ "operation": operation, "table_name": table.name() });
-        let subsegment = conduit_telemetry::xray::start("DynamoDB").aws_call(details);
+        let call = AwsCall::start("DynamoDB", operation).on_table(table.name());
+        let span = call.span().clone();
         async move {
             let result = self.await;
-            subsegment.finish(result.is_err());
+            let request_id = match &result {
+                Ok(output) => output.request_id(),
+                Err(error) => error.request_id(),
+            };
+            call.finish(request_id, result.is_err());
             result
         }
+        .instrument(span)
     }
 }
 
-impl<F: Future<Output = Result<T, E>>, T, E> Traced<T, E> for F {}
+impl<F: Future<Output = Result<T, E>>, T: RequestId, E: RequestId> Traced<T, E> for F {}
 
 /// 10 ms, 20 ms, 40 ms ... capped at 1 s, with jitter so racing writers spread out.
 async fn backoff(attempt: u32) {

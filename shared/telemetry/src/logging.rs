@@ -2,17 +2,23 @@
 //! for people reading a terminal), at the level `LOG_LEVEL` sets (else `AWS_LAMBDA_LOG_LEVEL`, else
 //! `RUST_LOG`, else INFO). Every line carries the fields of the request span it was logged in.
 
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::LevelFilter;
+use tracing::Metadata;
+use tracing_subscriber::filter::{FilterExt, FilterFn, LevelFilter};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
+
+use crate::traces::{self, TracesSetup};
 
 /// Dependencies whose lines below WARN carry what must never be logged, by the start of their
 /// tracing targets (a target starts with its crate's name, and a directive covers every target it
 /// starts): the Lambda runtime logs each raw event, body and `Authorization` header, at TRACE; the
 /// AWS SDK logs request signatures and, at TRACE, request and response bodies (GetSecretValue's
 /// signing key, PutItem's password hash); the HTTP stack logs headers. They log at WARN at most,
-/// whatever `LOG_LEVEL` says. A test holds every dependency that can emit a line to this list.
-pub const QUIET_TARGETS: &[&str] = &["aws_", "lambda_", "hyper", "h2", "http", "rustls", "tower"];
+/// whatever `LOG_LEVEL` says; so does OpenTelemetry, whose debug lines describe the spans it
+/// exports. A test holds every dependency that can emit a line to this list.
+pub const QUIET_TARGETS: &[&str] = &["aws_", "lambda_", "hyper", "h2", "http", "rustls", "tower", "opentelemetry"];
 
 /// The application's own level: Lambda's log-level filter treats a JSON line without a `level`
 /// key as INFO, so letting Lambda filter at WARN or above would drop every EMF metric line. The
@@ -72,23 +78,52 @@ fn json_format() -> bool {
     std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|format| format.eq_ignore_ascii_case("json"))
 }
 
+/// The spans whose fields every log line inside them carries: a request's, a stream record's.
+/// The other spans (a use case, an AWS call) are for traces: a line inside one still carries its
+/// request's context, not theirs.
+pub const LOG_CONTEXT_SPANS: &[&str] = &["request", "record"];
+
+fn is_log_line_or_context(metadata: &Metadata<'_>) -> bool {
+    !metadata.is_span() || LOG_CONTEXT_SPANS.contains(&metadata.name())
+}
+
 /// Installs the subscriber for the process, writing to standard output (what Lambda collects).
 pub fn init() {
     init_with_writer(std::io::stdout);
 }
 
+/// Installs the traces pipeline `setup` describes, then the subscriber, which turns spans into
+/// traces through it. A pipeline that cannot be built is logged, and the process runs without
+/// traces: tracing never stops a function.
+pub fn init_with_traces(setup: TracesSetup) -> Option<&'static traces::Traces> {
+    let installed = traces::install(setup);
+    init();
+    match installed {
+        Ok(traces) => traces,
+        Err(error) => {
+            tracing::warn!(error = %crate::process::ErrorChain(&error), "traces are off");
+            None
+        }
+    }
+}
+
 /// The same subscriber with another writer (tests capture the lines this way). A second call in
-/// one process is ignored.
+/// one process is ignored. Filters are per layer: the log level applies to log lines, the traces
+/// have their own (`traces`), so `LOG_LEVEL=ERROR` still traces every request.
 pub fn init_with_writer<W>(writer: W)
 where
     W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
 {
-    let builder = tracing_subscriber::fmt().with_env_filter(filter()).with_writer(writer).with_target(false);
-    let _ = if json_format() {
-        builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init()
+    let lines = FilterFn::new(is_log_line_or_context).and(filter());
+    let builder = tracing_subscriber::fmt::layer().with_writer(writer).with_target(false);
+    let log_layer: Box<dyn Layer<Registry> + Send + Sync> = if json_format() {
+        builder.json().flatten_event(true).with_current_span(true).with_span_list(false).with_filter(lines).boxed()
     } else {
-        builder.without_time().try_init()
+        builder.without_time().with_filter(lines).boxed()
     };
+    let mut layers = vec![log_layer];
+    layers.extend(traces::installed().map(traces::subscriber_layer));
+    let _ = tracing_subscriber::registry().with(layers).try_init();
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The request span: the context every log line of a request carries.
+//! The request span: the context every log line of a request carries, and the request's span in
+//! its trace (every field is an attribute there too, the request id indexed in X-Ray).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -15,6 +16,8 @@ pub struct RequestContext {
     /// The X-Ray trace header's `Root=...;Parent=...;Sampled=...` value, when Lambda passes one.
     pub trace_id: Option<String>,
     pub function: String,
+    /// The HTTP method, for the trace (the route names it too, but not for the fallback route).
+    pub method: String,
     /// API Gateway's route key, e.g. `GET /api/articles/{slug}`.
     pub route: String,
 }
@@ -33,6 +36,7 @@ impl RequestContext {
             cold_start,
             user_id = Empty,
         );
+        crate::traces::attributes::http_request(&span, &self.method, &self.route);
         (span, cold_start)
     }
 }
