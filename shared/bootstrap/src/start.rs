@@ -22,6 +22,7 @@ use conduit_http::Endpoint;
 use conduit_streams::StreamConsumer;
 use conduit_telemetry::process::{self, Failure};
 use conduit_telemetry::traces::TracesSetup;
+use conduit_telemetry::traces::lambda::{InvocationTracing, Trigger};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -72,10 +73,12 @@ pub fn event_function<F: EventFunction>(command: &str, new: Constructor<F>) -> E
         let adapters = Adapters::from_env().await?;
         let function = Arc::new(new(&adapters)?);
         // Boxed: the runtime's nested service futures are otherwise too deep a type to lay out.
-        lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<F::Request>| {
+        lambda_runtime::Runtime::new(lambda_runtime::service_fn(move |event: LambdaEvent<F::Request>| {
             let function = Arc::clone(&function);
             Box::pin(async move { function.handle(event).await })
         }))
+        .layer(InvocationTracing::new(Trigger::Other))
+        .run()
         .await
         .map_err(process::runtime_stopped)
     })

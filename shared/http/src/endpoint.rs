@@ -7,6 +7,7 @@ use conduit_telemetry::RequestContext;
 use conduit_telemetry::metrics::{BusinessEvent, IdempotencyOutcome, RequestMetrics};
 use conduit_telemetry::process::ErrorChain;
 use conduit_telemetry::traces::attributes;
+use conduit_telemetry::traces::lambda::{InvocationTracing, Trigger};
 use lambda_http::http::header;
 use lambda_http::{Body, BoxFuture, Request, RequestExt, Response, service_fn};
 use tracing::Instrument;
@@ -180,13 +181,16 @@ pub async fn run<E: Endpoint>(endpoint: E, time_budget: Duration) -> Result<(), 
 /// The Lambda runtime's serving loop for any endpoint. A plain function returning a boxed future,
 /// on purpose: the runtime (its HTTP client, event parsing and service layers) is then compiled
 /// once, in this crate, rather than once in each function's binary, as an `async fn` would be.
-/// Not `Send`: the runtime's loop is not, and it runs on the main task.
+/// Not `Send`: the runtime's loop is not, and it runs on the main task. Each invocation is traced
+/// (`InvocationTracing`), its spans flushed once the answer is posted.
 pub fn serve(handler: DynHandler) -> LocalBoxFuture<'static, Result<(), lambda_http::Error>> {
     Box::pin(async move {
-        lambda_http::run(service_fn(move |request: Request| {
+        lambda_http::runtime(service_fn(move |request: Request| {
             let handler = Arc::clone(&handler);
             async move { Ok::<_, Infallible>(handler(request).await) }
         }))
+        .layer(InvocationTracing::new(Trigger::Http))
+        .run()
         .await
         .map_err(conduit_telemetry::process::runtime_stopped)
     })

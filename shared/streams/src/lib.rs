@@ -19,6 +19,7 @@ pub use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord a
 pub use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 pub use batch::process_batch;
 use conduit_domain::error::InfrastructureError;
+use conduit_telemetry::traces::lambda::{InvocationTracing, Trigger};
 pub use invocation::Invocation;
 
 /// What became of one record.
@@ -87,14 +88,19 @@ fn batch_handler<C: StreamConsumer>(consumer: C) -> BatchHandler {
 
 /// The Lambda runtime's loop for any consumer. A plain function returning a boxed future: the
 /// runtime is then compiled once, in this crate, not in each consumer's binary, as the body of an
-/// `async fn` would be. Not `Send`: the runtime's loop is not, and it runs on the main task.
+/// `async fn` would be. Not `Send`: the runtime's loop is not, and it runs on the main task. Each
+/// invocation is traced, its spans flushed once the answer is posted.
 fn serve(handler: BatchHandler) -> Pin<Box<dyn Future<Output = Result<(), lambda_runtime::Error>>>> {
     Box::pin(async move {
-        lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<StreamEvent>| {
-            let invocation = Invocation::starting_now(Some(event.context.deadline()));
-            let answer = handler(event.payload, invocation);
-            async move { Ok::<_, std::convert::Infallible>(answer.await) }
-        }))
+        lambda_runtime::Runtime::new(lambda_runtime::service_fn(
+            move |event: lambda_runtime::LambdaEvent<StreamEvent>| {
+                let invocation = Invocation::starting_now(Some(event.context.deadline()));
+                let answer = handler(event.payload, invocation);
+                async move { Ok::<_, std::convert::Infallible>(answer.await) }
+            },
+        ))
+        .layer(InvocationTracing::new(Trigger::Datasource))
+        .run()
         .await
     })
 }

@@ -24,6 +24,7 @@ impl<L: MailLedger<Mail = AccountNotice>, C: Clock, M: Mailer> SendAccountNotice
     }
 
     /// Sends the notice unless it went out (or is going out) already.
+    #[tracing::instrument(name = "SendAccountNotice", skip_all)]
     pub async fn execute(&self, notice: &AccountNotice) -> Result<MailOutcome, DomainError> {
         let message = mail_templates::account_notice(notice, &self.reset_request_link)?;
         self.once.send(notice, &message).await

@@ -81,6 +81,7 @@ impl<W: ArticleWriter, R: RelationsReader> CreateArticle<W, R> {
     }
 
     /// Publishes, committing `answer`'s completion with the article (a keyed request).
+    #[tracing::instrument(name = "CreateArticle", skip_all)]
     pub async fn execute_keyed(
         &self,
         author: UserId,
@@ -129,6 +130,7 @@ impl<A: ArticleReader> GetArticle<A> {
         Self { articles }
     }
 
+    #[tracing::instrument(name = "GetArticle", skip_all)]
     pub async fn execute(&self, viewer: Option<UserId>, slug: &str) -> Result<ArticleView, DomainError> {
         let found = article_by_slug(&self.articles, slug, viewer).await?;
         viewed(found.article, &found.relations)
@@ -177,6 +179,7 @@ impl<S: ArticleReader + ArticleWriter> UpdateArticle<S> {
     }
 
     /// Edits, committing `answer`'s completion with the edit (a keyed request).
+    #[tracing::instrument(name = "UpdateArticle", skip_all)]
     pub async fn execute_keyed(
         &self,
         caller: UserId,
@@ -259,6 +262,7 @@ impl<S: ArticleReader + ArticleWriter> DeleteArticle<S> {
         Self { articles }
     }
 
+    #[tracing::instrument(name = "DeleteArticle", skip_all)]
     pub async fn execute(&self, caller: UserId, slug: &str) -> Result<(), DomainError> {
         let article =
             self.articles.find_summary_by_slug(&slug_of(slug)?).await?.ok_or(DomainError::NotFound("article"))?;
@@ -304,6 +308,7 @@ impl<A: ArticleReader> ListArticles<A> {
 
     /// A filter naming nobody (an unknown author, a tag no article could carry) matches nothing:
     /// an empty page, not an error.
+    #[tracing::instrument(name = "ListArticles", skip_all)]
     pub async fn execute(&self, viewer: Option<UserId>, query: ArticleQuery) -> Result<ArticleListView, DomainError> {
         let page = parse_page(query.limit.as_deref(), query.offset.as_deref())?;
         let present = |value: Option<String>| value.filter(|text| !text.trim().is_empty());
@@ -340,6 +345,7 @@ impl<A: ArticleReader, F: FavoriteWriter> ChangeFavorite<A, F> {
     /// The write needs only what the slug names (the article and its author); the answer is read
     /// after it, so its count includes this change and every other one committed before the read,
     /// as a read by anyone right after this request would.
+    #[tracing::instrument(name = "ChangeFavorite", skip_all)]
     pub async fn execute(&self, caller: UserId, slug: &str, favorite: bool) -> Result<ArticleView, DomainError> {
         let article = self.articles.resolve_slug(&slug_of(slug)?).await?.ok_or(DomainError::NotFound("article"))?;
         if favorite {

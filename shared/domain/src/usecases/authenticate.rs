@@ -16,6 +16,7 @@ impl<V: TokenVerifier, S: SessionReader> Authenticate<V, S> {
         Self { tokens, sessions }
     }
 
+    #[tracing::instrument(name = "Authenticate", skip_all)]
     pub async fn execute(&self, token: &str) -> Result<Session, TokenRejection> {
         let session = self.tokens.verify(token).await?;
         self.ensure_current(session).await

@@ -37,6 +37,7 @@ impl<A: ArticleReader, C: CommentWriter, R: RelationsReader> AddComment<A, C, R>
     }
 
     /// Comments, committing `answer`'s completion with the comment (a keyed request).
+    #[tracing::instrument(name = "AddComment", skip_all)]
     pub async fn execute_keyed(
         &self,
         caller: UserId,
@@ -78,6 +79,7 @@ impl<A: ArticleReader, C: CommentReader, R: RelationsReader> ListComments<A, C, 
 
     /// The comments after `after` (a comment id; from the first when absent), oldest first, at
     /// most `limit` of them. Bad paging is reported per parameter before anything is read.
+    #[tracing::instrument(name = "ListComments", skip_all)]
     pub async fn execute(
         &self,
         viewer: Option<UserId>,
@@ -109,6 +111,7 @@ impl<A: ArticleReader, C: CommentReader + CommentWriter> DeleteComment<A, C> {
     /// Only the comment's author may delete it (404 for a missing article or comment comes first).
     /// The delete itself checks the author, atomically; the comment is read only when it refused,
     /// to tell a missing comment (404) from someone else's (403).
+    #[tracing::instrument(name = "DeleteComment", skip_all)]
     pub async fn execute(&self, caller: UserId, slug: &str, raw_id: &str) -> Result<(), DomainError> {
         let article_id = article_id_of(&self.articles, slug).await?;
         let id = CommentId::parse(raw_id).map_err(|_| DomainError::NotFound("comment"))?;

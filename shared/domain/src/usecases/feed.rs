@@ -20,6 +20,7 @@ impl<F: FeedReader> FeedArticles<F> {
     /// Articles by the authors the caller follows, most recent first. A follow or unfollow shows
     /// at once (a follow with the author's recent articles); a new article shows once it has been
     /// fanned out.
+    #[tracing::instrument(name = "FeedArticles", skip_all)]
     pub async fn execute(
         &self,
         caller: UserId,
@@ -43,6 +44,7 @@ impl<F: FeedFanOut> FanOutArticle<F> {
 
     /// Safe to run again: feeds that have the article already are left alone. Answers how many
     /// feeds got it now.
+    #[tracing::instrument(name = "FanOutArticle", skip_all)]
     pub async fn execute(&self, article: ArticleRef) -> Result<usize, DomainError> {
         Ok(self.feeds.fan_out(article).await?)
     }
@@ -60,6 +62,7 @@ impl<F: FeedFanOut> ClearEndedFollow<F> {
 
     /// One chunk of the clearing, within `budget`. Safe to run again. Answers how many entries
     /// were removed now, and whether more are left.
+    #[tracing::instrument(name = "ClearEndedFollow", skip_all)]
     pub async fn execute(&self, follow: &EndedFollow, budget: WorkBudget) -> Result<Chunk<usize>, DomainError> {
         Ok(self.feeds.clear_ended_follow(follow, budget).await?)
     }

@@ -14,6 +14,7 @@ impl<R: UserReader> GetCurrentUser<R> {
 
     /// The account is read anyway, so a revoked token is refused here at no extra cost, however
     /// long the authorizer keeps its cached answer.
+    #[tracing::instrument(name = "GetCurrentUser", skip_all)]
     pub async fn execute(&self, caller: Session) -> Result<User, DomainError> {
         current_account(&self.users, caller).await
     }

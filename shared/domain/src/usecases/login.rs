@@ -33,6 +33,7 @@ where
     /// does not reveal which addresses have accounts. Before any password is checked, the attempt
     /// is counted against the source's failed logins, then against the address's: a refusal (429)
     /// checks nothing, and concurrent attempts cannot check more passwords than the limits allow.
+    #[tracing::instrument(name = "Login", skip_all)]
     pub async fn execute(&self, input: LoginInput, source: &ClientSource) -> Result<AuthenticatedUser, DomainError> {
         let mut errors = ValidationErrors::default();
         let email = required(&mut errors, "email", input.email.as_deref(), |raw| {

@@ -72,6 +72,7 @@ where
     /// retry under the same key is still answered as accepted, and a new request sends a new link.
     /// A request that stores no link (no account, the account's mails used up) writes nothing of
     /// its own, and its answer is stored after it.
+    #[tracing::instrument(name = "RequestPasswordReset", skip_all)]
     pub async fn execute_keyed(
         &self,
         email: Option<String>,
@@ -166,6 +167,7 @@ where
 
     /// Confirms, committing `answer`'s completion with the new password (a keyed request), so a
     /// retry gets the first answer rather than finding the link used.
+    #[tracing::instrument(name = "ConfirmPasswordReset", skip_all)]
     pub async fn execute_keyed(
         &self,
         input: PasswordResetConfirmation,

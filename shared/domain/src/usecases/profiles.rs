@@ -24,6 +24,7 @@ impl<R: RelationsReader> GetProfile<R> {
 
     /// Anonymous callers follow nobody; for a caller with a token, the account and their follow
     /// of it are read together.
+    #[tracing::instrument(name = "GetProfile", skip_all)]
     pub async fn execute(&self, viewer: Option<UserId>, username: &str) -> Result<Profile, DomainError> {
         let username = username_of(username)?;
         let (user, relations) =
@@ -45,6 +46,7 @@ impl<U: UserReader, F: FollowWriter> ChangeFollow<U, F> {
         Self { users, follows, quotas }
     }
 
+    #[tracing::instrument(name = "ChangeFollow", skip_all)]
     pub async fn execute(&self, caller: UserId, username: &str, follow: bool) -> Result<Profile, DomainError> {
         let username = username_of(username)?;
         // The caller's account is read beside the username: a validly signed token may still name

@@ -16,6 +16,7 @@ impl<P: ArticlePurger> PurgeDeletedArticle<P> {
 
     /// One chunk of the purge, within `budget`. Safe to run again: a repeated chunk, or one after
     /// the purge ended, finds nothing more to remove.
+    #[tracing::instrument(name = "PurgeDeletedArticle", skip_all)]
     pub async fn execute(&self, article: ArticleRef, budget: WorkBudget) -> Result<Chunk<PurgedArticle>, DomainError> {
         Ok(self.purger.purge_deleted(article, budget).await?)
     }

@@ -44,6 +44,7 @@ where
 
     /// Registers, committing `answer`'s completion with the account (a keyed request): the answer
     /// (the account and its token) is complete before the account is stored.
+    #[tracing::instrument(name = "RegisterUser", skip_all)]
     pub async fn execute_keyed(
         &self,
         input: Registration,

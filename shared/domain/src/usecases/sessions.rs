@@ -22,6 +22,7 @@ impl<S: UserReader + UserWriter> RevokeSessions<S> {
     }
 
     /// Revokes, committing `answer`'s completion with the new generation (a keyed request).
+    #[tracing::instrument(name = "RevokeSessions", skip_all)]
     pub async fn execute_keyed(&self, caller: Session, answer: &AnswerOf<'_, ()>) -> Result<(), DomainError> {
         for _ in 0..Self::ATTEMPTS {
             let account = current_account(&self.users, caller).await?;

@@ -14,6 +14,7 @@ impl<T: TagReader> ListTags<T> {
     }
 
     /// The most used tags, most used first.
+    #[tracing::instrument(name = "ListTags", skip_all)]
     pub async fn execute(&self) -> Result<Vec<Tag>, DomainError> {
         Ok(self.tags.most_used_tags(self.listed).await?)
     }

@@ -122,6 +122,7 @@ where
 
     /// Updates, committing `answer`'s completion with the change (a keyed request). An update
     /// that changes nothing writes nothing, and its answer is stored after it.
+    #[tracing::instrument(name = "UpdateUser", skip_all)]
     pub async fn execute_keyed(
         &self,
         caller: Session,

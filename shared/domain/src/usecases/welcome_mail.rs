@@ -26,6 +26,7 @@ impl<L: MailLedger<Mail = UserId>, C: Clock, M: Mailer> SendWelcomeMail<L, C, M>
     }
 
     /// Sends the account's welcome mail unless it went out (or is going out) already.
+    #[tracing::instrument(name = "SendWelcomeMail", skip_all)]
     pub async fn execute(&self, account: &NewAccount) -> Result<MailOutcome, DomainError> {
         let message = mail_templates::welcome(&account.email, &account.username, &self.app_base_url)?;
         self.once.send(&account.id, &message).await
