@@ -1,13 +1,14 @@
-//! No password, token, reset token, signing key or raw event reaches the logs, at any level the
-//! template lets an operator choose: the real binaries of the functions that take passwords and
-//! issue tokens are started as Lambda starts them (their template environment, JSON logs) at the
-//! most verbose of those levels, TRACE, and answer requests that carry secrets; everything they
-//! write, standard output and standard error, holds none of them. A stricter level writes a
-//! subset of these lines.
+//! No password, token, reset token, signing key or raw event reaches the logs or the traces, at any
+//! level the template lets an operator choose: the real binaries of the functions that take
+//! passwords and issue tokens are started as Lambda starts them (their template environment, JSON
+//! logs, active tracing) at the most verbose of those levels, TRACE, and answer requests that
+//! carry secrets; everything they write, standard output and standard error, and every segment
+//! they send the X-Ray daemon hold none of them. A stricter level writes a subset of these lines.
 //!
 //! The binaries are not built by this test: `cargo build --workspace --bins` first.
 
 use std::net::UdpSocket;
+use std::time::Duration;
 
 use base64::Engine as _;
 use conduit_api_tests::function_template::{
@@ -65,6 +66,17 @@ fn secrets_of_event(event: &Value) -> Vec<String> {
     secrets
 }
 
+/// Everything the daemon received so far, as text.
+fn segments_sent(daemon: &UdpSocket) -> String {
+    let mut segments = String::new();
+    let mut buffer = [0u8; 65_536];
+    while let Ok(length) = daemon.recv(&mut buffer) {
+        segments.push_str(&String::from_utf8_lossy(&buffer[..length]));
+        segments.push('\n');
+    }
+    segments
+}
+
 /// The answer's status and the token it issued.
 fn status_and_issued_token(outcome: &Outcome) -> (u64, Option<String>) {
     let Outcome::Response(posted) = outcome else { panic!("no answer: {outcome}") };
@@ -82,6 +94,7 @@ async fn at_trace_level_the_functions_that_handle_passwords_and_tokens_log_none_
     let functions = function_configs(&template).expect("the template's functions");
     let binaries = binaries_dir();
     let xray_daemon = UdpSocket::bind("127.0.0.1:0").expect("a local X-Ray daemon address");
+    xray_daemon.set_read_timeout(Some(Duration::from_millis(300))).expect("timeout");
     let services = Services::from_test_environment(xray_daemon.local_addr().expect("bound").to_string());
     let secret: SigningSecret = services.create_signing_secret(SAMPLE_SIGNING_KEY).await;
     services.verify_mail_sender().await;
@@ -109,8 +122,12 @@ async fn at_trace_level_the_functions_that_handle_passwords_and_tokens_log_none_
         // ...when it answers an event that carries a password (and a token, or a reset token)...
         let invocation = lambda.invoke_raw(event.clone().into_bytes()).await;
         let (status, issued) = status_and_issued_token(&invocation.outcome);
-        let output = format!("{}\n{}", lambda.stdout(), lambda.stderr());
-        let lines: Vec<Value> = output.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+        let segments = segments_sent(&xray_daemon);
+        let lines: Vec<Value> = format!("{}\n{}", lambda.stdout(), lambda.stderr())
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect();
+        let output = format!("{}\n{}\n{segments}", lambda.stdout(), lambda.stderr());
 
         // ...then it answered as it does at any level, and its output was captured, down to the
         // DEBUG lines of our own code...
@@ -118,8 +135,14 @@ async fn at_trace_level_the_functions_that_handle_passwords_and_tokens_log_none_
         let issued = issued.unwrap_or_else(|| panic!("{binary} issued no token"));
         assert!(lines.iter().any(|line| line["message"] == "request completed"), "{binary}: {output}");
         assert!(lines.iter().any(|line| line["level"] == "DEBUG"), "{binary} wrote no DEBUG line: {output}");
-        // ...and not one secret: not the event's body, password or tokens, not the token issued,
-        // not the signing key, not a password hash, not an Authorization header.
+        // ...and its traces, the request's span and its DynamoDB calls...
+        let documents: Vec<Value> =
+            segments.lines().filter_map(|line| serde_json::from_str::<Value>(line).ok()).collect();
+        assert!(documents.iter().any(|document| document["name"] == "request"), "{binary}: {segments}");
+        assert!(documents.iter().any(|document| document["namespace"] == "aws"), "{binary}: {segments}");
+        // ...and not one secret, in the logs or the traces: not the event's body, password or
+        // tokens, not the token issued, not the signing key, not a password hash, not an
+        // Authorization header.
         let mut secrets = secrets_of_event(&serde_json::from_str(&event).expect("a JSON event"));
         secrets.extend(forms_of_token(&issued));
         secrets.push(signing_key.to_owned());

@@ -1,65 +1,113 @@
-//! X-Ray: with a sampled trace header, each request sends the daemon a subsegment for its handler
-//! and one per DynamoDB call, in the trace and under the segment the header names.
+//! X-Ray, as deployed: a function's real binary, started as Lambda starts it with active tracing
+//! (its template environment, the daemon's address), answers an invocation that carries Lambda's
+//! sampled trace header and sends the daemon one subsegment per span, all in Lambda's trace: the
+//! invocation under Lambda's own segment, the request under it, the use case under that, and each
+//! DynamoDB call as an AWS call with its operation and table. An unsampled invocation sends nothing.
+//!
+//! The binaries are not built by this test: `cargo build --workspace --bins` first.
 
 use std::net::UdpSocket;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use conduit_api_tests::{TestApi, registration};
+use conduit_api_tests::function_template::{LocalStack, Services, binaries_dir, function_configs, lambda_settings};
+use conduit_api_tests::sample_tokens::reissue_tokens;
+use conduit_api_tests::samples::{SAMPLE_SIGNING_KEY, events_dir, read, seeded_world};
+use conduit_api_tests::template::template;
+use conduit_bootstrap::{KeyRing, SigningKey};
+use conduit_lambda_runtime_emulator::ExecutionEnvironment;
 use serde_json::Value;
 
-const ROOT: &str = "1-5759e988-bd862e3fe1be46a994272793";
-const PARENT: &str = "53995c3f42cd8ad8";
+const LAMBDAS_SEGMENT: &str = "53995c3f42cd8ad8";
 
+/// A trace id as Lambda makes them (X-Ray refuses ids more than 30 days old).
+fn fresh_root() -> String {
+    let epoch = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs();
+    format!("1-{epoch:08x}-{:024x}", u128::from(ulid::Ulid::new()) & ((1 << 96) - 1))
+}
+
+/// The segment documents the daemon received, each datagram's header checked and stripped.
 fn received(daemon: &UdpSocket) -> Vec<Value> {
     let mut documents = Vec::new();
     let mut buffer = [0u8; 65_536];
     while let Ok(length) = daemon.recv(&mut buffer) {
         let datagram = String::from_utf8_lossy(&buffer[..length]).into_owned();
         let (header, body) = datagram.split_once('\n').expect("a header line, then the document");
-        assert_eq!(header, r#"{"format":"json","version":1}"#);
+        assert_eq!(
+            serde_json::from_str::<Value>(header).expect("JSON"),
+            serde_json::json!({"format": "json", "version": 1})
+        );
         documents.push(serde_json::from_str(body).expect("a JSON segment document"));
     }
     documents
 }
 
-#[tokio::test]
-async fn a_traced_request_reports_its_handler_and_each_dynamodb_call() {
-    // Given a daemon listening, and the trace header the Lambda runtime sets per invocation.
-    let daemon = UdpSocket::bind("127.0.0.1:0").expect("daemon socket");
-    daemon.set_read_timeout(Some(Duration::from_millis(300))).expect("timeout");
-    // SAFETY: set before this test binary's only test starts any other thread that reads them.
-    unsafe {
-        std::env::set_var("AWS_XRAY_DAEMON_ADDRESS", daemon.local_addr().expect("address").to_string());
-        std::env::set_var("_X_AMZN_TRACE_ID", format!("Root={ROOT};Parent={PARENT};Sampled=1"));
-    }
-    let api = TestApi::start().await;
+fn by_id<'a>(documents: &'a [Value], id: &Value) -> Option<&'a Value> {
+    documents.iter().find(|document| document["id"] == *id)
+}
 
-    // When a user registers and then logs in.
-    let (registered, _) = api.measure_with_body("POST", "/users", Some(registration("jake")), None).await;
-    let login = serde_json::json!({"user": {"email": "jake@example.com", "password": "password-jake"}});
-    let (logged_in, _) = api.measure_with_body("POST", "/users/login", Some(login), None).await;
-    assert_eq!((registered.status, logged_in.status), (201, 200));
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_traced_function_reports_its_invocation_request_use_case_and_dynamodb_calls_under_lambdas_segment() {
+    // Given login-user's binary started as Lambda starts it, with the daemon listening here...
+    let template = template();
+    let functions = function_configs(&template).expect("the template's functions");
+    let function = functions.iter().find(|function| function.binary == "login-user").expect("in the template");
+    let program = binaries_dir().join("login-user");
+    assert!(program.is_file(), "{} is missing: cargo build --workspace --bins first", program.display());
+    let daemon = UdpSocket::bind("127.0.0.1:0").expect("a local X-Ray daemon address");
+    daemon.set_read_timeout(Some(Duration::from_millis(500))).expect("timeout");
+    let services = Services::from_test_environment(daemon.local_addr().expect("bound").to_string());
+    let secret = services.create_signing_secret(SAMPLE_SIGNING_KEY).await;
+    let keys =
+        KeyRing { current: SigningKey::new(&secret.version_id, SAMPLE_SIGNING_KEY).expect("key"), previous: None };
+    let world = seeded_world(keys).await;
+    let stack =
+        LocalStack { template: &template, table_name: world.table_name.clone(), secret_arn: secret.arn.clone() };
+    let settings = lambda_settings(function, &stack, &services, &binaries_dir()).expect("settings");
+    assert!(settings.active_tracing, "the template traces login-user");
+    let mut lambda = ExecutionEnvironment::start(settings.function(program)).await.expect("started");
+    let event: Value = serde_json::from_str(
+        &reissue_tokens(&read(&events_dir().join("login-user.json")), &secret.version_id).expect("sample tokens"),
+    )
+    .expect("a JSON event");
 
-    // Then the daemon got the handlers and the DynamoDB calls, all in the trace.
+    // ...when Lambda invokes it for a request X-Ray sampled...
+    let root = fresh_root();
+    let invocation = lambda.invoke_traced(&event, &format!("Root={root};Parent={LAMBDAS_SEGMENT};Sampled=1")).await;
+    assert!(invocation.response().is_some(), "{}", invocation.outcome);
     let documents = received(&daemon);
-    let names: Vec<&str> = documents.iter().filter_map(|document| document["name"].as_str()).collect();
-    assert!(names.contains(&"register-user") && names.contains(&"login-user"), "{names:?}");
-    let dynamodb: Vec<&Value> = documents.iter().filter(|document| document["name"] == "DynamoDB").collect();
-    let operations: Vec<&str> = dynamodb.iter().filter_map(|document| document["aws"]["operation"].as_str()).collect();
-    assert!(operations.contains(&"TransactWriteItems") && operations.contains(&"GetItem"), "{operations:?}");
-    for document in &documents {
-        assert_eq!(document["trace_id"], ROOT);
-        assert_eq!(document["parent_id"], PARENT);
-        assert_eq!(document["type"], "subsegment");
-        assert!(document["end_time"].as_f64() >= document["start_time"].as_f64());
-    }
-    assert!(
-        dynamodb.iter().all(|document| document["namespace"] == "aws" && document["aws"]["table_name"].is_string())
-    );
 
-    // And an unsampled request sends nothing.
-    // SAFETY: as above; no request is in flight.
-    unsafe { std::env::set_var("_X_AMZN_TRACE_ID", format!("Root={ROOT};Parent={PARENT};Sampled=0")) };
-    api.measure("GET", "/tags", None).await;
-    assert!(received(&daemon).is_empty());
+    // ...then each span arrived as a subsegment of Lambda's trace (Lambda records the segment)...
+    assert!(documents.len() >= 4, "{documents:#?}\n{}", lambda.stdout());
+    for document in &documents {
+        assert_eq!(document["trace_id"], root.as_str(), "{document}");
+        assert_eq!(document["type"], "subsegment", "{document}");
+    }
+    // ...the invocation under Lambda's segment, the request under it, the use case under that...
+    let invocation = documents.iter().find(|document| document["parent_id"] == LAMBDAS_SEGMENT).expect("invocation");
+    let request = documents.iter().find(|document| document["name"] == "request").expect("the request");
+    let login = documents.iter().find(|document| document["name"] == "Login").expect("the use case");
+    assert_eq!(request["parent_id"], invocation["id"], "{documents:#?}");
+    assert_eq!(login["parent_id"], request["id"], "{documents:#?}");
+    assert_eq!(request["http"]["request"]["method"], "POST", "{request}");
+    assert!(request["annotations"]["request_id"].is_string(), "{request}");
+    // ...and every DynamoDB call as an AWS call on the table, within the request.
+    let dynamodb: Vec<&Value> = documents.iter().filter(|document| document["name"] == "DynamoDB").collect();
+    assert!(!dynamodb.is_empty(), "{documents:#?}");
+    for call in &dynamodb {
+        assert_eq!(call["namespace"], "aws", "{call}");
+        assert!(call["aws"]["operation"].is_string(), "{call}");
+        assert_eq!(call["aws"]["table_name"], world.table_name.as_str(), "{call}");
+        let mut ancestor = by_id(&documents, &call["parent_id"]);
+        while let Some(span) = ancestor.filter(|span| span["id"] != request["id"]) {
+            ancestor = by_id(&documents, &span["parent_id"]);
+        }
+        assert!(ancestor.is_some(), "{call} is not within the request");
+    }
+    assert!(dynamodb.iter().any(|call| call["parent_id"] == login["id"]), "{documents:#?}");
+
+    // When Lambda invokes it for a request X-Ray did not sample, then nothing is sent.
+    let unsampled =
+        lambda.invoke_traced(&event, &format!("Root={};Parent={LAMBDAS_SEGMENT};Sampled=0", fresh_root())).await;
+    assert!(unsampled.response().is_some(), "{}", unsampled.outcome);
+    assert_eq!(received(&daemon), Vec::<Value>::new());
 }

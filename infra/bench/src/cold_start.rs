@@ -177,8 +177,8 @@ pub async fn run(options: &Options) -> Result<ColdStarts, String> {
     if !options.only.is_empty() {
         functions.retain(|function| options.only.contains(&function.binary));
     }
-    // Traced functions send their segments here, as to the daemon beside a Lambda function; nobody
-    // reads them.
+    // Traced functions export their spans here (X-Ray's exporter, as to the daemon beside a Lambda
+    // function), so the bench measures the traced path, flush included; nobody reads them.
     let xray = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|error| format!("X-Ray daemon socket: {error}"))?;
     let services = Services {
         dynamodb_endpoint: options.dynamodb_endpoint.clone(),

@@ -285,12 +285,22 @@ impl ExecutionEnvironment {
 
     /// Invokes the function with an event given as bytes, exactly as they will be delivered.
     pub async fn invoke_raw(&mut self, event: Vec<u8>) -> Invocation {
+        self.invoke_delivered(event, None).await
+    }
+
+    /// Invokes the function with a JSON event under the X-Ray trace header `trace_header`
+    /// (`Root=...;Parent=...;Sampled=...`), as Lambda does for a request X-Ray traces.
+    pub async fn invoke_traced(&mut self, event: &serde_json::Value, trace_header: &str) -> Invocation {
+        self.invoke_delivered(event.to_string().into_bytes(), Some(trace_header.to_owned())).await
+    }
+
+    async fn invoke_delivered(&mut self, event: Vec<u8>, trace_header: Option<String>) -> Invocation {
         let started = Instant::now();
         let request_id = runtime_api::new_request_id();
         if let Err(outcome) = self.wait_until_ready().await {
             return Invocation { request_id, outcome, duration: None, latency: started.elapsed() };
         }
-        let answer = self.api.submit(request_id.clone(), event);
+        let answer = self.api.submit(request_id.clone(), event, trace_header);
         // The process is polling already, so the event is handed out at once: the function's
         // timeout can be counted from here.
         let limit = self.function.timeout;

@@ -44,6 +44,8 @@ pub(crate) struct Answer {
 struct Queued {
     request_id: String,
     event: Bytes,
+    /// The X-Ray trace header to deliver the event with, when the caller chose one.
+    trace_header: Option<String>,
     answer: oneshot::Sender<Answer>,
 }
 
@@ -114,10 +116,15 @@ impl RuntimeApi {
     }
 
     /// Queues an event for the runtime's next poll.
-    pub(crate) fn submit(&self, request_id: String, event: Vec<u8>) -> oneshot::Receiver<Answer> {
+    pub(crate) fn submit(
+        &self,
+        request_id: String,
+        event: Vec<u8>,
+        trace_header: Option<String>,
+    ) -> oneshot::Receiver<Answer> {
         let (answer, receiver) = oneshot::channel();
         // The receiving end lives in `shared`, which this value keeps alive.
-        let _ = self.queue.send(Queued { request_id, event: Bytes::from(event), answer });
+        let _ = self.queue.send(Queued { request_id, event: Bytes::from(event), trace_header, answer });
         receiver
     }
 
@@ -242,8 +249,12 @@ async fn next(shared: &Shared) -> Response<Full<Bytes>> {
         .header("lambda-runtime-aws-request-id", &request_id)
         .header("lambda-runtime-deadline-ms", deadline_ms.to_string())
         .header("lambda-runtime-invoked-function-arn", &shared.settings.function_arn);
-    if shared.settings.active_tracing {
-        response = response.header("lambda-runtime-trace-id", sampled_trace_header());
+    match queued.trace_header {
+        Some(header) => response = response.header("lambda-runtime-trace-id", header),
+        None if shared.settings.active_tracing => {
+            response = response.header("lambda-runtime-trace-id", sampled_trace_header());
+        }
+        None => {}
     }
     response.body(Full::new(queued.event)).unwrap_or_else(|_| {
         json(
