@@ -90,5 +90,6 @@ impl AccountNoticeItem {
 /// The marker's write, for the transaction that makes the change: only if new, since a version
 /// is stored once (the account's own write is conditional on the version before it).
 pub(crate) fn notice_put(table: &Table, notice: &AccountNotice) -> Result<TransactWriteItem, RepositoryError> {
-    writes::put(table, AccountNoticeItem::from_notice(notice), true)
+    // Its creation brings the notice's mail, which continues this request's trace.
+    writes::put_traced(table, AccountNoticeItem::from_notice(notice), true)
 }

@@ -416,7 +416,8 @@ impl DynamoArticles {
         let author = summary.author_id.to_string();
         let (claim_partition, claim_sort) = keys::slug_claim(summary.slug.as_str());
         let mut items = vec![
-            writes::put(&self.table, ArticleItem::from_summary(summary), true)?,
+            // Its creation brings the fan-out to followers' feeds, which continues this trace.
+            writes::put_traced(&self.table, ArticleItem::from_summary(summary), true)?,
             writes::put(&self.table, BodyItem::new(summary.id, &article.body), false)?,
             writes::put(
                 &self.table,
@@ -619,6 +620,9 @@ impl ArticleWriter for DynamoArticles {
         // Until the purge, lists of favorites leave this article out.
         let (partition, sort) = keys::pending_purge(&id);
         items.push(writes::put(&self.table, PendingPurgeItem { partition, sort }, false)?);
+        // The summary's removal brings the purge: stamped first, so the purge continues this
+        // request's trace (the removal's record shows the summary as it was before).
+        crate::trace_context::stamp_before_removal(&self.table, keys::article(&id)).await;
         match self.table.transact(items).await {
             // Deleted by a concurrent request: the same purge follows.
             Ok(()) | Err(TransactError::Cancelled(_)) => Ok(()),

@@ -165,7 +165,8 @@ impl DynamoFollows {
             items.push(writes::add(&self.table, keys::feed_state(follower), "count", -count, false)?);
             let (partition, sort) = keys::feed_ended(follower, followee, period);
             let marker = EndedFollowItem { partition, sort, author_id: followee.to_owned(), period: period.clone() };
-            items.push(writes::put(&self.table, marker, false)?);
+            // Its creation brings the clearing of the feed, which continues this trace.
+            items.push(writes::put_traced(&self.table, marker, false)?);
         }
         Ok(items)
     }

@@ -26,6 +26,7 @@ mod relations;
 mod table;
 mod tags;
 mod throttles;
+mod trace_context;
 mod users;
 mod work_item;
 mod write_quotas;
@@ -46,6 +47,7 @@ pub use relations::DynamoRelations;
 pub use table::Table;
 pub use tags::DynamoTags;
 pub use throttles::DynamoThrottles;
+pub use trace_context::TRACE_PARENT_ATTRIBUTE;
 pub use users::DynamoUsers;
 
 /// Reads a stored item into its typed shape; a mismatch means the stored data is corrupt.

@@ -271,7 +271,8 @@ impl SessionReader for DynamoUsers {
 impl UserWriter for DynamoUsers {
     async fn insert(&self, user: &User, completion: Option<&Completion>) -> Result<(), StoreError> {
         let items = vec![
-            writes::put(&self.table, UserItem::from_user(user), true)?,
+            // Its creation brings the welcome mail: the mail continues this request's trace.
+            writes::put_traced(&self.table, UserItem::from_user(user), true)?,
             self.claim_put(keys::email_claim(&user.email.canonical()), user)?,
             self.claim_put(keys::username_claim(&user.username.canonical()), user)?,
         ];

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::error::RepositoryError;
 use crate::keys::Key;
 use crate::table::Table;
+use crate::trace_context::{self, TRACE_PARENT_ATTRIBUTE};
 use crate::writes::number;
 
 /// How many chunks the item has recorded (absent: none yet).
@@ -40,7 +41,9 @@ impl WorkItem {
     ) -> Result<bool, RepositoryError> {
         let mut assignments = vec![format!("{CHUNKS_DONE} = :next")];
         let mut values = vec![(":next".to_owned(), number(self.chunks_done + 1))];
-        for (attribute, value) in progress {
+        // The item's change brings the next chunk, which continues this chunk's trace.
+        let trace_parent = trace_context::current().map(|value| (TRACE_PARENT_ATTRIBUTE, value));
+        for (attribute, value) in progress.into_iter().chain(trace_parent) {
             assignments.push(format!("{attribute} = :{attribute}"));
             values.push((format!(":{attribute}"), value));
         }

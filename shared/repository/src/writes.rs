@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::error::RepositoryError;
 use crate::table::{Key, Table};
+use crate::trace_context;
 
 fn built<T, E: std::error::Error + Send + Sync + 'static>(result: Result<T, E>) -> Result<T, RepositoryError> {
     result.map_err(|error| RepositoryError::request("TransactWriteItems", error))
@@ -16,7 +17,25 @@ pub(crate) fn put(
     item: impl Serialize,
     only_if_new: bool,
 ) -> Result<TransactWriteItem, RepositoryError> {
-    let mut put = Put::builder().table_name(table.name()).set_item(Some(serde_dynamo::to_item(item)?));
+    put_encoded(table, serde_dynamo::to_item(item)?, only_if_new)
+}
+
+/// Like [`put`], with the writer's trace context on the item (`trace_context.rs`): for the items
+/// whose creation a stream consumer acts on.
+pub(crate) fn put_traced(
+    table: &Table,
+    item: impl Serialize,
+    only_if_new: bool,
+) -> Result<TransactWriteItem, RepositoryError> {
+    put_encoded(table, trace_context::stamped(serde_dynamo::to_item(item)?), only_if_new)
+}
+
+fn put_encoded(
+    table: &Table,
+    item: crate::table::Item,
+    only_if_new: bool,
+) -> Result<TransactWriteItem, RepositoryError> {
+    let mut put = Put::builder().table_name(table.name()).set_item(Some(item));
     if only_if_new {
         put = put.condition_expression("attribute_not_exists(PK)");
     }
