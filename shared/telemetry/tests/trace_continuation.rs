@@ -54,6 +54,10 @@ async fn a_stored_traceparent_parents_the_consumers_span_in_the_requests_trace()
 
     // And a traceparent that is not one, or one given too late, is refused.
     assert!(matches!(continue_trace(&tracing::info_span!("record"), "garbage"), Err(TracesError::Traceparent(_))));
+    let refused_within_a_span = async { continue_trace(&tracing::info_span!("record"), "garbage") }
+        .instrument(tracing::info_span!("invocation"))
+        .await;
+    assert!(matches!(refused_within_a_span, Err(TracesError::Traceparent(_))), "{refused_within_a_span:?}");
     let started = tracing::info_span!("record");
     let _entered = started.enter();
     assert!(matches!(continue_trace(&started, &stored), Err(TracesError::SpanStarted)));

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use opentelemetry::Context;
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
@@ -38,7 +39,9 @@ pub fn traceparent_of(span: &Span) -> Option<String> {
 /// work done for an unsampled request is not traced either.
 pub fn continue_trace(span: &Span, traceparent: &str) -> Result<(), TracesError> {
     let carrier = HashMap::from([(TRACEPARENT.to_owned(), traceparent.trim().to_owned())]);
-    let parent = TraceContextPropagator::new().extract(&carrier);
+    // From an empty context: `extract` starts from the current one and answers it unchanged for a
+    // value that is no traceparent, which would parent the span to whatever span is current.
+    let parent = TraceContextPropagator::new().extract_with_context(&Context::new(), &carrier);
     if !parent.span().span_context().is_valid() {
         return Err(TracesError::Traceparent(traceparent.to_owned()));
     }
