@@ -20,9 +20,12 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use prost::Message;
 use tracing::Instrument;
 
-/// What the collector received: each request's path, headers and decoded body.
+/// One export as the collector received it: its path, headers and decoded body.
+type Export = (String, HashMap<String, String>, ExportTraceServiceRequest);
+
+/// What the collector received.
 #[derive(Default, Clone)]
-struct Received(Arc<Mutex<Vec<(String, HashMap<String, String>, ExportTraceServiceRequest)>>>);
+struct Received(Arc<Mutex<Vec<Export>>>);
 
 /// An OTLP/HTTP collector on loopback answering every export with 200.
 async fn collector() -> (String, Received) {
