@@ -6,6 +6,7 @@ use std::pin::Pin;
 
 use conduit_telemetry::metrics::StreamBatchMetrics;
 
+use crate::trace_context;
 use crate::{
     DynamoDbBatchItemFailure, DynamoDbEventResponse, Invocation, RecordError, RecordOutcome, StreamConsumer,
     StreamEvent,
@@ -25,6 +26,8 @@ pub async fn process_batch<C: StreamConsumer>(
         metrics.iterator_age_ms = metrics.iterator_age_ms.max(age_ms);
         let keys = serde_json::to_string(&record.change.keys).unwrap_or_default();
         let span = tracing::info_span!("record", consumer = C::NAME, event_id = %record.event_id, event_name = %record.event_name, keys = %keys);
+        // Before the span is first entered: it joins the trace of the request that wrote the record.
+        trace_context::continue_stored_trace(&span, record);
         // Boxed: a consumer's future nests every layer below it (use case, repository, AWS SDK);
         // behind a pointer it stops adding to the runtime's own type depth, which release builds
         // otherwise reject as too deep to lay out.

@@ -10,6 +10,7 @@ mod batch;
 pub mod filter;
 mod invocation;
 pub mod settings;
+mod trace_context;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,6 +22,7 @@ pub use batch::process_batch;
 use conduit_domain::error::InfrastructureError;
 use conduit_telemetry::traces::lambda::{InvocationTracing, Trigger};
 pub use invocation::Invocation;
+pub use trace_context::TRACE_PARENT_ATTRIBUTE;
 
 /// What became of one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
