@@ -15,6 +15,7 @@ use crate::cors;
 use crate::events::IncomingRequest;
 use crate::functions::{FunctionRegistry, StreamConsumerEntry, build_functions, build_stream_consumers};
 use crate::gateway_response::GatewayResponse;
+use crate::recent_traces::RecentTraces;
 use crate::streams::{StreamFailures, StreamPoller, TableStream};
 
 /// Where API Gateway sends a request ("Create routes for HTTP APIs in API Gateway", Routing API
@@ -61,6 +62,8 @@ pub struct Gateway {
     stream_consumers: Vec<StreamConsumerEntry>,
     table_stream: TableStream,
     stream_failures: StreamFailures,
+    /// The spans of recent traces, when the process's tracer provider hands them here.
+    recent_traces: Option<RecentTraces>,
 }
 
 impl Gateway {
@@ -80,6 +83,7 @@ impl Gateway {
                 table: adapters.table().name().to_owned(),
             },
             stream_failures: StreamFailures::default(),
+            recent_traces: None,
         })
     }
 
@@ -93,6 +97,18 @@ impl Gateway {
     pub fn with_aws_limits(mut self, limits: AwsLimits) -> Self {
         self.limits = limits;
         self
+    }
+
+    /// Serves `recent` (served at [`crate::TRACES_PATH`]): the exporter the process's tracer
+    /// provider hands its spans to.
+    pub fn with_recent_traces(mut self, recent: RecentTraces) -> Self {
+        self.recent_traces = Some(recent);
+        self
+    }
+
+    /// The recent traces, when this gateway serves them.
+    pub fn recent_traces(&self) -> Option<&RecentTraces> {
+        self.recent_traces.as_ref()
     }
 
     /// The batches the stream consumers failed for good (served at [`crate::STREAM_FAILURES_PATH`]).

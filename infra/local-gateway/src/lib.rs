@@ -11,10 +11,14 @@ mod function_timeouts;
 mod functions;
 mod gateway;
 mod gateway_response;
+mod html;
 mod lambda_response;
+mod local_traces;
 mod outbox;
+mod recent_traces;
 mod server;
 mod streams;
+mod traces_page;
 
 pub use aws_limits::{API_GATEWAY_INTEGRATION_TIMEOUT, AwsLimitError, AwsLimits};
 pub use events::IncomingRequest as GatewayRequest;
@@ -25,6 +29,8 @@ pub use functions::{
 pub use gateway::{Gateway, GatewayError};
 pub use gateway_response::GatewayResponse;
 pub use lambda_response::LAMBDA_RESPONSE_LIMIT_BYTES;
+pub use local_traces::{TRACES_PAGE_PATH, TRACES_PATH};
 pub use outbox::{OUTBOX_PAGE_PATH, OUTBOX_PATH};
+pub use recent_traces::{RecentTrace, RecentTraceLimits, RecentTraces};
 pub use server::serve;
 pub use streams::{FailedBatch, STREAM_FAILURES_PATH, StreamFailures};

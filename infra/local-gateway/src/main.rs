@@ -3,6 +3,9 @@
 //! applies the migrations an existing table lacks, and serves http://127.0.0.1:3000/api until Ctrl-C.
 //! Every invocation is held to Lambda's response limit and the template's function timeouts;
 //! `--response-limit-bytes` and `--function-timeout-seconds` lower them, to reach them.
+//! Every span is kept for http://127.0.0.1:3000/_local/traces.html (the last `--recent-traces`
+//! traces, `--spans-per-trace` spans each), and sent to an OTLP collector as well when
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` names one.
 //! A failure to start is one line on stderr (`conduit-local: ...`) and exit status 1; a wrong
 //! option (or `--help`) prints the usage and exits with status 2.
 
@@ -11,13 +14,17 @@ use std::sync::Arc;
 
 use conduit_bootstrap::{Adapters, KeyRing, SigningKey, TimeBudget};
 use conduit_dynamodb_local::{DynamoDbLocal, TableDefinition, local_sdk_config};
-use conduit_local_gateway::{AwsLimits, Gateway, OUTBOX_PAGE_PATH, serve};
+use conduit_local_gateway::{
+    AwsLimits, Gateway, OUTBOX_PAGE_PATH, RecentTraceLimits, RecentTraces, TRACES_PAGE_PATH, serve,
+};
 use conduit_migrations::Migrator;
 use conduit_telemetry::process::{Failure, exit_code};
+use conduit_telemetry::traces::sdk::trace::SimpleSpanProcessor;
+use conduit_telemetry::traces::{self, ExporterChoice, TracesSetup};
 
 const COMMAND: &str = "conduit-local";
 const USAGE: &str = "usage: conduit-local [--port N] [--dynamodb-endpoint URL] [--table NAME] \
-[--response-limit-bytes N] [--function-timeout-seconds N]";
+[--response-limit-bytes N] [--function-timeout-seconds N] [--recent-traces N] [--spans-per-trace N]";
 
 struct Options {
     port: u16,
@@ -27,6 +34,8 @@ struct Options {
     response_limit_bytes: Option<usize>,
     /// For every function, instead of the template's.
     function_timeout_seconds: Option<u64>,
+    /// How many traces, and spans of each, `/_local/traces` keeps.
+    recent_traces: RecentTraceLimits,
 }
 
 enum Refusal {
@@ -41,6 +50,7 @@ fn options(mut arguments: impl Iterator<Item = String>) -> Result<Options, Refus
         table: "conduit-local".into(),
         response_limit_bytes: None,
         function_timeout_seconds: None,
+        recent_traces: RecentTraceLimits::default(),
     };
     while let Some(flag) = arguments.next() {
         let mut value = || arguments.next().ok_or_else(|| Refusal::Usage(format!("{flag} needs a value")));
@@ -50,6 +60,8 @@ fn options(mut arguments: impl Iterator<Item = String>) -> Result<Options, Refus
             "--table" => options.table = value()?,
             "--response-limit-bytes" => options.response_limit_bytes = Some(number(&flag, value()?)?),
             "--function-timeout-seconds" => options.function_timeout_seconds = Some(number(&flag, value()?)?),
+            "--recent-traces" => options.recent_traces.traces = number(&flag, value()?)?,
+            "--spans-per-trace" => options.recent_traces.spans_per_trace = number(&flag, value()?)?,
             "-h" | "--help" => return Err(Refusal::Help),
             other => return Err(Refusal::Usage(format!("unknown option {other}"))),
         }
@@ -103,7 +115,6 @@ fn is_valid_table_name(name: &str) -> bool {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    conduit_telemetry::init();
     let options = match options(std::env::args().skip(1)) {
         Ok(options) => options,
         Err(Refusal::Help) => {
@@ -115,15 +126,29 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    exit_code(COMMAND, run_until_stopped(options).await)
+    let recent_traces = traced(options.recent_traces);
+    let result = run_until_stopped(options, recent_traces).await;
+    // What the collector, if any, has not received yet.
+    traces::flush();
+    exit_code(COMMAND, result)
+}
+
+/// Installs the traces pipeline and the log subscriber: every span goes to the recent traces the
+/// gateway serves, and to the exporter the environment chooses (an OTLP collector a user runs:
+/// `OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318`). `None` when tracing could not be set up
+/// (logged): the API runs without traces.
+fn traced(limits: RecentTraceLimits) -> Option<RecentTraces> {
+    let recent = RecentTraces::new(limits);
+    let setup = TracesSetup::from_env(COMMAND).with_span_processor(SimpleSpanProcessor::new(recent.clone()));
+    conduit_telemetry::init_with_traces(setup).map(|_| recent)
 }
 
 /// Ctrl-C or a plain `kill`, even during start-up: dropping `run` drops the DynamoDB Local it
 /// started, which kills that process.
-async fn run_until_stopped(options: Options) -> Result<(), Failure> {
+async fn run_until_stopped(options: Options, recent_traces: Option<RecentTraces>) -> Result<(), Failure> {
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
-        result = run(options) => return result,
+        result = run(options, recent_traces) => return result,
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
     }
@@ -131,7 +156,7 @@ async fn run_until_stopped(options: Options) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn run(options: Options) -> Result<(), Failure> {
+async fn run(options: Options, recent_traces: Option<RecentTraces>) -> Result<(), Failure> {
     if !is_valid_table_name(&options.table) {
         return Err(StartFailure::TableName(options.table).into());
     }
@@ -201,7 +226,11 @@ async fn run(options: Options) -> Result<(), Failure> {
     if let Ok(url) = std::env::var(conduit_bootstrap::variables::APP_BASE_URL) {
         adapters = adapters.with_app_base_url(url);
     }
-    let gateway = Arc::new(Gateway::new(&adapters)?.with_aws_limits(limits));
+    let mut gateway = Gateway::new(&adapters)?.with_aws_limits(limits);
+    if let Some(recent) = recent_traces {
+        gateway = gateway.with_recent_traces(recent);
+    }
+    let gateway = Arc::new(gateway);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
         .await
         .map_err(|cause| StartFailure::Listen { port: options.port, cause })?;
@@ -211,6 +240,12 @@ async fn run(options: Options) -> Result<(), Failure> {
         options.table
     );
     println!("Mail the API sends is shown at http://{}{OUTBOX_PAGE_PATH}", listener.local_addr()?);
+    if gateway.recent_traces().is_some() {
+        println!("Traces of recent requests are shown at http://{}{TRACES_PAGE_PATH}", listener.local_addr()?);
+    }
+    if traces::installed().is_some_and(|installed| installed.exporter() == ExporterChoice::Otlp) {
+        println!("Traces are also sent to the OTLP collector OTEL_EXPORTER_OTLP_ENDPOINT names");
+    }
     Ok(serve(listener, gateway).await?)
 }
 
@@ -252,5 +287,11 @@ mod tests {
             parsed(&["--response-limit-bytes", "1000", "--function-timeout-seconds", "2"]),
             Ok(Options { response_limit_bytes: Some(1000), function_timeout_seconds: Some(2), .. })
         ));
+        assert_eq!(problem(&["--recent-traces", "many"]), r#"--recent-traces takes a number, not "many""#);
+        assert!(matches!(
+            parsed(&["--recent-traces", "5", "--spans-per-trace", "20"]),
+            Ok(Options { recent_traces: RecentTraceLimits { traces: 5, spans_per_trace: 20 }, .. })
+        ));
+        assert!(matches!(parsed(&[]), Ok(Options { recent_traces: RecentTraceLimits { traces: 50, .. }, .. })));
     }
 }

@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use crate::events::IncomingRequest;
 use crate::gateway::Gateway;
 use crate::gateway_response::GatewayResponse;
-use crate::{outbox, streams};
+use crate::{local_traces, outbox, streams};
 
 /// API Gateway's own payload limit for HTTP APIs.
 const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -85,6 +85,9 @@ async fn handle(
         return to_hyper(response);
     }
     if let Some(response) = streams::answer(&incoming, gateway.stream_failures()) {
+        return to_hyper(response);
+    }
+    if let Some(response) = local_traces::answer(&incoming, gateway.recent_traces()) {
         return to_hyper(response);
     }
     to_hyper(gateway.handle(incoming).await)

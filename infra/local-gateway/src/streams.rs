@@ -24,6 +24,7 @@ use conduit_streams::{DynStreamHandler, DynamoDbEventResponse, StreamEvent, filt
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use crate::aws_limits::{AwsLimits, InvocationFailure};
 use crate::events::IncomingRequest;
@@ -471,7 +472,8 @@ impl Mapping {
         // Its own task, so that a panic is the invocation's failure, not the reader's; in a set,
         // so that stopping the gateway stops it too. Dropped at the timeout, as Lambda stops it.
         let mut invocation = JoinSet::new();
-        let handled = aws_call_log::as_function(self.consumer.function, (self.consumer.handler)(event));
+        let handled = aws_call_log::as_function(self.consumer.function, (self.consumer.handler)(event))
+            .instrument(invocation_span(self.consumer.function));
         invocation.spawn(tokio::time::timeout(self.consumer.timeout, handled));
         match invocation.join_next().await {
             Some(Ok(Ok(response))) => failed_from(batch, &response),
@@ -496,6 +498,19 @@ impl Mapping {
             reason,
         });
     }
+}
+
+/// The span of one invocation of a consumer, as Lambda's runtime opens it (named after the
+/// function): the records' spans link it, and those whose item carries no trace context are its
+/// children.
+fn invocation_span(function: &'static str) -> tracing::Span {
+    tracing::info_span!(
+        "Lambda function invocation",
+        otel.name = function,
+        faas.name = function,
+        faas.trigger = "datasource",
+        faas.invocation_id = %ulid::Ulid::new(),
+    )
 }
 
 /// Where a partial batch failure response says to retry from. An identifier that names no record
