@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use conduit_bootstrap::{Adapters, JwtService, KeyRing, SigningKey};
-use conduit_local_gateway::{AwsLimits, Gateway, GatewayRequest, GatewayResponse, serve};
+use conduit_local_gateway::{AwsLimits, Gateway, GatewayRequest, GatewayResponse, RecentTraces, serve};
 pub use conduit_telemetry::capacity::CapacityUsage;
 use serde_json::{Value, json};
 
@@ -145,13 +145,27 @@ impl TestApi {
         configure: impl FnOnce(Adapters) -> Adapters,
         limits: AwsLimits,
     ) -> Self {
+        let (adapters, signing_key) = Self::local_adapters(table).await;
+        Self::start_limited(configure(adapters), signing_key, limits).await
+    }
+
+    /// Like [`Self::start`], serving at `/_local/traces` the spans `recent` keeps: the exporter of
+    /// the tracer provider the test installed (once per process).
+    pub async fn start_with_recent_traces(recent: RecentTraces) -> Self {
+        let (adapters, signing_key) = Self::local_adapters(conduit_dynamodb_local::test_table().await).await;
+        let gateway = Gateway::new(&adapters).expect("gateway built").with_recent_traces(recent);
+        Self::serving(gateway, adapters, signing_key).await
+    }
+
+    /// Local adapters on `table`, recorded as having every migration, and the key they sign with.
+    async fn local_adapters(table: conduit_dynamodb_local::TestTable) -> (Adapters, SigningKey) {
         conduit_migrations::Migrator::new(table.client.clone(), &table.name)
             .baseline()
             .await
             .expect("new table recorded as migrated");
         let signing_key = SigningKey::generate("test-key");
         let keys = KeyRing { current: signing_key.clone(), previous: None };
-        Self::start_limited(configure(Adapters::local(table.sdk_config, table.name, keys)), signing_key, limits).await
+        (Adapters::local(table.sdk_config, table.name, keys), signing_key)
     }
 
     /// A gateway on adapters of the test's choosing (its own DynamoDB, time budget or key source);
@@ -162,7 +176,12 @@ impl TestApi {
 
     /// Like [`Self::start_on`], with AWS's limits of the test's choosing.
     pub async fn start_limited(adapters: Adapters, signing_key: SigningKey, limits: AwsLimits) -> Self {
-        let gateway = Arc::new(Gateway::new(&adapters).expect("gateway built").with_aws_limits(limits));
+        let gateway = Gateway::new(&adapters).expect("gateway built").with_aws_limits(limits);
+        Self::serving(gateway, adapters, signing_key).await
+    }
+
+    async fn serving(gateway: Gateway, adapters: Adapters, signing_key: SigningKey) -> Self {
+        let gateway = Arc::new(gateway);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
         let base_url = format!("http://{}/api", listener.local_addr().expect("bound"));
         let server = tokio::spawn(serve(listener, Arc::clone(&gateway)));
