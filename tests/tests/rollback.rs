@@ -19,9 +19,13 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
 use conduit_api_tests::{
-    Reply, TestApi, api_request, forget_migration, registration, take_tag_counters_out_of_their_index,
+    Reply, TestApi, api_request, forget_migration, registration, scan_table, take_tag_counters_out_of_their_index,
 };
+use conduit_local_gateway::{RecentTraceLimits, RecentTraces};
 use conduit_migrations::{Migrator, State};
+use conduit_streams::TRACE_PARENT_ATTRIBUTE;
+use conduit_telemetry::traces::sdk::trace::SimpleSpanProcessor;
+use conduit_telemetry::traces::{ExporterChoice, TracesSetup};
 use serde_json::{Value, json};
 
 mod common;
@@ -362,16 +366,38 @@ async fn assert_fully_migrated(client: &Client, table: &str) {
     assert_eq!((status.unknown.len(), status.lease.is_none()), (0, true), "{status:?}");
 }
 
+/// Traces on in this process, as in a deployed function: the current release's writes store their
+/// trace context (exported nowhere: the spans are not what this test looks at).
+fn traces_on() {
+    let kept = RecentTraces::new(RecentTraceLimits { traces: 0, spans_per_trace: 0 });
+    let setup =
+        TracesSetup::new("conduit-local", ExporterChoice::None).with_span_processor(SimpleSpanProcessor::new(kept));
+    conduit_telemetry::init_with_traces(setup).expect("traces installed");
+}
+
+/// The previous release meets the attribute it predates: every account item carries one.
+async fn assert_accounts_carry_their_trace_context(client: &Client, table: &str) {
+    let items = scan_table(client, table).await;
+    let accounts: Vec<_> = items.iter().filter(|item| item["SK"].as_s().is_ok_and(|sort| sort == "USER")).collect();
+    assert_eq!(accounts.len(), 4, "jake, anne, bob and carl");
+    for account in accounts {
+        assert!(account.contains_key(TRACE_PARENT_ATTRIBUTE), "an account without its trace context: {account:?}");
+    }
+}
+
 // ------------------------------------------------------------------ the test
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn given_the_current_releases_data_when_the_previous_release_serves_it_then_both_read_and_write_alike() {
-    // Given a world the current release wrote, on a table every current migration has run on
+    // Given a world the current release wrote, traced as deployed (the items a stream consumer
+    // acts on carry their writer's trace context), on a table every current migration has run on
     let binary = PreviousGateway::binary();
+    traces_on();
     let api = TestApi::start().await;
     let (client, table) = (Client::new(api.adapters.aws_settings()), api.adapters.table_name().to_owned());
     let (tokens, slugs) = written_by_the_current_release(&api).await;
     migrated(&client, &table).await;
+    assert_accounts_carry_their_trace_context(&client, &table).await;
 
     // When the previous release's gateway serves the same table (it starts without migrating:
     // it knows no migration the table lacks) and every account signs in through it
