@@ -13,6 +13,7 @@ use std::time::UNIX_EPOCH;
 use base64::Engine;
 use conduit_domain::values::Timestamp;
 use conduit_telemetry::traces::opentelemetry::trace::{SpanId, Status};
+use conduit_telemetry::traces::opentelemetry::{Array, Value as AttributeValue};
 use conduit_telemetry::traces::sdk::trace::SpanData;
 use sha2::{Digest, Sha256};
 
@@ -97,11 +98,14 @@ fn trace_section(trace: &RecentTrace) -> String {
     };
     let mut html = format!(
         "<section id=\"trace-{id}\">\n<h2>{title} <span class=\"summary\">{total_ms:.2} ms</span></h2>\n\
-         <p class=\"meta\">Trace <code>{id}</code>, started {started_at}, {count} spans{not_kept}</p>\n<table>\n",
+         <p class=\"meta\">Trace <code>{id}</code>, started {started_at}, {count}{not_kept}</p>\n<table>\n",
         id = trace.trace_id,
         title = escape(&title),
         started_at = started_at.to_iso8601(),
-        count = spans.len(),
+        count = match spans.len() {
+            1 => "1 span".to_owned(),
+            count => format!("{count} spans"),
+        },
     );
     let mut shown = HashSet::new();
     for root in roots {
@@ -156,8 +160,18 @@ fn summary(span: &SpanData) -> String {
     SUMMARY_ATTRIBUTES
         .iter()
         .filter_map(|key| span.attributes.iter().find(|attribute| attribute.key.as_str() == *key))
-        .map(|attribute| format!(" {}", attribute.value))
+        .map(|attribute| format!(" {}", shown(&attribute.value)))
         .collect()
+}
+
+/// A value as a person reads it: a list of strings (a call's tables) without brackets and quotes.
+fn shown(value: &AttributeValue) -> String {
+    match value {
+        AttributeValue::Array(Array::String(values)) => {
+            values.iter().map(|value| value.as_str()).collect::<Vec<_>>().join(", ")
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Every attribute, the links, the ids and the status, folded away.
@@ -167,7 +181,7 @@ fn details(span: &SpanData) -> String {
         ("kind".to_owned(), kind(&span.span_kind).to_owned()),
     ];
     for attribute in &span.attributes {
-        entries.push((escape(attribute.key.as_str()), escape(&attribute.value.to_string())));
+        entries.push((escape(attribute.key.as_str()), escape(&shown(&attribute.value))));
     }
     for link in span.links.iter() {
         let (trace, linked) = (link.span_context.trace_id(), link.span_context.span_id());
@@ -200,6 +214,8 @@ mod tests {
         request.attributes = vec![KeyValue::new("http.route", "POST /api/users")];
         let mut call = timed_span(9, 3, 2, "DynamoDB.TransactWriteItems", 2, 3);
         call.status = Status::error("");
+        let tables = vec!["conduit".into(), "other".into()];
+        call.attributes = vec![KeyValue::new("aws.dynamodb.table_names", AttributeValue::Array(Array::String(tables)))];
         recent.export(vec![call, timed_span(9, 2, 1, "RegisterUser", 1, 8), request]).await.expect("kept");
 
         // When the page is rendered
@@ -210,6 +226,8 @@ mod tests {
         let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle} in {html}"));
         assert!(at("class=\"name d0\"><span>request") < at("class=\"name d1\"><span>RegisterUser"));
         assert!(at("class=\"name d1\"><span>RegisterUser") < at("class=\"name d2\"><span class=\"failed\">DynamoDB"));
+        // And a call names its tables, as a person reads them
+        assert!(html.contains("TransactWriteItems</span><span class=\"summary\"> conduit, other</span>"), "{html}");
         // And each bar sits where the span ran on the trace's timeline
         assert!(html.contains("<rect class=\"internal error\" x=\"20.000%\" width=\"30.000%\""), "{html}");
     }
