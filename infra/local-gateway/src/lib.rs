@@ -18,6 +18,7 @@ mod outbox;
 mod recent_traces;
 mod server;
 mod streams;
+mod trace_view;
 mod traces_page;
 
 pub use aws_limits::{API_GATEWAY_INTEGRATION_TIMEOUT, AwsLimitError, AwsLimits};

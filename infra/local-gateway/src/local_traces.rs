@@ -11,8 +11,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use conduit_domain::values::Timestamp;
-use conduit_telemetry::traces::opentelemetry::trace::{SpanId, SpanKind, Status};
+use conduit_telemetry::traces::opentelemetry::trace::{SpanId, Status};
 use conduit_telemetry::traces::opentelemetry::{Array, KeyValue, Value as AttributeValue};
 use conduit_telemetry::traces::sdk::trace::SpanData;
 use serde_json::{Map, Value, json};
@@ -20,6 +19,7 @@ use serde_json::{Map, Value, json};
 use crate::events::IncomingRequest;
 use crate::gateway_response::GatewayResponse;
 use crate::recent_traces::{RecentTrace, RecentTraces};
+use crate::trace_view::{by_start, extent, kind, millis_between, roots, timestamp};
 use crate::traces_page;
 
 pub const TRACES_PATH: &str = "/_local/traces";
@@ -31,9 +31,11 @@ pub(crate) fn answer(request: &IncomingRequest, recent: Option<&RecentTraces>) -
     let recent = recent.filter(|_| request.method == "GET")?;
     let (content_type, body, policy) = match request.raw_path.as_str() {
         TRACES_PATH => ("application/json", traces_json(recent).to_string(), None),
-        TRACES_PAGE_PATH => {
-            ("text/html; charset=utf-8", traces_page::page(recent), Some(traces_page::content_security_policy()))
-        }
+        TRACES_PAGE_PATH => (
+            "text/html; charset=utf-8",
+            traces_page::page(recent, TRACES_PATH),
+            Some(traces_page::content_security_policy()),
+        ),
         _ => return None,
     };
     let mut headers = vec![
@@ -60,34 +62,15 @@ fn traces_json(recent: &RecentTraces) -> Value {
 
 fn trace_json(trace: &RecentTrace) -> Value {
     let spans = by_start(trace);
-    let started = spans.iter().map(|span| span.start_time).min().unwrap_or(UNIX_EPOCH);
-    let ended = spans.iter().map(|span| span.end_time).max().unwrap_or(started);
+    let (started, ended) = extent(&spans);
     json!({
         "trace_id": trace.trace_id.to_string(),
         "root": roots(&spans).first().map(|root| root.name.as_ref()),
-        "started_at": Timestamp::from_unix_millis(unix_millis(started)).to_iso8601(),
+        "started_at": timestamp(started).to_iso8601(),
         "duration_ms": millis_between(started, ended),
         "dropped_spans": trace.dropped_spans,
         "spans": spans.iter().map(|span| span_json(span, started)).collect::<Vec<_>>(),
     })
-}
-
-/// The spans of `trace` in the order they started.
-pub(crate) fn by_start(trace: &RecentTrace) -> Vec<&SpanData> {
-    let mut spans: Vec<&SpanData> = trace.spans.iter().collect();
-    spans.sort_by_key(|span| span.start_time);
-    spans
-}
-
-/// The spans whose parent is not in the trace: the request's, or a record's that continues no
-/// trace; also a span whose parent ended past the trace's bound or has not ended yet.
-pub(crate) fn roots<'a>(spans: &[&'a SpanData]) -> Vec<&'a SpanData> {
-    let present = |id: SpanId| spans.iter().any(|span| span.span_context.span_id() == id);
-    spans
-        .iter()
-        .copied()
-        .filter(|span| span.parent_span_id == SpanId::INVALID || !present(span.parent_span_id))
-        .collect()
 }
 
 fn span_json(span: &SpanData, trace_started: SystemTime) -> Value {
@@ -114,16 +97,6 @@ fn span_json(span: &SpanData, trace_started: SystemTime) -> Value {
             Status::Error { description } => json!({ "code": "error", "description": description }),
         },
     })
-}
-
-pub(crate) fn kind(kind: &SpanKind) -> &'static str {
-    match kind {
-        SpanKind::Client => "client",
-        SpanKind::Server => "server",
-        SpanKind::Producer => "producer",
-        SpanKind::Consumer => "consumer",
-        SpanKind::Internal => "internal",
-    }
 }
 
 fn attributes_json(attributes: &[KeyValue]) -> Value {
@@ -155,20 +128,12 @@ fn unix_nanos(time: SystemTime) -> u128 {
     time.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_nanos())
 }
 
-fn unix_millis(time: SystemTime) -> i64 {
-    i64::try_from(unix_nanos(time) / 1_000_000).unwrap_or(i64::MAX)
-}
-
-/// Milliseconds from `earlier` to `later`, to the microsecond; 0 when `later` is not later.
-pub(crate) fn millis_between(earlier: SystemTime, later: SystemTime) -> f64 {
-    let micros = later.duration_since(earlier).map_or(0, |between| between.as_micros());
-    micros as f64 / 1000.0
-}
-
 #[cfg(test)]
 mod tests {
     use conduit_telemetry::traces::opentelemetry::StringValue;
-    use conduit_telemetry::traces::opentelemetry::trace::{Link, SpanContext, TraceFlags, TraceId, TraceState};
+    use conduit_telemetry::traces::opentelemetry::trace::{
+        Link, SpanContext, SpanKind, TraceFlags, TraceId, TraceState,
+    };
     use conduit_telemetry::traces::sdk::trace::SpanExporter;
 
     use super::*;

@@ -105,11 +105,12 @@ pub(crate) mod tests {
     use super::*;
 
     /// A span of trace `trace` (a number standing for its id), `span` its own id, under `parent`
-    /// (0 for none), starting `start_ms` after a fixed time and lasting `duration_ms`.
+    /// (0 for none), lasting a millisecond.
     pub(crate) fn span(trace: u128, span: u64, parent: u64, name: &'static str) -> SpanData {
         timed_span(trace, span, parent, name, 0, 1)
     }
 
+    /// Like [`span`], starting `start_ms` after a fixed time and lasting `duration_ms`.
     pub(crate) fn timed_span(
         trace: u128,
         span: u64,

@@ -8,18 +8,16 @@
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
-use std::time::UNIX_EPOCH;
 
 use base64::Engine;
-use conduit_domain::values::Timestamp;
 use conduit_telemetry::traces::opentelemetry::trace::{SpanId, Status};
 use conduit_telemetry::traces::opentelemetry::{Array, Value as AttributeValue};
 use conduit_telemetry::traces::sdk::trace::SpanData;
 use sha2::{Digest, Sha256};
 
 use crate::html::escape;
-use crate::local_traces::{TRACES_PATH, by_start, kind, millis_between, roots};
 use crate::recent_traces::{RecentTrace, RecentTraces};
+use crate::trace_view::{by_start, extent, kind, millis_between, roots, timestamp};
 
 /// Indentation steps styled; deeper spans are indented as much as the last.
 const DEPTHS: usize = 16;
@@ -59,14 +57,15 @@ pub(crate) fn content_security_policy() -> &'static str {
     &POLICY
 }
 
-pub(crate) fn page(recent: &RecentTraces) -> String {
+/// The page; `json_path` serves the same traces as JSON.
+pub(crate) fn page(recent: &RecentTraces, json_path: &str) -> String {
     let traces = recent.traces();
     let limits = recent.limits();
     let mut html = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Local traces</title>\n\
          <style>{style}</style>\n</head>\n<body>\n<h1>Local traces</h1>\n\
          <p>{count} kept by the local gateway (at most {most}, {spans} spans each), the one a span ended in last \
-         first; reload for new ones. As JSON: <a href=\"{TRACES_PATH}\">{TRACES_PATH}</a>.</p>\n",
+         first; reload for new ones. As JSON: <a href=\"{json_path}\">{json_path}</a>.</p>\n",
         style = *STYLE,
         count = match traces.len() {
             1 => "1 trace".to_owned(),
@@ -84,14 +83,11 @@ pub(crate) fn page(recent: &RecentTraces) -> String {
 
 fn trace_section(trace: &RecentTrace) -> String {
     let spans = by_start(trace);
-    let started = spans.iter().map(|span| span.start_time).min().unwrap_or(UNIX_EPOCH);
-    let ended = spans.iter().map(|span| span.end_time).max().unwrap_or(started);
+    let (started, ended) = extent(&spans);
     let total_ms = millis_between(started, ended);
     let roots = roots(&spans);
     let title = roots.first().map_or_else(String::new, |root| format!("{}{}", root.name, summary(root)));
-    let started_at = Timestamp::from_unix_millis(
-        started.duration_since(UNIX_EPOCH).map_or(0, |since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX)),
-    );
+    let started_at = timestamp(started);
     let not_kept = match trace.dropped_spans {
         0 => String::new(),
         dropped => format!(", {dropped} more not kept"),
@@ -219,7 +215,7 @@ mod tests {
         recent.export(vec![call, timed_span(9, 2, 1, "RegisterUser", 1, 8), request]).await.expect("kept");
 
         // When the page is rendered
-        let html = page(&recent);
+        let html = page(&recent, "/_local/traces");
 
         // Then the request heads its trace, and each span is a row one step deeper than its parent
         assert!(html.contains("<h2>request POST /api/users <span class=\"summary\">10.00 ms</span></h2>"), "{html}");
@@ -234,7 +230,7 @@ mod tests {
 
     #[test]
     fn the_page_is_escaped_and_loads_nothing_but_its_own_stylesheet() {
-        let html = page(&RecentTraces::new(RecentTraceLimits::default()));
+        let html = page(&RecentTraces::new(RecentTraceLimits::default()), "/_local/traces");
         let style = format!("<style>{}</style>", *STYLE);
 
         assert!(html.contains("0 traces kept by the local gateway"));
