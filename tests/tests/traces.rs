@@ -53,7 +53,7 @@ async fn traces_on(api: &TestApi, table: &str) -> Vec<Value> {
         .as_array()
         .expect("a list of traces")
         .iter()
-        .filter(|trace| spans(trace).iter().any(|span| on_table(span)))
+        .filter(|trace| spans(trace).iter().any(on_table))
         .cloned()
         .collect()
 }
@@ -165,8 +165,9 @@ async fn a_consumers_work_is_in_the_trace_of_the_request_whose_write_it_follows(
 async fn invocation_span(api: &TestApi, link: &Value) -> Value {
     let listed: Value = local_page(api, TRACES_PATH).await.json().await.expect("traces JSON");
     let every_span = listed["traces"].as_array().expect("traces").iter().flat_map(spans);
-    let linked = every_span.filter(|span| span["trace_id"] == link["trace_id"] && span["span_id"] == link["span_id"]);
-    linked.cloned().next().unwrap_or_else(|| panic!("no span {link}"))
+    let mut linked =
+        every_span.filter(|span| span["trace_id"] == link["trace_id"] && span["span_id"] == link["span_id"]);
+    linked.next().cloned().unwrap_or_else(|| panic!("no span {link}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
