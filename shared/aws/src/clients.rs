@@ -8,13 +8,10 @@ use aws_config::timeout::TimeoutConfig;
 
 use crate::budget::TimeBudget;
 use crate::call_log;
-use crate::round_trips::RoundTripInterceptor;
 
 pub fn dynamodb(sdk: &SdkConfig, budget: &TimeBudget) -> aws_sdk_dynamodb::Client {
-    let mut config = aws_sdk_dynamodb::config::Builder::from(sdk)
-        .timeout_config(timeouts(budget))
-        .retry_config(retries(budget))
-        .interceptor(RoundTripInterceptor);
+    let mut config =
+        aws_sdk_dynamodb::config::Builder::from(sdk).timeout_config(timeouts(budget)).retry_config(retries(budget));
     if let Some(interceptor) = call_log::interceptor("dynamodb") {
         config = config.interceptor(interceptor);
     }

@@ -7,7 +7,6 @@ pub mod budget;
 pub mod call_log;
 pub mod clients;
 pub mod errors;
-mod round_trips;
 pub mod sending;
 
 pub use budget::{BudgetError, TimeBudget};

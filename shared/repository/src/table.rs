@@ -624,13 +624,19 @@ where
 }
 
 /// Runs a DynamoDB call in its span of the trace (`DynamoDB.GetItem`, on the table, with AWS's
-/// request id).
+/// request id), and counts it among the request's round trips.
 pub(crate) trait Traced<T: RequestId, E: RequestId>: Future<Output = Result<T, E>> + Sized {
     fn traced(self, table: &Table, operation: &'static str) -> impl Future<Output = Result<T, E>> {
         let call = AwsCall::start("DynamoDB", operation).on_table(table.name());
         let span = call.span().clone();
         async move {
+            let depth = conduit_telemetry::capacity::call_started();
+            // Calls joined with this one get to start before any of them is sent: on a busy
+            // machine, a call whose first poll happens to find its answer already there would
+            // otherwise end before its siblings start, and send them one round trip later.
+            tokio::task::yield_now().await;
             let result = self.await;
+            conduit_telemetry::capacity::call_ended(depth);
             let request_id = match &result {
                 Ok(output) => output.request_id(),
                 Err(error) => error.request_id(),

@@ -1,6 +1,7 @@
 //! DynamoDB capacity consumed by one request, added up across every call made while serving it,
-//! and the request's sequential round trips to DynamoDB: calls that overlap in time count once,
-//! so the figure is the latency a request pays in DynamoDB waits, not its number of calls.
+//! and the request's sequential round trips to DynamoDB: the longest chain of calls each started
+//! after the one before it ended, so the figure is the latency a request pays in DynamoDB waits,
+//! not its number of calls, and a slow call beside the chain does not hide a wait of it.
 //!
 //! The meter is task-local: the interface layer opens a scope around each request, the repository
 //! records into whichever scope is current. Correct in Lambda (one request per process at a time)
@@ -29,11 +30,16 @@ impl CapacityUsage {
     }
 }
 
-/// One request's usage so far, and how many of its calls are in flight.
+/// One request's usage so far, and its DynamoDB waits: each call is one wait deeper than the
+/// deepest call that had ended when it started, so the deepest is the number of waits one after
+/// the other (the critical path), whatever ran beside them.
 #[derive(Debug, Default)]
 struct Meter {
     usage: CapacityUsage,
-    in_flight: u32,
+    /// The deepest of the calls that have ended.
+    ended_depth: u32,
+    /// The deepest of all calls, ended or not.
+    deepest: u32,
 }
 
 tokio::task_local! {
@@ -48,22 +54,26 @@ pub fn record(operation: &'static str, read_units: f64, write_units: f64) {
     });
 }
 
-/// A DynamoDB call of the current request starts: a new round trip unless another is in flight.
-pub fn call_started() {
-    let _ = CURRENT.try_with(|meter| {
-        let mut meter = meter.borrow_mut();
-        if meter.in_flight == 0 {
-            meter.usage.round_trips += 1;
-        }
-        meter.in_flight += 1;
-    });
+/// A DynamoDB call of the current request starts. Returns its depth, which [`call_ended`] takes
+/// back: it waits after every call that has ended, and beside those still in flight, so a call
+/// started while an unrelated one is in flight still counts as a wait of its own when it follows
+/// another.
+pub fn call_started() -> u32 {
+    CURRENT
+        .try_with(|meter| {
+            let mut meter = meter.borrow_mut();
+            let depth = meter.ended_depth + 1;
+            meter.deepest = meter.deepest.max(depth);
+            depth
+        })
+        .unwrap_or(0)
 }
 
-/// A DynamoDB call of the current request has ended (answered or failed).
-pub fn call_ended() {
+/// The DynamoDB call of `depth` (from [`call_started`]) has ended, answered or failed.
+pub fn call_ended(depth: u32) {
     let _ = CURRENT.try_with(|meter| {
         let mut meter = meter.borrow_mut();
-        meter.in_flight = meter.in_flight.saturating_sub(1);
+        meter.ended_depth = meter.ended_depth.max(depth);
     });
 }
 
@@ -76,14 +86,16 @@ pub async fn measure<F: Future>(work: F) -> (F::Output, CapacityUsage) {
 }
 
 /// Like [`measure`], without rolling what `work` consumed up into the enclosing scope: for work
-/// that runs beside the request's other calls (an idempotency claim), whose in-flight call must
-/// not join two sequential calls of the request into one round trip. The caller then counts what
-/// it decides with [`count`].
+/// that runs beside the request's other calls (an idempotency claim), whose waits the caller
+/// counts as it decides, with [`count`].
 pub async fn measure_apart<F: Future>(work: F) -> (F::Output, CapacityUsage) {
     CURRENT
         .scope(RefCell::new(Meter::default()), async move {
             let output = work.await;
-            let usage = CURRENT.with(|meter| meter.borrow().usage);
+            let usage = CURRENT.with(|meter| {
+                let meter = meter.borrow();
+                CapacityUsage { round_trips: meter.usage.round_trips + meter.deepest, ..meter.usage }
+            });
             (output, usage)
         })
         .await
@@ -115,12 +127,11 @@ mod tests {
     async fn overlapping_calls_are_one_round_trip_and_sequential_ones_are_one_each() {
         // Given a request that makes two calls at once, then one after them
         let (_, usage) = measure(async {
-            call_started();
-            call_started();
-            call_ended();
-            call_ended();
-            call_started();
-            call_ended();
+            let (first, second) = (call_started(), call_started());
+            call_ended(first);
+            call_ended(second);
+            let third = call_started();
+            call_ended(third);
         })
         .await;
 
@@ -129,18 +140,28 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_call_starting_while_another_is_in_flight_joins_its_round_trip() {
+    async fn a_call_that_follows_another_is_a_wait_of_its_own_even_beside_a_slow_unrelated_call() {
+        // Given a slow call (a session check) beside two calls made one after the other
         let (_, usage) = measure(async {
-            call_started();
-            call_started();
-            call_ended();
-            call_started();
-            call_ended();
-            call_ended();
+            let slow = call_started();
+            let first = call_started();
+            call_ended(first);
+            let second = call_started();
+            call_ended(second);
+            call_ended(slow);
         })
         .await;
 
-        assert_eq!(usage.round_trips, 1);
+        // Then the request waited twice, not once
+        assert_eq!(usage.round_trips, 2);
+    }
+
+    #[tokio::test]
+    async fn calls_outside_a_scope_have_no_depth_and_are_harmless() {
+        let depth = call_started();
+        call_ended(depth);
+
+        assert_eq!(depth, 0);
     }
 
     #[test]
