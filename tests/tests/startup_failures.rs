@@ -150,6 +150,6 @@ fn given_an_unknown_option_when_the_local_gateway_starts_then_one_line_and_the_u
         &ended,
         2,
         "conduit-local: unknown option --prot (usage: conduit-local [--port N] [--dynamodb-endpoint URL] [--table NAME] \
-         [--response-limit-bytes N] [--function-timeout-seconds N])",
+         [--response-limit-bytes N] [--function-timeout-seconds N] [--recent-traces N] [--spans-per-trace N])",
     );
 }
