@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::SdkError;
-use aws_sdk_secretsmanager::operation::RequestId;
 use aws_sdk_secretsmanager::operation::describe_secret::builders::DescribeSecretFluentBuilder;
 use aws_sdk_secretsmanager::operation::describe_secret::{DescribeSecretError, DescribeSecretOutput};
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
@@ -28,9 +27,9 @@ use aws_sdk_secretsmanager::operation::update_secret_version_stage::{
     UpdateSecretVersionStageError, UpdateSecretVersionStageOutput,
 };
 use conduit_aws::sending::Sending;
+use conduit_aws::traced::traced;
 use conduit_domain::values::{Session, UserId};
 use conduit_telemetry::traces::attributes::AwsCall;
-use tracing::Instrument;
 
 use crate::jwt::{JwtService, TokenError};
 use crate::signing_keys::{KeyError, KeyRing, SigningKey, SigningKeySource, send_boxed};
@@ -190,12 +189,13 @@ impl SigningKeyRotation {
 
     /// Every version of the secret and its stages.
     async fn versions(&self) -> Result<HashMap<String, Vec<String>>, RotationError> {
-        let described =
-            traced("DescribeSecret", send_describe(self.client.describe_secret().secret_id(&self.secret_id)), |_| {
-                false
-            })
-            .await
-            .map_err(|error| self.call_failed("DescribeSecret", error))?;
+        let described = traced(
+            call("DescribeSecret"),
+            send_describe(self.client.describe_secret().secret_id(&self.secret_id)),
+            |_| false,
+        )
+        .await
+        .map_err(|error| self.call_failed("DescribeSecret", error))?;
         Ok(described.version_ids_to_stages.unwrap_or_default())
     }
 
@@ -213,7 +213,7 @@ impl SigningKeyRotation {
             .secret_string(new_key_text())
             // Moves the label off a version an interrupted rotation left pending.
             .version_stages(PENDING);
-        let put = traced("PutSecretValue", send_put(request), |_| false).await;
+        let put = traced(call("PutSecretValue"), send_put(request), |_| false).await;
         match put {
             Ok(_) => Ok(StepOutcome::PendingKeyCreated),
             // A concurrent invocation of this step put its key first; that one stands.
@@ -263,7 +263,7 @@ impl SigningKeyRotation {
             .version_stage(CURRENT)
             .move_to_version_id(token)
             .remove_from_version_id(&previous);
-        traced("UpdateSecretVersionStage", send_update_stage(request), |_| false)
+        traced(call("UpdateSecretVersionStage"), send_update_stage(request), |_| false)
             .await
             .map_err(|error| self.call_failed("UpdateSecretVersionStage", error))?;
         Ok(StepOutcome::MadeCurrent { previous })
@@ -276,7 +276,7 @@ impl SigningKeyRotation {
         let not_found = |error: &SdkError<GetSecretValueError>| {
             matches!(error.as_service_error(), Some(GetSecretValueError::ResourceNotFoundException(_)))
         };
-        match traced("GetSecretValue", send_boxed(request), not_found).await {
+        match traced(call("GetSecretValue"), send_boxed(request), not_found).await {
             Ok(output) => match (output.secret_string(), output.secret_binary()) {
                 (Some(text), _) => Ok(Some(Arc::from(text.as_bytes()))),
                 (None, Some(binary)) => Ok(Some(Arc::from(binary.as_ref()))),
@@ -317,20 +317,9 @@ fn new_key_text() -> String {
     key
 }
 
-/// One call in its span of the trace; an `expected` error (a version not there yet) is no failure.
-async fn traced<T: RequestId, E>(
-    operation: &'static str,
-    sending: Sending<T, E>,
-    expected: impl Fn(&SdkError<E>) -> bool,
-) -> Result<T, SdkError<E>> {
-    let call = AwsCall::start("SecretsManager", operation);
-    let result = sending.instrument(call.span().clone()).await;
-    let request_id = match &result {
-        Ok(output) => output.request_id(),
-        Err(error) => error.request_id(),
-    };
-    call.finish(request_id, result.as_ref().is_err_and(|error| !expected(error)));
-    result
+/// The span of one Secrets Manager call.
+fn call(operation: &'static str) -> AwsCall {
+    AwsCall::start("SecretsManager", operation)
 }
 
 // `send()` compiled in this crate, not in the rotation function's binary (see `conduit_aws::sending`).

@@ -10,14 +10,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::operation::RequestId;
+use aws_sdk_secretsmanager::error::SdkError;
 use aws_sdk_secretsmanager::operation::get_secret_value::builders::GetSecretValueFluentBuilder;
 use aws_sdk_secretsmanager::operation::get_secret_value::{GetSecretValueError, GetSecretValueOutput};
 use conduit_aws::sending::Sending;
+use conduit_aws::traced::traced;
 use conduit_domain::error::InfrastructureError;
 use conduit_telemetry::traces::attributes::AwsCall;
 use tokio::sync::Mutex;
-use tracing::Instrument;
 
 /// An HMAC key and its id. `Debug` never shows the key material.
 #[derive(Clone, PartialEq, Eq)]
@@ -212,21 +212,12 @@ impl SecretsManagerKeys {
 
     /// One version stage; `None` when the secret has no version in that stage (never rotated).
     async fn fetch(&self, stage: &'static str) -> Result<Option<SigningKey>, KeyError> {
-        let call = AwsCall::start("SecretsManager", "GetSecretValue");
-        let response = send_boxed(self.client.get_secret_value().secret_id(&self.secret_id).version_stage(stage))
-            .instrument(call.span().clone())
-            .await;
+        let request = self.client.get_secret_value().secret_id(&self.secret_id).version_stage(stage);
         // A missing AWSPREVIOUS version is an expected answer, not a failure.
-        let request_id = match &response {
-            Ok(output) => output.request_id(),
-            Err(error) => error.request_id(),
+        let not_found = |error: &SdkError<GetSecretValueError>| {
+            matches!(error.as_service_error(), Some(GetSecretValueError::ResourceNotFoundException(_)))
         };
-        call.finish(
-            request_id,
-            response.as_ref().is_err_and(|error| {
-                !matches!(error.as_service_error(), Some(GetSecretValueError::ResourceNotFoundException(_)))
-            }),
-        );
+        let response = traced(AwsCall::start("SecretsManager", "GetSecretValue"), send_boxed(request), not_found).await;
         let output = match response {
             Ok(output) => output,
             Err(error)

@@ -1,15 +1,14 @@
 //! Mail through Amazon SES (API v2), from one verified sender address.
 
 use aws_sdk_sesv2::Client;
-use aws_sdk_sesv2::operation::RequestId;
 use aws_sdk_sesv2::operation::send_email::builders::SendEmailFluentBuilder;
 use aws_sdk_sesv2::operation::send_email::{SendEmailError, SendEmailOutput};
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use conduit_aws::sending::Sending;
+use conduit_aws::traced::traced;
 use conduit_domain::error::InfrastructureError;
 use conduit_domain::ports::{MailMessage, Mailer};
 use conduit_telemetry::traces::attributes::AwsCall;
-use tracing::Instrument;
 
 const OPERATION: &str = "sending a mail";
 const DEPENDENCY: &str = "Amazon SES";
@@ -34,21 +33,13 @@ impl SesMailer {
 impl Mailer for SesMailer {
     async fn send(&self, message: &MailMessage) -> Result<(), InfrastructureError> {
         let content = content(message)?;
-        let call = AwsCall::start("SESv2", "SendEmail");
-        let sent = send_boxed(
-            self.client
-                .send_email()
-                .from_email_address(&self.sender)
-                .destination(Destination::builder().to_addresses(message.to.as_str()).build())
-                .content(content),
-        )
-        .instrument(call.span().clone())
-        .await;
-        let request_id = match &sent {
-            Ok(output) => output.request_id(),
-            Err(error) => error.request_id(),
-        };
-        call.finish(request_id, sent.is_err());
+        let request = self
+            .client
+            .send_email()
+            .from_email_address(&self.sender)
+            .destination(Destination::builder().to_addresses(message.to.as_str()).build())
+            .content(content);
+        let sent = traced(AwsCall::start("SESv2", "SendEmail"), send_boxed(request), |_| false).await;
         match sent {
             // The subject alone: addresses are personal data, and bodies may carry secret links.
             Ok(_) => {

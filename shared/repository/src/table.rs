@@ -20,7 +20,6 @@ use aws_sdk_dynamodb::types::{
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use conduit_telemetry::traces::attributes::AwsCall;
 use futures::future::try_join_all;
-use tracing::Instrument;
 
 use crate::boxed_send::SendBoxed;
 use crate::error::RepositoryError;
@@ -628,8 +627,7 @@ where
 pub(crate) trait Traced<T: RequestId, E: RequestId>: Future<Output = Result<T, E>> + Sized {
     fn traced(self, table: &Table, operation: &'static str) -> impl Future<Output = Result<T, E>> {
         let call = AwsCall::start("DynamoDB", operation).on_table(table.name());
-        let span = call.span().clone();
-        async move {
+        let counted = async move {
             let depth = conduit_telemetry::capacity::call_started();
             // Calls joined with this one get to start before any of them is sent: on a busy
             // machine, a call whose first poll happens to find its answer already there would
@@ -637,14 +635,9 @@ pub(crate) trait Traced<T: RequestId, E: RequestId>: Future<Output = Result<T, E
             tokio::task::yield_now().await;
             let result = self.await;
             conduit_telemetry::capacity::call_ended(depth);
-            let request_id = match &result {
-                Ok(output) => output.request_id(),
-                Err(error) => error.request_id(),
-            };
-            call.finish(request_id, result.is_err());
             result
-        }
-        .instrument(span)
+        };
+        conduit_aws::traced::traced(call, counted, |_| false)
     }
 }
 
