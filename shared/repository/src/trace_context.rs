@@ -12,8 +12,8 @@ use conduit_telemetry::traces::current_traceparent;
 use crate::keys::Key;
 use crate::table::{Item, Table};
 
-/// The attribute holding the writer's `traceparent` (conduit-streams reads the same name).
-pub const TRACE_PARENT_ATTRIBUTE: &str = "trace_parent";
+/// The attribute holding the writer's `traceparent`, named once for the writer and the consumers.
+pub use conduit_telemetry::traces::TRACE_PARENT_ATTRIBUTE;
 
 /// The current span's `traceparent`, as the attribute's value, when traced.
 pub(crate) fn current() -> Option<AttributeValue> {

@@ -12,8 +12,8 @@ use tracing::Span;
 
 use crate::StreamRecord;
 
-/// The attribute the writer stores its `traceparent` in (conduit-repository writes the same name).
-pub const TRACE_PARENT_ATTRIBUTE: &str = "trace_parent";
+/// The attribute the writer stores its `traceparent` in, named once for the writer and the consumers.
+pub use conduit_telemetry::traces::TRACE_PARENT_ATTRIBUTE;
 
 /// Makes `record_span` continue the stored trace, if any, and link the current span (the
 /// invocation). Call it before `record_span` is first entered: a started span keeps its parent.

@@ -33,7 +33,7 @@ pub use exporter_choice::{ExporterChoice, TRACES_EXPORTER_VARIABLE};
 pub use opentelemetry;
 pub use opentelemetry_sdk as sdk;
 pub use pipeline::{Traces, TracesSetup};
-pub use propagation::{continue_trace, current_traceparent, link_to_current, traceparent_of};
+pub use propagation::{TRACE_PARENT_ATTRIBUTE, continue_trace, current_traceparent, link_to_current, traceparent_of};
 pub(crate) use subscriber_layer::layer as subscriber_layer;
 
 /// Why traces could not be set up. Tracing never stops a function: the caller logs this and runs

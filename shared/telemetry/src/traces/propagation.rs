@@ -18,6 +18,10 @@ use super::TracesError;
 
 const TRACEPARENT: &str = "traceparent";
 
+/// The attribute a writer stores its `traceparent` under, on the items whose stream records a
+/// consumer acts on: the repository writes it, the stream consumers read it.
+pub const TRACE_PARENT_ATTRIBUTE: &str = "trace_parent";
+
 /// The W3C `traceparent` of the current span (`00-<trace id>-<span id>-<flags>`), when traced.
 pub fn current_traceparent() -> Option<String> {
     traceparent_of(&Span::current())
