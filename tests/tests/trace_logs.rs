@@ -7,7 +7,6 @@
 //!
 //! The binaries are not built by this test: `cargo build --workspace --bins` first.
 
-use std::net::UdpSocket;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -18,6 +17,7 @@ use conduit_api_tests::sample_tokens::reissue_tokens;
 use conduit_api_tests::samples::{SAMPLE_SIGNING_KEY, events_dir, expected_status, read, seeded_world};
 use conduit_api_tests::template::template;
 use conduit_bootstrap::{KeyRing, SigningKey};
+use conduit_lambda_runtime_emulator::xray_daemon::XrayDaemon;
 use conduit_lambda_runtime_emulator::{ExecutionEnvironment, Outcome};
 use conduit_telemetry::LOG_LEVEL_VARIABLE;
 use serde_json::Value;
@@ -66,17 +66,6 @@ fn secrets_of_event(event: &Value) -> Vec<String> {
     secrets
 }
 
-/// Everything the daemon received so far, as text.
-fn segments_sent(daemon: &UdpSocket) -> String {
-    let mut segments = String::new();
-    let mut buffer = [0u8; 65_536];
-    while let Ok(length) = daemon.recv(&mut buffer) {
-        segments.push_str(&String::from_utf8_lossy(&buffer[..length]));
-        segments.push('\n');
-    }
-    segments
-}
-
 /// The answer's status and the token it issued.
 fn status_and_issued_token(outcome: &Outcome) -> (u64, Option<String>) {
     let Outcome::Response(posted) = outcome else { panic!("no answer: {outcome}") };
@@ -93,9 +82,8 @@ async fn at_trace_level_the_functions_that_handle_passwords_and_tokens_log_none_
     assert!(allowed_levels.iter().any(|level| level.as_str() == Some(MOST_VERBOSE)), "{allowed_levels:?}");
     let functions = function_configs(&template).expect("the template's functions");
     let binaries = binaries_dir();
-    let xray_daemon = UdpSocket::bind("127.0.0.1:0").expect("a local X-Ray daemon address");
-    xray_daemon.set_read_timeout(Some(Duration::from_millis(300))).expect("timeout");
-    let services = Services::from_test_environment(xray_daemon.local_addr().expect("bound").to_string());
+    let xray_daemon = XrayDaemon::bind(Duration::from_millis(300)).expect("a local X-Ray daemon address");
+    let services = Services::from_test_environment(xray_daemon.address());
     let secret: SigningSecret = services.create_signing_secret(SAMPLE_SIGNING_KEY).await;
     services.verify_mail_sender().await;
     let signing_key = std::str::from_utf8(SAMPLE_SIGNING_KEY).expect("text key");
@@ -122,7 +110,7 @@ async fn at_trace_level_the_functions_that_handle_passwords_and_tokens_log_none_
         // ...when it answers an event that carries a password (and a token, or a reset token)...
         let invocation = lambda.invoke_raw(event.clone().into_bytes()).await;
         let (status, issued) = status_and_issued_token(&invocation.outcome);
-        let segments = segments_sent(&xray_daemon);
+        let segments = xray_daemon.datagrams().join("\n");
         let lines: Vec<Value> = format!("{}\n{}", lambda.stdout(), lambda.stderr())
             .lines()
             .filter_map(|line| serde_json::from_str(line).ok())

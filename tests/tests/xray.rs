@@ -6,8 +6,7 @@
 //!
 //! The binaries are not built by this test: `cargo build --workspace --bins` first.
 
-use std::net::UdpSocket;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use conduit_api_tests::function_template::{LocalStack, Services, binaries_dir, function_configs, lambda_settings};
 use conduit_api_tests::sample_tokens::reissue_tokens;
@@ -15,31 +14,10 @@ use conduit_api_tests::samples::{SAMPLE_SIGNING_KEY, events_dir, read, seeded_wo
 use conduit_api_tests::template::template;
 use conduit_bootstrap::{KeyRing, SigningKey};
 use conduit_lambda_runtime_emulator::ExecutionEnvironment;
+use conduit_lambda_runtime_emulator::xray_daemon::{XrayDaemon, fresh_trace_root};
 use serde_json::Value;
 
 const LAMBDAS_SEGMENT: &str = "53995c3f42cd8ad8";
-
-/// A trace id as Lambda makes them (X-Ray refuses ids more than 30 days old).
-fn fresh_root() -> String {
-    let epoch = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs();
-    format!("1-{epoch:08x}-{:024x}", u128::from(ulid::Ulid::new()) & ((1 << 96) - 1))
-}
-
-/// The segment documents the daemon received, each datagram's header checked and stripped.
-fn received(daemon: &UdpSocket) -> Vec<Value> {
-    let mut documents = Vec::new();
-    let mut buffer = [0u8; 65_536];
-    while let Ok(length) = daemon.recv(&mut buffer) {
-        let datagram = String::from_utf8_lossy(&buffer[..length]).into_owned();
-        let (header, body) = datagram.split_once('\n').expect("a header line, then the document");
-        assert_eq!(
-            serde_json::from_str::<Value>(header).expect("JSON"),
-            serde_json::json!({"format": "json", "version": 1})
-        );
-        documents.push(serde_json::from_str(body).expect("a JSON segment document"));
-    }
-    documents
-}
 
 fn by_id<'a>(documents: &'a [Value], id: &Value) -> Option<&'a Value> {
     documents.iter().find(|document| document["id"] == *id)
@@ -53,9 +31,8 @@ async fn a_traced_function_reports_its_invocation_request_use_case_and_dynamodb_
     let function = functions.iter().find(|function| function.binary == "login-user").expect("in the template");
     let program = binaries_dir().join("login-user");
     assert!(program.is_file(), "{} is missing: cargo build --workspace --bins first", program.display());
-    let daemon = UdpSocket::bind("127.0.0.1:0").expect("a local X-Ray daemon address");
-    daemon.set_read_timeout(Some(Duration::from_millis(500))).expect("timeout");
-    let services = Services::from_test_environment(daemon.local_addr().expect("bound").to_string());
+    let daemon = XrayDaemon::bind(Duration::from_millis(500)).expect("a local X-Ray daemon address");
+    let services = Services::from_test_environment(daemon.address());
     let secret = services.create_signing_secret(SAMPLE_SIGNING_KEY).await;
     let keys =
         KeyRing { current: SigningKey::new(&secret.version_id, SAMPLE_SIGNING_KEY).expect("key"), previous: None };
@@ -71,10 +48,10 @@ async fn a_traced_function_reports_its_invocation_request_use_case_and_dynamodb_
     .expect("a JSON event");
 
     // ...when Lambda invokes it for a request X-Ray sampled...
-    let root = fresh_root();
+    let root = fresh_trace_root();
     let invocation = lambda.invoke_traced(&event, &format!("Root={root};Parent={LAMBDAS_SEGMENT};Sampled=1")).await;
     assert!(invocation.response().is_some(), "{}", invocation.outcome);
-    let documents = received(&daemon);
+    let documents = daemon.segment_documents().expect("segment documents");
 
     // ...then each span arrived as a subsegment of Lambda's trace (Lambda records the segment)...
     assert!(documents.len() >= 4, "{documents:#?}\n{}", lambda.stdout());
@@ -107,7 +84,7 @@ async fn a_traced_function_reports_its_invocation_request_use_case_and_dynamodb_
 
     // When Lambda invokes it for a request X-Ray did not sample, then nothing is sent.
     let unsampled =
-        lambda.invoke_traced(&event, &format!("Root={};Parent={LAMBDAS_SEGMENT};Sampled=0", fresh_root())).await;
+        lambda.invoke_traced(&event, &format!("Root={};Parent={LAMBDAS_SEGMENT};Sampled=0", fresh_trace_root())).await;
     assert!(unsampled.response().is_some(), "{}", unsampled.outcome);
-    assert_eq!(received(&daemon), Vec::<Value>::new());
+    assert_eq!(daemon.segment_documents().expect("segment documents"), Vec::<Value>::new());
 }

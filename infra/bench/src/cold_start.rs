@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use conduit_lambda_runtime_emulator::xray_daemon::XrayDaemon;
 use conduit_lambda_runtime_emulator::{ExecutionEnvironment, Function, Outcome};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -179,11 +180,11 @@ pub async fn run(options: &Options) -> Result<ColdStarts, String> {
     }
     // Traced functions export their spans here (X-Ray's exporter, as to the daemon beside a Lambda
     // function), so the bench measures the traced path, flush included; nobody reads them.
-    let xray = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|error| format!("X-Ray daemon socket: {error}"))?;
+    let xray = XrayDaemon::bind(Duration::from_millis(1)).map_err(|error| format!("X-Ray daemon socket: {error}"))?;
     let services = Services {
         dynamodb_endpoint: options.dynamodb_endpoint.clone(),
         secretsmanager_endpoint: options.moto_endpoint.clone(),
-        xray_daemon: xray.local_addr().map_err(|error| error.to_string())?.to_string(),
+        xray_daemon: xray.address(),
         aws_call_log_dir: None,
         coverage_profile: None,
     };

@@ -24,6 +24,7 @@
 
 mod process;
 mod runtime_api;
+pub mod xray_daemon;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -3,10 +3,10 @@
 //! trace and under Lambda's own segment for the invocation, once the invocation has answered. An
 //! invocation Lambda did not sample sends nothing.
 
-use std::net::UdpSocket;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use conduit_lambda_runtime_emulator::xray_daemon::{XrayDaemon, fresh_trace_root};
 use conduit_telemetry::RequestContext;
 use conduit_telemetry::traces::attributes::AwsCall;
 use conduit_telemetry::traces::lambda::{InvocationTracing, Trigger};
@@ -18,28 +18,6 @@ use tracing::Instrument;
 
 const LAMBDAS_SEGMENT: &str = "53995c3f42cd8ad8";
 const TABLE: &str = "conduit-test";
-
-/// A trace id as Lambda makes them: X-Ray refuses ids whose time is more than 30 days old.
-fn fresh_root() -> String {
-    let epoch = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs();
-    format!("1-{epoch:08x}-{:024x}", u128::from(ulid::Ulid::new()) & ((1 << 96) - 1))
-}
-
-/// The segment documents the daemon received, each datagram's header checked and stripped.
-fn received(daemon: &UdpSocket) -> Vec<Value> {
-    let mut documents = Vec::new();
-    let mut buffer = [0u8; 65_536];
-    while let Ok(length) = daemon.recv(&mut buffer) {
-        let datagram = String::from_utf8_lossy(&buffer[..length]).into_owned();
-        let (header, body) = datagram.split_once('\n').expect("a header line, then the document");
-        assert_eq!(
-            serde_json::from_str::<Value>(header).expect("a JSON header"),
-            serde_json::json!({"format": "json", "version": 1})
-        );
-        documents.push(serde_json::from_str(body).expect("a JSON segment document"));
-    }
-    documents
-}
 
 #[tracing::instrument(name = "Login", skip_all)]
 async fn use_case() {
@@ -80,11 +58,10 @@ fn named<'a>(documents: &'a [Value], name: &str) -> &'a Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sampled_invocation_reaches_the_daemon_under_lambdas_segment_and_an_unsampled_one_sends_nothing() {
     // Given a daemon listening where Lambda says it runs, and the pipeline a function starts with.
-    let daemon = UdpSocket::bind("127.0.0.1:0").expect("daemon socket");
-    daemon.set_read_timeout(Some(Duration::from_millis(300))).expect("timeout");
+    let daemon = XrayDaemon::bind(Duration::from_millis(300)).expect("daemon socket");
     // SAFETY: set before anything else in this test binary, its only test, reads the environment.
     unsafe {
-        std::env::set_var("AWS_XRAY_DAEMON_ADDRESS", daemon.local_addr().expect("address").to_string());
+        std::env::set_var("AWS_XRAY_DAEMON_ADDRESS", daemon.address());
         std::env::set_var("AWS_REGION", "eu-west-1");
         std::env::remove_var("OTEL_EXPORTER_OTLP_ENDPOINT");
     }
@@ -92,9 +69,9 @@ async fn a_sampled_invocation_reaches_the_daemon_under_lambdas_segment_and_an_un
     assert!(matches!(traces.exporter(), ExporterChoice::Xray { .. }));
 
     // When an invocation Lambda sampled runs (the flush follows its answer, nothing else)...
-    let root = fresh_root();
+    let root = fresh_trace_root();
     invoke(&format!("Root={root};Parent={LAMBDAS_SEGMENT};Sampled=1;Lineage=a87bd80c:0")).await;
-    let documents = received(&daemon);
+    let documents = daemon.segment_documents().expect("segment documents");
 
     // ...then every span arrived as a subsegment of Lambda's trace: no second segment for the
     // function, which Lambda records itself...
@@ -122,6 +99,6 @@ async fn a_sampled_invocation_reaches_the_daemon_under_lambdas_segment_and_an_un
     assert_eq!(dynamodb["aws"]["request_id"], "REQUEST0ID", "{dynamodb}");
 
     // When Lambda did not sample an invocation, then nothing is sent.
-    invoke(&format!("Root={};Parent={LAMBDAS_SEGMENT};Sampled=0", fresh_root())).await;
-    assert_eq!(received(&daemon), Vec::<Value>::new());
+    invoke(&format!("Root={};Parent={LAMBDAS_SEGMENT};Sampled=0", fresh_trace_root())).await;
+    assert_eq!(daemon.segment_documents().expect("segment documents"), Vec::<Value>::new());
 }
