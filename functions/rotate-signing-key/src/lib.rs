@@ -6,7 +6,7 @@
 use aws_lambda_events::event::secretsmanager::SecretsManagerSecretRotationEvent;
 use conduit_bootstrap::start::EventFunction;
 use conduit_bootstrap::{Adapters, RotationError, RotationStep, SigningKeyRotation, StartupError, StepOutcome};
-use conduit_telemetry::process::ErrorChain;
+use conduit_telemetry::process::one_line;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 
 pub type RotationEvent = SecretsManagerSecretRotationEvent;
@@ -47,7 +47,7 @@ impl EventFunction for RotateSigningKey {
                 Ok(())
             }
             Err(error) => {
-                let message = ErrorChain(&error).to_string().replace(['\n', '\r'], " ");
+                let message = one_line(&error);
                 tracing::error!(
                     request_id = %event.context.request_id,
                     step = %rotation.step,

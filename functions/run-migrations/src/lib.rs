@@ -22,7 +22,7 @@ use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRespon
 use conduit_bootstrap::start::EventFunction;
 use conduit_bootstrap::{Adapters, StartupError};
 use conduit_migrations::{Applied, MigrationError, Migrator, Progress, Settings, catalog};
-use conduit_telemetry::process::ErrorChain;
+use conduit_telemetry::process::one_line;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
@@ -193,11 +193,6 @@ fn log_checkpoint(progress: &Progress) {
             "migration checkpoint"
         );
     }
-}
-
-/// An error with its causes, on one line.
-fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
-    ErrorChain(error).to_string().replace(['\n', '\r'], " ")
 }
 
 /// CloudFormation's requests, served until Lambda stops the process. An invocation fails only

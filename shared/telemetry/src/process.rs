@@ -23,7 +23,12 @@ pub fn exit_code(command: &str, outcome: Result<(), Failure>) -> ExitCode {
 
 /// `<command>: <error>: <cause>: ...`, on one line.
 pub fn failure_line(command: &str, error: &(dyn Error + 'static)) -> String {
-    format!("{command}: {}", ErrorChain(error)).replace(['\n', '\r'], " ")
+    format!("{command}: {}", one_line(error))
+}
+
+/// `<error>: <cause>: ...`, on one line: a message a log line or an answer carries whole.
+pub fn one_line(error: &(dyn Error + 'static)) -> String {
+    ErrorChain(error).to_string().replace(['\n', '\r'], " ")
 }
 
 /// The variables the Lambda runtime client reads at start. It panics without them, a multi-line
